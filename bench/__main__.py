@@ -1,0 +1,100 @@
+"""Command line: ``python -m bench list | run``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bench import interpreters, matrix
+from bench.environment import PROJECT_ROOT
+
+DEFAULT_RESULTS = PROJECT_ROOT / "results"
+
+
+def _cases(profile: str, only: str | None) -> list[matrix.Case]:
+    return matrix.select(matrix.PROFILES[profile].cases(), only)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    profile = matrix.PROFILES[args.profile]
+    cases = _cases(args.profile, args.only)
+    print(f"profile {profile.name}: {profile.description}")
+    print(f"  {profile.rounds} round(s) x {profile.values} value(s), {profile.warmups} warmup(s), "
+          f"timeout {profile.timeout_s:g}s per case")
+    width = max((len(c.name) for c in cases), default=10)
+    print(f"\n{'case':<{width}}  {'family':<12} {'tasks':>5}  timed")
+    for case in cases:
+        print(f"{case.name:<{width}}  {case.family:<12} {case.tasks:>5}  {case.timed}")
+    print(f"\n{len(cases)} case(s)")
+    print("\nleft out on purpose:")
+    for (where, what), why in matrix.EXCLUDED.items():
+        print(f"  {where} x {what}: {why}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bench import runner
+    from bench.progress import Progress
+
+    cases = _cases(args.profile, args.only)
+    if not cases:
+        print(f"error: no case of profile {args.profile!r} matches {args.only!r}", file=sys.stderr)
+        return runner.EXIT_USAGE
+    try:
+        specs = [interpreters.parse(s) for s in args.python] or [interpreters.current()]
+        prepared = []
+        for spec in specs:
+            print(f"preparing {spec.spec} ...", file=sys.stderr)
+            prepared.append(interpreters.prepare(spec, allow_install=not args.no_install))
+    except interpreters.InterpreterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return runner.EXIT_USAGE
+    settings = runner.Settings(
+        profile=matrix.PROFILES[args.profile], cases=cases, interpreters=prepared,
+        results=Path(args.results), seed=args.seed, rounds=args.rounds, timeout_s=args.timeout,
+        **({"machine": args.machine} if args.machine else {}),
+    )
+    outcome = runner.run(settings, Progress(0))
+    print(runner.summary(outcome), file=sys.stderr)
+    return outcome.exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add_selection(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--profile", choices=sorted(matrix.PROFILES), default="quick")
+        p.add_argument("--only", metavar="REGEX", help="only the cases whose name matches")
+
+    p_list = sub.add_parser("list", help="print the matrix of a profile")
+    add_selection(p_list)
+    p_list.set_defaults(func=cmd_list)
+
+    p_run = sub.add_parser("run", help="run the suite under pyperf")
+    add_selection(p_run)
+    p_run.add_argument("--python", action="append", default=[], metavar="INTERP",
+                       help='an interpreter and its options, e.g. "/opt/py313t/bin/python3.13t '
+                            '-X gil=1"; repeat for several (default: this one)')
+    p_run.add_argument("--results", default=str(DEFAULT_RESULTS), metavar="DIR",
+                       help="results folder (default: %(default)s)")
+    p_run.add_argument("--machine", help="name of this machine in the results tree "
+                       "(default: OS, architecture, cores and CPU model)")
+    p_run.add_argument("--rounds", type=int, help="override the profile's number of rounds")
+    p_run.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="override the profile's timeout per case")
+    p_run.add_argument("--seed", type=int, help="seed of the round order (default: random)")
+    p_run.add_argument("--no-install", action="store_true",
+                       help="never make a venv for an interpreter that lacks pyperf or psutil")
+    p_run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

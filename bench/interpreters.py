@@ -1,0 +1,162 @@
+"""The interpreters a run measures: parsing ``--python``, probing, preparing.
+
+An interpreter is given as a command line, its options included
+(``"/opt/py313t/bin/python3.13t -X gil=1"``). It does not need this project
+installed: the suite's source reaches it through ``PYTHONPATH``, and when it
+lacks pyperf or psutil a virtual environment with them is made for it once and
+cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bench.environment import PROJECT_ROOT
+from bench.store import slug
+
+#: What the suite needs inside every interpreter it measures (the ranges of pyproject.toml).
+REQUIREMENTS = ("pyperf>=2.8,<3", "psutil>=5.9,<8")
+REQUIRED_MODULES = ("pyperf", "psutil")
+
+_PROBE = r"""
+import json, multiprocessing, sys, sysconfig, importlib.util
+print(json.dumps({
+    "executable": sys.executable,
+    "version": ".".join(map(str, sys.version_info[:3])),
+    "implementation": sys.implementation.name,
+    "free_threaded_build": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+    "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True,
+    "start_methods": multiprocessing.get_all_start_methods(),
+    "default_start_method": multiprocessing.get_start_method(),
+    "missing": [m for m in %r if importlib.util.find_spec(m) is None],
+    "in_venv": sys.prefix != sys.base_prefix,
+}))
+""" % (REQUIRED_MODULES,)
+
+
+class InterpreterError(RuntimeError):
+    """An interpreter cannot be used; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    argv: tuple[str, ...]  # executable and its options
+    spec: str  # as the user gave it
+    info: dict[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def executable(self) -> str:
+        return self.argv[0]
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        return self.argv[1:]
+
+    @property
+    def build_label(self) -> str:
+        """Implementation and version, ``t`` for a free-threaded build: ``cpython-3.13.5t``."""
+        info = self.info
+        name = f"{info.get('implementation', 'python')}-{info.get('version', 'unknown')}"
+        return slug(name + ("t" if info.get("free_threaded_build") else ""))
+
+    @property
+    def label(self) -> str:
+        """The build label plus the options, file-name-safe: ``cpython-3.13.5t-x-gil-1``."""
+        options = f" {' '.join(self.options)}" if self.options else ""
+        return slug(self.build_label + options)
+
+
+def parse(spec: str) -> Interpreter:
+    argv = tuple(shlex.split(spec))
+    if not argv:
+        raise InterpreterError("an empty --python was given")
+    return Interpreter(argv=argv, spec=spec)
+
+
+def current() -> Interpreter:
+    return Interpreter(argv=(sys.executable,), spec=sys.executable)
+
+
+def probe(interp: Interpreter) -> Interpreter:
+    """Ask the interpreter about itself; a missing or broken one is an ``InterpreterError``."""
+    try:
+        out = subprocess.run(
+            [*interp.argv, "-c", _PROBE], capture_output=True, text=True, timeout=60,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise InterpreterError(f"interpreter not found: {interp.executable!r}") from None
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InterpreterError(f"interpreter {interp.spec!r} did not start: {exc}") from None
+    if out.returncode != 0:
+        raise InterpreterError(
+            f"interpreter {interp.spec!r} failed to start (exit {out.returncode}): "
+            f"{out.stderr.strip()[-500:]}"
+        )
+    return replace(interp, info=json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "threads-or-processes" / "venvs"
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def prepare(interp: Interpreter, *, allow_install: bool = True) -> Interpreter:
+    """Return an interpreter that has what the suite needs, making a cached venv if it must."""
+    interp = probe(interp)
+    missing = interp.info.get("missing") or []
+    if not missing:
+        return interp
+    how = f"{interp.executable} -m pip install {' '.join(shlex.quote(r) for r in REQUIREMENTS)}"
+    if not allow_install:
+        raise InterpreterError(f"{interp.spec!r} lacks {', '.join(missing)}; install with: {how}")
+    key = hashlib.sha256(
+        f"{Path(interp.executable).resolve()}|{interp.info.get('version')}".encode()
+    ).hexdigest()[:12]
+    venv = cache_dir() / f"{interp.build_label}-{key}"
+    python = _venv_python(venv)
+    try:
+        if not python.exists():
+            _run([interp.executable, "-m", "venv", str(venv)], f"create a venv at {venv}")
+        _run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             *REQUIREMENTS],
+            f"install {', '.join(REQUIREMENTS)} into {venv}",
+        )
+    except InterpreterError as exc:
+        raise InterpreterError(f"{interp.spec!r} lacks {', '.join(missing)}. {exc}. "
+                               f"Install them yourself with: {how}") from None
+    prepared = probe(replace(interp, argv=(str(python), *interp.options)))
+    if prepared.info.get("missing"):
+        raise InterpreterError(f"{venv} still lacks {prepared.info['missing']}; try: {how}")
+    return prepared
+
+
+def _run(cmd: list[str], what: str) -> None:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InterpreterError(f"could not {what}: {exc}") from None
+    if out.returncode != 0:
+        tail = (out.stderr or out.stdout).strip()[-800:]
+        raise InterpreterError(f"could not {what} (exit {out.returncode}): {tail}")
+
+
+def case_environment(extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a case's process: ours, the suite's source on PYTHONPATH, extras."""
+    env = dict(os.environ)
+    paths = [str(PROJECT_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    env.update(extra)
+    return env

@@ -1,0 +1,67 @@
+"""Concurrency models, one small module each, behind one interface.
+
+``open_executor(model, workers, start_method)`` returns an ``Executor``: its
+``run(func, arglist)`` runs one task per argument tuple on ``workers`` workers and
+returns the results in order; ``close()`` releases what it holds. Models that
+start their workers inside ``run`` (threads, processes) time their start-up with
+the tasks; pools and the event loop are opened once and reused.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from bench.models.base import Executor, TaskError, WorkerDied
+
+__all__ = ["MODELS", "Executor", "ModelSpec", "TaskError", "WorkerDied", "open_executor"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    module: str
+    description: str
+    uses_processes: bool = False  # a start method applies
+    starts_per_run: bool = False  # workers are started and joined inside every run()
+    is_async: bool = False  # runs coroutine functions
+
+
+MODELS: dict[str, ModelSpec] = {
+    m.name: m
+    for m in (
+        ModelSpec("sequential", "bench.models.sequential", "A plain loop: the baseline."),
+        ModelSpec(
+            "threads", "bench.models.threads",
+            "threading.Thread per worker, started and joined for every batch.",
+            starts_per_run=True,
+        ),
+        ModelSpec(
+            "processes", "bench.models.processes",
+            "multiprocessing.Process per worker, started and joined for every batch.",
+            uses_processes=True, starts_per_run=True,
+        ),
+        ModelSpec(
+            "thread_pool", "bench.models.thread_pool",
+            "concurrent.futures.ThreadPoolExecutor, warm.",
+        ),
+        ModelSpec(
+            "process_pool", "bench.models.process_pool",
+            "concurrent.futures.ProcessPoolExecutor, warm.",
+            uses_processes=True,
+        ),
+        ModelSpec(
+            "asyncio", "bench.models.coroutines",
+            "asyncio tasks on one event loop, at most `workers` in flight.",
+            is_async=True,
+        ),
+    )
+}
+
+
+def open_executor(model: str, workers: int, start_method: str | None = None) -> Executor:
+    spec = MODELS[model]
+    if spec.uses_processes != (start_method is not None):
+        raise ValueError(f"model {model!r} and start method {start_method!r} do not go together")
+    module = importlib.import_module(spec.module)
+    return module.open_executor(workers, start_method)  # type: ignore[no-any-return]

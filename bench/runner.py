@@ -1,0 +1,335 @@
+"""Runs the matrix under pyperf, for every interpreter, in shuffled rounds.
+
+Each case runs in its own process group (``bench.case_script`` under pyperf),
+with a timeout; a case that raises, hangs or loses a worker is recorded as
+failed with its reason, and the run goes on. After every case the
+interpreter's suite file and the run manifest are rewritten atomically.
+
+Rounds: every round measures every case once more. Cases are grouped by what
+they are compared with (the same workload and size); a round visits the groups
+in a shuffled order and, within a group, every interpreter and every case in a
+shuffled order, so the baseline and its candidates are measured seconds apart.
+The round is recorded with every value, so the report can take ratios within
+a round, where this machine's drifting CPU speed cancels out.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pyperf
+
+from bench import environment, store
+from bench.interpreters import Interpreter, case_environment
+from bench.matrix import Case, Profile
+from bench.processes import kill_tree, popen_group
+from bench.progress import Progress
+from bench.services import services
+from bench.workloads.io import FILE_DIR_ENV, TCP_ADDRESS_ENV
+
+#: Marks every process of a run, so a test can prove none outlived it.
+RUN_TOKEN_ENV = "BENCH_RUN_TOKEN"
+INHERITED_ENV = (TCP_ADDRESS_ENV, FILE_DIR_ENV, RUN_TOKEN_ENV)
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+@dataclass
+class Settings:
+    profile: Profile
+    cases: list[Case]
+    interpreters: list[Interpreter]
+    results: Path
+    machine: str = field(default_factory=environment.machine_id)
+    seed: int | None = None
+    rounds: int | None = None  # None: the profile's
+    timeout_s: float | None = None  # None: the profile's
+
+
+@dataclass
+class Outcome:
+    run_dir: Path
+    manifest: dict[str, Any]
+    exit_code: int
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        return [f for i in self.manifest["interpreters"] for f in i["failures"]]
+
+
+@dataclass
+class _Result:
+    ok: bool
+    seconds: float
+    reason: str = ""
+    benchmark: pyperf.Benchmark | None = None
+
+
+class Interrupted(Exception):
+    """The run was stopped by a signal."""
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into an exception, like Ctrl-C, so cleanup runs."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signal.Signals(signum).name)
+
+    names = [s for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s)]
+    previous = {n: signal.signal(getattr(signal, n), handler) for n in names}
+    try:
+        yield
+    finally:
+        for n, old in previous.items():
+            signal.signal(getattr(signal, n), old)
+
+
+def failure_reason(output: str, returncode: int) -> str:
+    """The most telling line of a failed case's output: the first exception raised.
+
+    pyperf's manager raises its own error after a worker fails, so the last
+    exception is pyperf's, the first is the benchmark's.
+    """
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback (most recent call last)"):
+            for later in lines[i + 1 :]:
+                if later and not later[0].isspace():
+                    return f"{later.strip()} (exit code {returncode})"
+    tail = [ln.strip() for ln in lines if ln.strip()][-1:] or ["no output"]
+    return f"exit code {returncode}: {tail[0]}"
+
+
+def order_rounds(cases: list[Case], rounds: int, seed: int) -> list[list[Case]]:
+    """Per round, the cases grouped by comparison group; groups and members shuffled."""
+    groups: dict[str, list[Case]] = {}
+    for case in cases:
+        groups.setdefault(case.group, []).append(case)
+    plan = []
+    for r in range(1, rounds + 1):
+        rng = random.Random(f"{seed}:{r}")
+        names = sorted(groups)
+        rng.shuffle(names)
+        ordered = []
+        for name in names:
+            members = sorted(groups[name])
+            rng.shuffle(members)
+            ordered.extend(members)
+        plan.append(ordered)
+    return plan
+
+
+class Run:
+    def __init__(self, settings: Settings) -> None:
+        self.s = settings
+        self.profile = settings.profile
+        self.rounds = settings.rounds or settings.profile.rounds
+        self.timeout_s = settings.timeout_s or settings.profile.timeout_s
+        self.seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(10**9)
+        self.started = store.utc_now()
+        self.run_dir = store.create_run_dir(settings.results, settings.machine, self.profile.name, self.started)
+        self.token = f"{self.run_dir.name}-{self.seed}"
+        self.suites: dict[str, pyperf.BenchmarkSuite] = {}
+        self.manifest = self._new_manifest()
+
+    # -- manifest ---------------------------------------------------------
+    def _new_manifest(self) -> dict[str, Any]:
+        entries = []
+        labels: set[str] = set()
+        for interp in self.s.interpreters:
+            label = interp.label
+            while label in labels:  # two --python giving the same build and options
+                label += "-2"
+            labels.add(label)
+            methods = interp.info.get("start_methods") or []
+            skipped = [
+                {"case": c.name, "reason": f"start method {c.start_method!r} is not available "
+                 f"here (this platform offers {', '.join(methods) or 'none'})"}
+                for c in self.s.cases
+                if c.start_method and c.start_method not in methods
+            ]
+            entries.append({
+                "label": label, "spec": interp.spec, "argv": list(interp.argv),
+                "info": interp.info, "file": None, "failures": [], "skipped": skipped,
+                "measured": 0,
+            })
+        return {
+            "kind": store.MANIFEST_KIND, "schema_version": store.SCHEMA_VERSION,
+            "run_id": self.run_dir.name, "machine": self.s.machine, "profile": self.profile.name,
+            "rounds": self.rounds, "values": self.profile.values, "warmups": self.profile.warmups,
+            "timeout_s": self.timeout_s, "seed": self.seed, "git_commit": environment.git_commit(),
+            "started_utc": self.started.isoformat(), "finished_utc": None, "status": "running",
+            "host": {
+                "cpu_model": environment.cpu_model(), "logical_cpus": environment.logical_cpus(),
+                "platform": platform.platform(), "hostname": platform.node(),
+            },
+            "cases": [asdict(c) | {"name": c.name} for c in self.s.cases],
+            "interpreters": entries,
+        }
+
+    def _save_manifest(self) -> None:
+        store.write_json(self.run_dir / store.MANIFEST_NAME, self.manifest)
+
+    # -- one case -----------------------------------------------------------
+    def _meta(self, entry: dict[str, Any], round_no: int) -> dict[str, Any]:
+        host = self.manifest["host"]
+        return {
+            "bench_schema_version": store.SCHEMA_VERSION, "run_id": self.run_dir.name,
+            "machine": self.s.machine, "profile": self.profile.name, "round": round_no,
+            "rounds": self.rounds, "seed": self.seed, "git_commit": self.manifest["git_commit"],
+            "interpreter": entry["label"], "run_started": self.started.isoformat(),
+            "host_cpu_model": host["cpu_model"] or "unknown", "host_logical_cpus": host["logical_cpus"],
+        }
+
+    def _run_case(self, interp: Interpreter, case: Case, meta: dict[str, Any], env: dict[str, str],
+                  scratch: Path, log: Any) -> _Result:
+        out_file = scratch / f"case-{time.monotonic_ns()}.json"
+        p = self.profile
+        cmd = [
+            *interp.argv, "-m", "bench.case_script", "--case", case.to_json(),
+            "--meta", json.dumps(meta), "--output", str(out_file), "--processes", "1",
+            "--values", str(p.values), "--warmups", str(p.warmups), "--min-time", str(p.min_time),
+            "--inherit-environ", ",".join(INHERITED_ENV),
+        ]
+        if not case.calibrate:
+            cmd += ["--loops", "1"]
+        start = time.monotonic()
+        proc = popen_group(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        try:
+            try:
+                output, _ = proc.communicate(timeout=self.timeout_s)
+            except subprocess.TimeoutExpired:
+                kill_tree(proc)
+                output, _ = proc.communicate()
+                log.write(output)
+                return _Result(False, time.monotonic() - start,
+                               f"timed out after {self.timeout_s:g}s; its processes were killed")
+        finally:
+            kill_tree(proc)  # also sweeps what a finished case left behind
+        log.write(output)
+        seconds = time.monotonic() - start
+        if proc.returncode != 0:
+            return _Result(False, seconds, failure_reason(output, proc.returncode))
+        try:
+            suite = pyperf.BenchmarkSuite.load(str(out_file))
+            (benchmark,) = suite.get_benchmarks()
+        except (OSError, ValueError) as exc:
+            return _Result(False, seconds, f"pyperf wrote no usable result: {exc}")
+        finally:
+            out_file.unlink(missing_ok=True)
+        return _Result(True, seconds, benchmark=benchmark)
+
+    def _record(self, entry: dict[str, Any], benchmark: pyperf.Benchmark) -> None:
+        suite = self.suites.get(entry["label"])
+        if suite is None:
+            suite = self.suites[entry["label"]] = pyperf.BenchmarkSuite([benchmark])
+        elif benchmark.get_name() in suite.get_benchmark_names():
+            suite.get_benchmark(benchmark.get_name()).add_runs(benchmark)
+        else:
+            suite.add_benchmark(benchmark)
+        entry["file"] = f"{entry['label']}.json"
+        store.write_suite(self.run_dir / entry["file"], suite)
+        entry["measured"] += 1
+
+    # -- the whole run ------------------------------------------------------
+    def execute(self, progress: Progress) -> int:
+        pairs = list(zip(self.s.interpreters, self.manifest["interpreters"], strict=True))
+        runnable = {e["label"]: {c.name for c in self.s.cases} - {s["case"] for s in e["skipped"]}
+                    for _, e in pairs}
+        plan = [
+            (r, interp, entry, case)
+            for r, ordered in enumerate(order_rounds(self.s.cases, self.rounds, self.seed), 1)
+            for group in _groups_in_order(ordered)
+            for interp, entry in pairs
+            for case in group
+            if case.name in runnable[entry["label"]]
+        ]
+        progress.total = len(plan)
+        progress.plan([f"{e['label']}|{c.name}" for _, _, e, c in plan])
+        failed: set[tuple[str, str]] = set()
+        self._save_manifest()
+        (self.run_dir / "logs").mkdir(exist_ok=True)
+        with services() as service_env, tempfile.TemporaryDirectory(prefix="bench-out-") as scratch:
+            env = case_environment(service_env | {RUN_TOKEN_ENV: self.token})
+            for r, interp, entry, case in plan:
+                key = f"{entry['label']}|{case.name}"
+                label = f"r{r}/{self.rounds} {entry['label']}: {case.name}"
+                if (entry["label"], case.name) in failed:
+                    progress.step(key, label, 0.0, "skip")
+                    continue
+                with (self.run_dir / "logs" / f"{entry['label']}.log").open("a") as log:
+                    log.write(f"\n=== round {r}: {case.name}\n")
+                    result = self._run_case(interp, case, self._meta(entry, r), env, Path(scratch), log)
+                if result.ok and result.benchmark is not None:
+                    self._record(entry, result.benchmark)
+                else:
+                    failed.add((entry["label"], case.name))
+                    entry["failures"].append({"case": case.name, "round": r, "reason": result.reason})
+                    self._save_manifest()
+                progress.step(key, label, result.seconds, "ok" if result.ok else "FAILED")
+                if not result.ok:
+                    progress.say(f"    {result.reason}")
+        return EXIT_FAILURES if any(e["failures"] for e in self.manifest["interpreters"]) else EXIT_OK
+
+    def finish(self, status: str) -> None:
+        self.manifest["status"] = status
+        self.manifest["finished_utc"] = store.utc_now().isoformat()
+        self._save_manifest()
+
+
+def _groups_in_order(ordered: list[Case]) -> list[list[Case]]:
+    groups: list[list[Case]] = []
+    for case in ordered:
+        if groups and groups[-1][0].group == case.group:
+            groups[-1].append(case)
+        else:
+            groups.append([case])
+    return groups
+
+
+def run(settings: Settings, progress: Progress | None = None) -> Outcome:
+    """Run every case of ``settings`` under every interpreter; never raises for a failed case."""
+    job = Run(settings)
+    progress = progress or Progress(0)
+    progress.say(f"run {job.run_dir} (seed {job.seed}, {job.rounds} round(s), "
+                 f"{len(settings.cases)} case(s), {len(settings.interpreters)} interpreter(s))")
+    status, code = "interrupted", EXIT_INTERRUPTED
+    try:
+        with _signals_interrupt():
+            code = job.execute(progress)
+        status = "complete"
+    except (KeyboardInterrupt, Interrupted) as exc:
+        progress.say(f"interrupted ({exc or 'SIGINT'}): results so far are kept in {job.run_dir}")
+    finally:
+        job.finish(status)
+    return Outcome(job.run_dir, job.manifest, code)
+
+
+def summary(outcome: Outcome) -> str:
+    lines = [f"results: {outcome.run_dir}"]
+    for entry in outcome.manifest["interpreters"]:
+        lines.append(
+            f"  {entry['label']}: {entry['measured']} measurement(s), "
+            f"{len(entry['failures'])} failure(s), {len(entry['skipped'])} skipped"
+            + (f" -> {entry['file']}" if entry["file"] else "")
+        )
+        lines.extend(f"    FAILED {f['case']} (round {f['round']}): {f['reason']}" for f in entry["failures"])
+        lines.extend(f"    skipped {s['case']}: {s['reason']}" for s in entry["skipped"])
+    if outcome.manifest["status"] != "complete":
+        lines.append(f"  run {outcome.manifest['status']}")
+    return "\n".join(lines)
+
+
+__all__ = ["EXIT_FAILURES", "EXIT_OK", "Outcome", "Settings", "failure_reason", "order_rounds", "run"]

@@ -1,0 +1,70 @@
+"""The suite's own TCP server for the I/O benchmarks, on loopback only.
+
+Protocol, one request per connection: the client sends ``"<service_ms> <nbytes>\\n"``;
+the server waits ``service_ms`` milliseconds (the service latency), sends
+``nbytes`` bytes and closes. It is asyncio-based so that it is never the
+bottleneck, and it runs in its own process so that it shares no GIL with the
+benchmark. Run it alone with::
+
+    python -m bench.workloads.tcp_server [--port 0]
+
+It prints ``READY <host> <port>`` once it listens, and stops on SIGTERM, SIGINT
+or when its standard input closes (so it dies with the runner that started it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import threading
+
+HOST = "127.0.0.1"
+MAX_RESPONSE = 64 * 1024 * 1024
+
+
+async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        line = await reader.readline()
+        service_ms, nbytes = (int(x) for x in line.split())
+        if not (0 <= service_ms <= 60_000 and 0 <= nbytes <= MAX_RESPONSE):
+            raise ValueError(line)
+        await asyncio.sleep(service_ms / 1000)
+        writer.write(bytes(nbytes))
+        await writer.drain()
+    except (ValueError, ConnectionError):
+        pass  # a malformed request or a client that left: drop the connection
+    finally:
+        writer.close()
+
+
+async def serve(port: int) -> None:
+    server = await asyncio.start_server(handle, HOST, port, backlog=1024)
+    bound = server.sockets[0].getsockname()[1]
+    print(f"READY {HOST} {bound}", flush=True)
+    loop = asyncio.get_running_loop()
+    stop = loop.create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
+
+    def watch_stdin() -> None:
+        # Standard input closing means the runner is gone: stop with it.
+        sys.stdin.read()
+        loop.call_soon_threadsafe(lambda: stop.done() or stop.set_result(None))
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    async with server:
+        await stop
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    args = parser.parse_args(argv)
+    asyncio.run(serve(args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
