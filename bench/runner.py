@@ -32,9 +32,9 @@ from typing import Any
 import pyperf
 
 from bench import environment, store
-from bench.interpreters import Interpreter, case_environment
+from bench.interpreters import Interpreter, case_environment, probe
 from bench.matrix import Case, Profile
-from bench.processes import kill_tree, popen_group
+from bench.processes import Supervisor
 from bench.progress import Progress
 from bench.services import services
 from bench.workloads.io import FILE_DIR_ENV, TCP_ADDRESS_ENV
@@ -97,17 +97,21 @@ def _signals_interrupt() -> Iterator[None]:
 
 
 def failure_reason(output: str, returncode: int) -> str:
-    """The most telling line of a failed case's output: the first exception raised.
+    """The most telling line of a failed case's output: the benchmark's own exception.
 
-    pyperf's manager raises its own error after a worker fails, so the last
-    exception is pyperf's, the first is the benchmark's.
+    That is the last exception line printed, but for pyperf's manager's own
+    "failed with exit code" error that follows a worker's failure. Chained
+    exceptions print their cause first, so the last one is the one raised.
     """
     lines = output.splitlines()
+    raised = []
     for i, line in enumerate(lines):
         if line.startswith("Traceback (most recent call last)"):
-            for later in lines[i + 1 :]:
-                if later and not later[0].isspace():
-                    return f"{later.strip()} (exit code {returncode})"
+            later = next((ln for ln in lines[i + 1 :] if ln and not ln[0].isspace()), None)
+            if later and "failed with exit code" not in later:
+                raised.append(later.strip())
+    if raised:
+        return f"{raised[-1]} (exit code {returncode})"
     tail = [ln.strip() for ln in lines if ln.strip()][-1:] or ["no output"]
     return f"exit code {returncode}: {tail[0]}"
 
@@ -133,6 +137,8 @@ def order_rounds(cases: list[Case], rounds: int, seed: int) -> list[list[Case]]:
 
 class Run:
     def __init__(self, settings: Settings) -> None:
+        # What the run records about an interpreter comes from asking it, never from a guess.
+        settings.interpreters = [i if i.info else probe(i) for i in settings.interpreters]
         self.s = settings
         self.profile = settings.profile
         self.rounds = settings.rounds or settings.profile.rounds
@@ -170,6 +176,7 @@ class Run:
             "run_id": self.run_dir.name, "machine": self.s.machine, "profile": self.profile.name,
             "rounds": self.rounds, "values": self.profile.values, "warmups": self.profile.warmups,
             "timeout_s": self.timeout_s, "seed": self.seed, "git_commit": environment.git_commit(),
+            "process_token": self.token,
             "started_utc": self.started.isoformat(), "finished_utc": None, "status": "running",
             "host": {
                 "cpu_model": environment.cpu_model(), "logical_cpus": environment.logical_cpus(),
@@ -193,8 +200,8 @@ class Run:
             "host_cpu_model": host["cpu_model"] or "unknown", "host_logical_cpus": host["logical_cpus"],
         }
 
-    def _run_case(self, interp: Interpreter, case: Case, meta: dict[str, Any], env: dict[str, str],
-                  scratch: Path, log: Any) -> _Result:
+    def _run_case(self, sup: Supervisor, interp: Interpreter, case: Case, meta: dict[str, Any],
+                  env: dict[str, str], scratch: Path, log: Any) -> _Result:
         out_file = scratch / f"case-{time.monotonic_ns()}.json"
         p = self.profile
         cmd = [
@@ -206,18 +213,18 @@ class Run:
         if not case.calibrate:
             cmd += ["--loops", "1"]
         start = time.monotonic()
-        proc = popen_group(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        proc = sup.start(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
         try:
             try:
                 output, _ = proc.communicate(timeout=self.timeout_s)
             except subprocess.TimeoutExpired:
-                kill_tree(proc)
+                sup.stop(proc)
                 output, _ = proc.communicate()
                 log.write(output)
                 return _Result(False, time.monotonic() - start,
                                f"timed out after {self.timeout_s:g}s; its processes were killed")
         finally:
-            kill_tree(proc)  # also sweeps what a finished case left behind
+            sup.stop(proc)  # also sweeps what a finished case left behind
         log.write(output)
         seconds = time.monotonic() - start
         if proc.returncode != 0:
@@ -261,7 +268,11 @@ class Run:
         failed: set[tuple[str, str]] = set()
         self._save_manifest()
         (self.run_dir / "logs").mkdir(exist_ok=True)
-        with services() as service_env, tempfile.TemporaryDirectory(prefix="bench-out-") as scratch:
+        with (
+            Supervisor() as sup,
+            services(sup, {RUN_TOKEN_ENV: self.token}) as service_env,
+            tempfile.TemporaryDirectory(prefix="bench-out-") as scratch,
+        ):
             env = case_environment(service_env | {RUN_TOKEN_ENV: self.token})
             for r, interp, entry, case in plan:
                 key = f"{entry['label']}|{case.name}"
@@ -271,13 +282,14 @@ class Run:
                     continue
                 with (self.run_dir / "logs" / f"{entry['label']}.log").open("a") as log:
                     log.write(f"\n=== round {r}: {case.name}\n")
-                    result = self._run_case(interp, case, self._meta(entry, r), env, Path(scratch), log)
+                    result = self._run_case(sup, interp, case, self._meta(entry, r), env,
+                                            Path(scratch), log)
                 if result.ok and result.benchmark is not None:
                     self._record(entry, result.benchmark)
                 else:
                     failed.add((entry["label"], case.name))
                     entry["failures"].append({"case": case.name, "round": r, "reason": result.reason})
-                    self._save_manifest()
+                self._save_manifest()
                 progress.step(key, label, result.seconds, "ok" if result.ok else "FAILED")
                 if not result.ok:
                     progress.say(f"    {result.reason}")

@@ -11,22 +11,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.interpreters import case_environment
-from bench.processes import kill_tree, popen_group
+from bench.processes import Supervisor
 from bench.workloads.io import FILE_DIR_ENV, TCP_ADDRESS_ENV
 
 READY_TIMEOUT_S = 30
 
 
 @contextlib.contextmanager
-def tcp_server() -> Iterator[str]:
+def tcp_server(
+    supervisor: Supervisor | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Start ``bench.workloads.tcp_server`` in its own process; yield ``"host:port"``.
 
     It runs under the runner's interpreter, not the one measured, so that every
     interpreter is measured against the same server.
     """
-    proc = popen_group(
+    if supervisor is None:
+        with Supervisor() as own, tcp_server(own, env) as address:
+            yield address
+        return
+    proc = supervisor.start(
         [sys.executable, "-m", "bench.workloads.tcp_server", "--port", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=case_environment({}),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=case_environment(env or {}),
     )
     try:
         assert proc.stdout is not None
@@ -35,7 +41,10 @@ def tcp_server() -> Iterator[str]:
             raise RuntimeError(f"the TCP server did not start (said {line!r})")
         yield f"{line[1]}:{line[2]}"
     finally:
-        kill_tree(proc, grace_s=2)
+        supervisor.stop(proc, grace_s=2)
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 @contextlib.contextmanager
@@ -48,7 +57,8 @@ def scratch_dir() -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def services() -> Iterator[dict[str, str]]:
-    """The environment variables that point the workloads at the run's services."""
-    with tcp_server() as address, scratch_dir() as folder:
+def services(supervisor: Supervisor, env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Start the run's services (with ``env`` added to theirs); yield the variables
+    that point the workloads at them."""
+    with tcp_server(supervisor, env) as address, scratch_dir() as folder:
         yield {TCP_ADDRESS_ENV: address, FILE_DIR_ENV: str(folder)}

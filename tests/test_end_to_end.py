@@ -1,0 +1,112 @@
+"""The whole path: ``python -m bench run --profile smoke``, loaded back with pyperf's own API."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyperf
+import pytest
+
+from bench import matrix, store
+from bench.interpreters import case_environment
+
+pytestmark = pytest.mark.slow
+
+#: Metadata every benchmark must carry (pyperf's own keys, then ours).
+REQUIRED = {
+    "cpu_model_name", "cpu_count", "platform", "python_version", "python_implementation",
+    "python_executable", "date", "python_build", "python_options", "gil_enabled",
+    "worker_cpu_affinity", "worker_cpu_count", "worker_processes", "bench_schema_version",
+    "profile", "git_commit", "run_id", "machine", "round", "interpreter", "family", "workload",
+    "group", "size", "size_label", "tasks", "model", "start_method", "workers", "timed",
+}
+FREE_THREADED = os.environ.get("BENCH_FT_PYTHON", "/opt/py313t/bin/python3.13t")
+
+
+def bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bench", *args], capture_output=True, text=True,
+                          timeout=timeout, env=case_environment({}), check=False)
+
+
+def only_run(results: Path) -> Path:
+    (run_dir,) = results.glob("*/*")
+    return run_dir
+
+
+def test_list_prints_the_matrix() -> None:
+    out = bench("list", "--profile", "smoke")
+    assert out.returncode == 0, out.stderr
+    for case in matrix.PROFILES["smoke"].cases():
+        assert case.name in out.stdout
+    assert "left out on purpose" in out.stdout
+
+
+def test_smoke_run_end_to_end(tmp_path: Path) -> None:
+    out = bench("run", "--profile", "smoke", "--results", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "left]" in out.stderr  # progress with an estimate of the time left
+    run_dir = only_run(tmp_path)
+    manifest = json.loads((run_dir / store.MANIFEST_NAME).read_text())
+    assert manifest["status"] == "complete" and manifest["schema_version"] == store.SCHEMA_VERSION
+    (entry,) = manifest["interpreters"]
+    suite = pyperf.BenchmarkSuite.load(str(run_dir / entry["file"]))
+    expected = {c.name for c in matrix.PROFILES["smoke"].cases()}
+    assert set(suite.get_benchmark_names()) == expected
+    for benchmark in suite.get_benchmarks():
+        # per-run values (date, round) live in each run; the rest is common to the benchmark
+        meta = benchmark.get_metadata() | benchmark.get_runs()[0].get_metadata()
+        assert REQUIRED <= set(meta), REQUIRED - set(meta)
+        assert meta["gil_enabled"] == "enabled"  # every interpreter here has a GIL
+        assert meta["profile"] == "smoke" and meta["bench_schema_version"] == store.SCHEMA_VERSION
+        assert benchmark.get_name() == matrix.Case.from_json(json.dumps({
+            k: meta[k] for k in ("family", "workload", "size_label", "size", "tasks", "model",
+                                 "workers", "timed")} | {
+            "start_method": None if meta["start_method"] == "n/a" else meta["start_method"],
+            "calibrate": False})).name  # the params alone rebuild the name: nothing parsed back
+        assert all(v > 0 for v in benchmark.get_values())
+    # worker processes were really used by the process models
+    pool = suite.get_benchmark("count_primes[1ms] process_pool/spawn w=2").get_metadata()
+    assert pool["worker_processes"] == 2 and pool["workers"] == 2
+    # pyperf's own tools read the file
+    for tool in (["stats"], ["compare_to", "--table"]):
+        path = str(run_dir / entry["file"])
+        args = [*tool, path] + ([path] if tool[0] == "compare_to" else [])
+        checked = subprocess.run([sys.executable, "-m", "pyperf", *args], capture_output=True,
+                                 text=True, check=False)
+        assert checked.returncode == 0, checked.stderr
+
+
+def test_no_matching_case_is_a_usage_error(tmp_path: Path) -> None:
+    out = bench("run", "--profile", "smoke", "--only", "no-such-case", "--results", str(tmp_path))
+    assert out.returncode == 2 and "no case" in out.stderr
+
+
+def test_missing_interpreter_is_named(tmp_path: Path) -> None:
+    out = bench("run", "--profile", "smoke", "--python", "/no/such/python", "--results",
+                str(tmp_path))
+    assert out.returncode == 2 and "/no/such/python" in out.stderr
+
+
+@pytest.mark.skipif(not Path(FREE_THREADED).exists(), reason="no free-threaded CPython here "
+                    "(../shared/tools/build-free-threaded-python builds one)")
+def test_free_threaded_records_the_gil_state_seen_by_the_workers(tmp_path: Path) -> None:
+    only = r"count_primes\[1ms\] (threads|process_pool/spawn) w=2"
+    out = bench("run", "--profile", "smoke", "--only", only, "--results", str(tmp_path),
+                "--python", FREE_THREADED, "--python", f"{FREE_THREADED} -X gil=1", timeout=900)
+    assert out.returncode == 0, out.stderr
+    run_dir = only_run(tmp_path)
+    manifest = json.loads((run_dir / store.MANIFEST_NAME).read_text())
+    states = {}
+    for entry in manifest["interpreters"]:
+        assert entry["info"]["free_threaded_build"] is True
+        suite = pyperf.BenchmarkSuite.load(str(run_dir / entry["file"]))
+        assert len(suite.get_benchmarks()) == 2
+        for benchmark in suite.get_benchmarks():
+            meta = benchmark.get_metadata()
+            assert meta["python_build"] == "free-threading"
+            states.setdefault(entry["spec"], set()).add(meta["gil_enabled"])
+    assert states == {FREE_THREADED: {"disabled"}, f"{FREE_THREADED} -X gil=1": {"enabled"}}

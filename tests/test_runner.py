@@ -1,0 +1,207 @@
+"""The runner: fault handling, timeouts, atomic results, no process left behind."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pyperf
+import pytest
+
+from bench import interpreters, runner, store
+from bench.matrix import Case, Profile
+from bench.progress import Progress
+
+pytestmark = pytest.mark.slow
+
+PROFILE = Profile("test", "for tests", rounds=1, values=1, warmups=0, timeout_s=60, picks=())
+
+
+def case(workload: str, model: str = "threads", method: str | None = None, workers: int = 2,
+         size: int = 0, tasks: int = 2) -> Case:
+    return Case(family="test", workload=workload, size_label="t", size=size, tasks=tasks,
+                model=model, workers=workers, start_method=method,
+                timed="lifecycle" if model in ("threads", "processes") else "tasks")
+
+
+GOOD = case("count_primes", "sequential", workers=1, size=200, tasks=2)
+
+
+def survivors(token: str) -> list[psutil.Process]:
+    """Processes that still carry the run's token in their environment."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get(runner.RUN_TOKEN_ENV) == token and proc.status() != "zombie":
+                found.append(proc)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+def wait_for_no_survivors(token: str, seconds: float = 10) -> list[psutil.Process]:
+    deadline = time.monotonic() + seconds
+    while (left := survivors(token)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+@pytest.fixture(scope="module")
+def python() -> interpreters.Interpreter:
+    return interpreters.prepare(interpreters.current(), allow_install=False)
+
+
+def run(tmp_path: Path, python: interpreters.Interpreter, cases: list[Case],
+        timeout_s: float = 60, rounds: int = 1) -> runner.Outcome:
+    settings = runner.Settings(profile=PROFILE, cases=cases, interpreters=[python],
+                               results=tmp_path, machine="test-machine", seed=7,
+                               timeout_s=timeout_s, rounds=rounds)
+    return runner.run(settings, Progress(0, stream=io.StringIO()))
+
+
+def test_failure_reason_names_the_benchmarks_exception() -> None:
+    output = (
+        "Traceback (most recent call last):\n  File 'w'\nBrokenProcessPool: broke\n\n"
+        "The above exception was the direct cause of the following exception:\n\n"
+        "Traceback (most recent call last):\n  File 'x'\nbench.models.base.WorkerDied: worker died\n"
+        "Traceback (most recent call last):\n  File 'y'\nRuntimeError: python failed with exit code 1\n"
+    )
+    assert runner.failure_reason(output, 1) == "bench.models.base.WorkerDied: worker died (exit code 1)"
+    assert runner.failure_reason("", 3) == "exit code 3: no output"
+
+
+def test_rounds_keep_groups_together_and_shuffle_within() -> None:
+    cases = [case("count_primes", m, workers=w, size=s) for m in ("threads", "thread_pool")
+             for w in (1, 2, 4) for s in (10, 20)]
+    cases = [Case(**{**c.__dict__, "size_label": str(c.size)}) for c in cases]
+    plan = runner.order_rounds(cases, rounds=4, seed=1)
+    assert len(plan) == 4
+    for ordered in plan:
+        assert sorted(ordered) == sorted(cases)
+        groups = [c.group for c in ordered]
+        # each group is one contiguous block
+        assert len({g for i, g in enumerate(groups) if i == 0 or groups[i - 1] != g}) == len(set(groups))
+    assert len({tuple(c.name for c in r) for r in plan}) > 1
+    assert runner.order_rounds(cases, 4, seed=1) == plan
+
+
+def test_faults_are_recorded_and_the_run_goes_on(tmp_path: Path, python) -> None:
+    cases = [
+        GOOD,
+        case("raise_error", "threads"),
+        case("raise_error", "process_pool", "fork"),
+        case("exit_hard", "processes", "fork", size=5),
+        case("exit_hard", "process_pool", "spawn", size=5),
+        case("hang", "threads"),
+    ]
+    outcome = run(tmp_path, python, cases, timeout_s=8)
+    assert outcome.exit_code == runner.EXIT_FAILURES
+    reasons = {f["case"]: f["reason"] for f in outcome.failures}
+    assert set(reasons) == {c.name for c in cases[1:]}
+    assert "DeliberateError" in reasons[cases[1].name]
+    assert "DeliberateError" in reasons[cases[2].name]
+    assert "WorkerDied" in reasons[cases[3].name] and "exit code 5" in reasons[cases[3].name]
+    assert "WorkerDied" in reasons[cases[4].name]
+    assert "timed out after 8s" in reasons[cases[5].name]
+    # the good case was measured and saved, readable by pyperf
+    entry = outcome.manifest["interpreters"][0]
+    suite = pyperf.BenchmarkSuite.load(str(outcome.run_dir / entry["file"]))
+    assert suite.get_benchmark_names() == [GOOD.name]
+    manifest = json.loads((outcome.run_dir / store.MANIFEST_NAME).read_text())
+    assert manifest["status"] == "complete"
+    assert len(manifest["interpreters"][0]["failures"]) == 5
+    assert not wait_for_no_survivors(manifest["process_token"])
+    assert "FAILED" in runner.summary(outcome)
+
+
+def test_a_failed_case_is_not_retried_in_later_rounds(tmp_path: Path, python) -> None:
+    outcome = run(tmp_path, python, [GOOD, case("raise_error")], rounds=2)
+    assert len(outcome.failures) == 1
+    bench = pyperf.BenchmarkSuite.load(str(next(outcome.run_dir.glob("cpython-*.json"))))
+    runs = bench.get_benchmark(GOOD.name).get_runs()
+    assert sorted(r.get_metadata()["round"] for r in runs) == [1, 2]
+
+
+def test_unavailable_start_method_is_skipped_and_said(tmp_path: Path, python) -> None:
+    no_fork = interpreters.Interpreter(python.argv, python.spec,
+                                       {**python.info, "start_methods": ["spawn"]})
+    bad = case("count_primes", "processes", "fork", size=100)
+    settings = runner.Settings(profile=PROFILE, cases=[GOOD, bad], interpreters=[no_fork],
+                               results=tmp_path, machine="m", seed=1)
+    outcome = runner.run(settings, Progress(0, stream=io.StringIO()))
+    assert outcome.exit_code == runner.EXIT_OK
+    (skipped,) = outcome.manifest["interpreters"][0]["skipped"]
+    assert skipped["case"] == bad.name and "'fork' is not available" in skipped["reason"]
+
+
+DRIVER = """
+import sys
+from pathlib import Path
+from bench import interpreters, runner
+from bench.matrix import Case, Profile
+from bench.progress import Progress
+profile = Profile("test", "t", rounds=1, values=1, warmups=0, timeout_s=600, picks=())
+good = Case("test", "count_primes", "t", 200, 2, "sequential", 1)
+hang = Case("test", "hang", "t", 0, 4, "process_pool", 2, "fork")
+# a seed whose round measures the good case first, then hangs
+seed = next(s for s in range(100) if runner.order_rounds([good, hang], 1, s)[0][0] == good)
+settings = runner.Settings(profile=profile, cases=[good, hang], results=Path(sys.argv[1]),
+                           interpreters=[interpreters.current()], machine="m", seed=seed)
+outcome = runner.run(settings, Progress(0))
+sys.exit(outcome.exit_code)
+"""
+
+
+def start_driver(tmp_path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(tmp_path)], text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=interpreters.case_environment({}),
+    )
+
+
+def wait_until_hanging(tmp_path: Path) -> dict:
+    """Wait until the good case is saved and the hanging case's pool is up."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        manifests = list(tmp_path.glob("*/*/run.json"))
+        if manifests:
+            manifest = json.loads(manifests[0].read_text())
+            entry = manifest["interpreters"][0]
+            hung = [p for p in survivors(manifest["process_token"])
+                    if "case_script" in " ".join(p.cmdline())]
+            if entry["measured"] == 1 and len(hung) >= 2:
+                return manifest
+        time.sleep(0.2)
+    raise AssertionError("the driver never reached the hanging case")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_a_run_cut_off_keeps_earlier_results_and_leaves_no_process(tmp_path: Path, sig) -> None:
+    driver = start_driver(tmp_path)
+    try:
+        manifest = wait_until_hanging(tmp_path)
+        time.sleep(1)  # let the hanging case's pool settle
+        driver.send_signal(sig)
+        output, _ = driver.communicate(timeout=30)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    assert not wait_for_no_survivors(manifest["process_token"]), output
+    run_dir = next(tmp_path.glob("*/*"))
+    suite = pyperf.BenchmarkSuite.load(str(next(run_dir.glob("cpython-*.json"))))
+    assert len(suite.get_benchmark_names()) == 1
+    assert not [p for p in run_dir.rglob("*") if p.name.endswith(".tmp")]
+    final = json.loads((run_dir / store.MANIFEST_NAME).read_text())
+    if sig == signal.SIGKILL:
+        assert final["status"] == "running"  # nobody could say otherwise; the data is whole
+    else:
+        assert driver.returncode == runner.EXIT_INTERRUPTED, output
+        assert final["status"] == "interrupted"
+        assert "interrupted" in output
