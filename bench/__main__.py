@@ -20,8 +20,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     profile = matrix.PROFILES[args.profile]
     cases = _cases(args.profile, args.only)
     print(f"profile {profile.name}: {profile.description}")
-    print(f"  {profile.rounds} round(s) x {profile.values} value(s), {profile.warmups} warmup(s), "
-          f"timeout {profile.timeout_s:g}s per case")
+    print(
+        f"  {profile.rounds} round(s) x {profile.values} value(s), {profile.warmups} warmup(s), "
+        f"timeout {profile.timeout_s:g}s per case"
+    )
     width = max((len(c.name) for c in cases), default=10)
     print(f"\n{'case':<{width}}  {'family':<12} {'tasks':>5}  timed")
     for case in cases:
@@ -51,8 +53,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return runner.EXIT_USAGE
     settings = runner.Settings(
-        profile=matrix.PROFILES[args.profile], cases=cases, interpreters=prepared,
-        results=Path(args.results), seed=args.seed, rounds=args.rounds, timeout_s=args.timeout,
+        profile=matrix.PROFILES[args.profile],
+        cases=cases,
+        interpreters=prepared,
+        results=Path(args.results),
+        seed=args.seed,
+        rounds=args.rounds,
+        timeout_s=args.timeout,
         **({"machine": args.machine} if args.machine else {}),
     )
     outcome = runner.run(settings, Progress(0))
@@ -74,19 +81,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_run = sub.add_parser("run", help="run the suite under pyperf")
     add_selection(p_run)
-    p_run.add_argument("--python", action="append", default=[], metavar="INTERP",
-                       help='an interpreter and its options, e.g. "/opt/py313t/bin/python3.13t '
-                            '-X gil=1"; repeat for several (default: this one)')
-    p_run.add_argument("--results", default=str(DEFAULT_RESULTS), metavar="DIR",
-                       help="results folder (default: %(default)s)")
-    p_run.add_argument("--machine", help="name of this machine in the results tree "
-                       "(default: OS, architecture, cores and CPU model)")
+    p_run.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar="INTERP",
+        help='an interpreter and its options, e.g. "/opt/py313t/bin/python3.13t '
+        '-X gil=1"; repeat for several (default: this one)',
+    )
+    p_run.add_argument(
+        "--results",
+        default=str(DEFAULT_RESULTS),
+        metavar="DIR",
+        help="results folder (default: %(default)s)",
+    )
+    p_run.add_argument(
+        "--machine",
+        help="name of this machine in the results tree "
+        "(default: OS, architecture, cores and CPU model)",
+    )
     p_run.add_argument("--rounds", type=int, help="override the profile's number of rounds")
-    p_run.add_argument("--timeout", type=float, metavar="SECONDS",
-                       help="override the profile's timeout per case")
+    p_run.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="override the profile's timeout per case"
+    )
     p_run.add_argument("--seed", type=int, help="seed of the round order (default: random)")
-    p_run.add_argument("--no-install", action="store_true",
-                       help="never make a venv for an interpreter that lacks pyperf or psutil")
+    p_run.add_argument(
+        "--no-install",
+        action="store_true",
+        help="never make a venv for an interpreter that lacks pyperf or psutil",
+    )
     p_run.set_defaults(func=cmd_run)
     return parser
 

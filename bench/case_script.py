@@ -22,7 +22,7 @@ PROBE_HOLD_MS = 30
 
 
 def interpreter_options() -> list[str]:
-    """The options this interpreter was started with (``-X gil=1`` ...), to pass to pyperf's workers."""
+    """This interpreter's own options (``-X gil=1`` ...), passed on to pyperf's workers."""
     argv = list(getattr(sys, "orig_argv", []))
     if "-m" in argv:
         return argv[1 : argv.index("-m")]

@@ -17,8 +17,8 @@ import sys
 def main() -> int:
     groups: set[int] = set()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides; EOF ends us
-    for line in sys.stdin:
-        line = line.strip()
+    for raw in sys.stdin:
+        line = raw.strip()
         if line[:1] in "+-" and line[1:].isdigit():
             (groups.add if line[0] == "+" else groups.discard)(int(line[1:]))
     for pgid in groups:

@@ -27,6 +27,7 @@ REQUIRED_MODULES = ("pyperf", "psutil")
 
 _PROBE = r"""
 import json, multiprocessing, sys, sysconfig, importlib.util
+REQUIRED = {required!r}
 print(json.dumps({
     "executable": sys.executable,
     "version": ".".join(map(str, sys.version_info[:3])),
@@ -35,10 +36,10 @@ print(json.dumps({
     "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True,
     "start_methods": multiprocessing.get_all_start_methods(),
     "default_start_method": multiprocessing.get_start_method(),
-    "missing": [m for m in %r if importlib.util.find_spec(m) is None],
+    "missing": [m for m in REQUIRED if importlib.util.find_spec(m) is None],
     "in_venv": sys.prefix != sys.base_prefix,
 }))
-""" % (REQUIRED_MODULES,)
+""".replace("{required!r}", repr(REQUIRED_MODULES))
 
 
 class InterpreterError(RuntimeError):
@@ -88,7 +89,10 @@ def probe(interp: Interpreter) -> Interpreter:
     """Ask the interpreter about itself; a missing or broken one is an ``InterpreterError``."""
     try:
         out = subprocess.run(
-            [*interp.argv, "-c", _PROBE], capture_output=True, text=True, timeout=60,
+            [*interp.argv, "-c", _PROBE],
+            capture_output=True,
+            text=True,
+            timeout=60,
             check=False,
         )
     except FileNotFoundError:
@@ -130,13 +134,21 @@ def prepare(interp: Interpreter, *, allow_install: bool = True) -> Interpreter:
         if not python.exists():
             _run([interp.executable, "-m", "venv", str(venv)], f"create a venv at {venv}")
         _run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             *REQUIREMENTS],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *REQUIREMENTS,
+            ],
             f"install {', '.join(REQUIREMENTS)} into {venv}",
         )
     except InterpreterError as exc:
-        raise InterpreterError(f"{interp.spec!r} lacks {', '.join(missing)}. {exc}. "
-                               f"Install them yourself with: {how}") from None
+        raise InterpreterError(
+            f"{interp.spec!r} lacks {', '.join(missing)}. {exc}. Install them yourself with: {how}"
+        ) from None
     prepared = probe(replace(interp, argv=(str(python), *interp.options)))
     if prepared.info.get("missing"):
         raise InterpreterError(f"{venv} still lacks {prepared.info['missing']}; try: {how}")

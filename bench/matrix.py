@@ -52,7 +52,11 @@ class Case:
     @property
     def name(self) -> str:
         model = f"{self.model}/{self.start_method}" if self.start_method else self.model
-        suffix = " lifecycle" if self.timed == "lifecycle" and not MODELS[self.model].starts_per_run else ""
+        suffix = (
+            " lifecycle"
+            if self.timed == "lifecycle" and not MODELS[self.model].starts_per_run
+            else ""
+        )
         return f"{self.workload}[{self.size_label}] {model} w={self.workers}{suffix}"
 
     @property
@@ -99,8 +103,13 @@ class Family:
                         if w > self.max_workers.get(model, w):
                             continue
                         yield Case(
-                            family=self.family, workload=self.workload, size_label=size.label,
-                            size=size.value, tasks=size.tasks or w, model=model, workers=w,
+                            family=self.family,
+                            workload=self.workload,
+                            size_label=size.label,
+                            size=size.value,
+                            tasks=size.tasks or w,
+                            model=model,
+                            workers=w,
                             start_method=method,
                             timed="lifecycle" if spec.starts_per_run else self.timed,
                             calibrate=self.calibrate,
@@ -139,8 +148,12 @@ class Profile:
 
 def _io(workload: str, size: str, tasks: int) -> Family:
     return Family(
-        workload, "io", workload, (Size(size, int(size.rstrip("msKiB")), tasks),),
-        ALL_IO_MODELS if workload != "file" else ALL_CPU_MODELS, IO_WORKERS,
+        workload,
+        "io",
+        workload,
+        (Size(size, int(size.rstrip("msKiB")), tasks),),
+        ALL_IO_MODELS if workload != "file" else ALL_CPU_MODELS,
+        IO_WORKERS,
         max_workers={"processes": 16, "process_pool": 16},
     )
 
@@ -149,11 +162,24 @@ FAMILIES: dict[str, Family] = {
     f.id: f
     for f in (
         # The article's example: start, run and join 5 workers; the plain loop as reference.
-        Family("article", "article", "article", (Size("5 workers", 0, 5),),
-               ("sequential", "threads", "processes"), (5,), calibrate=True),
+        Family(
+            "article",
+            "article",
+            "article",
+            (Size("5 workers", 0, 5),),
+            ("sequential", "threads", "processes"),
+            (5,),
+            calibrate=True,
+        ),
         # Pure Python, ~1 ms and ~100 ms per task: count_primes(3000) and (90000) on 3.11 here.
-        Family("count_primes", "cpu_python", "count_primes",
-               (Size("1ms", 3_000, 64), Size("100ms", 90_000, 8)), ALL_CPU_MODELS, CPU_WORKERS),
+        Family(
+            "count_primes",
+            "cpu_python",
+            "count_primes",
+            (Size("1ms", 3_000, 64), Size("100ms", 90_000, 8)),
+            ALL_CPU_MODELS,
+            CPU_WORKERS,
+        ),
         # C code that releases the GIL: ~10 ms of hashing, ~20 ms of compression per task.
         Family("sha256", "cpu_c", "sha256", (Size("16MiB", 16, 16),), ALL_CPU_MODELS, CPU_WORKERS),
         Family("zlib", "cpu_c", "zlib", (Size("1MiB", 1, 16),), ALL_CPU_MODELS, CPU_WORKERS),
@@ -163,8 +189,16 @@ FAMILIES: dict[str, Family] = {
         _io("tcp", "5ms", 64),
         _io("file", "256KiB", 32),
         # Pool start-up apart from throughput: create, one no-op per worker, shut down.
-        Family("pool_startup", "pool_startup", "noop", (Size("1 task/worker", 0, 0),),
-               ("thread_pool", "process_pool"), CPU_WORKERS, timed="lifecycle", calibrate=True),
+        Family(
+            "pool_startup",
+            "pool_startup",
+            "noop",
+            (Size("1 task/worker", 0, 0),),
+            ("thread_pool", "process_pool"),
+            CPU_WORKERS,
+            timed="lifecycle",
+            calibrate=True,
+        ),
     )
 }
 
@@ -172,7 +206,10 @@ FAMILIES: dict[str, Family] = {
 EXCLUDED: dict[tuple[str, str], str] = {
     ("cpu_python", "asyncio"): "a coroutine never yields inside pure-Python work: asyncio would "
     "be the sequential loop with overhead",
-    ("cpu_c", "asyncio"): "asyncio runs C calls on its one thread; offloading them is a thread pool",
+    (
+        "cpu_c",
+        "asyncio",
+    ): "asyncio runs C calls on its one thread; offloading them is a thread pool",
     ("file", "asyncio"): "asyncio has no native file I/O; its to_thread is the thread pool",
     ("article", "pools"): "the article's example starts and joins its own workers",
     ("io", "processes>16"): "64 processes per batch measure process creation, not the I/O",
@@ -184,49 +221,83 @@ PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
         Profile(
-            "smoke", "Seconds: every model and start method once, tiny sizes. For tests.",
-            rounds=1, values=1, warmups=0, timeout_s=60, min_time=0.02,
+            "smoke",
+            "Seconds: every model and start method once, tiny sizes. For tests.",
+            rounds=1,
+            values=1,
+            warmups=0,
+            timeout_s=60,
+            min_time=0.02,
             picks=(
                 Pick("article", models=("threads", "processes"), start_methods=_FAST),
                 Pick("count_primes", sizes=("1ms",), workers=(2,)),
                 Pick("sha256", models=("sequential", "threads"), workers=(2,)),
                 Pick("sleep", models=("sequential", "threads", "asyncio"), workers=(4,)),
-                Pick("tcp", models=("threads", "asyncio", "process_pool"), workers=(4,),
-                     start_methods=_FAST),
+                Pick(
+                    "tcp",
+                    models=("threads", "asyncio", "process_pool"),
+                    workers=(4,),
+                    start_methods=_FAST,
+                ),
                 Pick("file", models=("thread_pool",), workers=(4,)),
                 Pick("pool_startup", workers=(2,), start_methods=_FAST),
             ),
         ),
         Profile(
-            "quick", "Minutes: the key comparisons at 1, 2 and 4 workers.",
-            rounds=3, values=2, warmups=1, timeout_s=120,
+            "quick",
+            "Minutes: the key comparisons at 1, 2 and 4 workers.",
+            rounds=3,
+            values=2,
+            warmups=1,
+            timeout_s=120,
             picks=(
                 Pick("article"),
-                Pick("count_primes", sizes=("100ms",), workers=(1, 2, 4),
-                     models=("sequential", "threads", "thread_pool", "process_pool")),
+                Pick(
+                    "count_primes",
+                    sizes=("100ms",),
+                    workers=(1, 2, 4),
+                    models=("sequential", "threads", "thread_pool", "process_pool"),
+                ),
                 Pick("count_primes", sizes=("100ms",), workers=(2,), models=("processes",)),
                 Pick("count_primes", sizes=("1ms",), workers=(2,)),
-                Pick("sha256", workers=(2,),
-                     models=("sequential", "threads", "thread_pool", "process_pool"),
-                     start_methods=_FAST),
-                Pick("sleep", workers=(16,),
-                     models=("sequential", "threads", "thread_pool", "asyncio", "process_pool"),
-                     start_methods=_FAST),
-                Pick("tcp", workers=(16,),
-                     models=("sequential", "threads", "thread_pool", "asyncio", "process_pool"),
-                     start_methods=_FAST),
+                Pick(
+                    "sha256",
+                    workers=(2,),
+                    models=("sequential", "threads", "thread_pool", "process_pool"),
+                    start_methods=_FAST,
+                ),
+                Pick(
+                    "sleep",
+                    workers=(16,),
+                    models=("sequential", "threads", "thread_pool", "asyncio", "process_pool"),
+                    start_methods=_FAST,
+                ),
+                Pick(
+                    "tcp",
+                    workers=(16,),
+                    models=("sequential", "threads", "thread_pool", "asyncio", "process_pool"),
+                    start_methods=_FAST,
+                ),
                 Pick("file", workers=(4,), models=("sequential", "threads", "thread_pool")),
                 Pick("pool_startup", workers=(2,)),
             ),
         ),
         Profile(
-            "standard", "The nightly: every family at every worker count.",
-            rounds=3, values=3, warmups=1, timeout_s=300,
+            "standard",
+            "The nightly: every family at every worker count.",
+            rounds=3,
+            values=3,
+            warmups=1,
+            timeout_s=300,
             picks=tuple(Pick(family_id) for family_id in FAMILIES),
         ),
         Profile(
-            "full", "Everything, more rounds and values: for a quiet machine and an hour.",
-            rounds=7, values=5, warmups=1, timeout_s=600,
+            "full",
+            "Everything, more rounds and values: for a quiet machine and an hour.",
+            rounds=7,
+            values=5,
+            warmups=1,
+            timeout_s=600,
             picks=tuple(Pick(family_id) for family_id in FAMILIES),
         ),
     )

@@ -61,8 +61,11 @@ class Supervisor:
             from bench.interpreters import case_environment
 
             self._guardian = subprocess.Popen(
-                [sys.executable, "-m", "bench.guardian"], stdin=subprocess.PIPE, text=True,
-                start_new_session=True, env=case_environment({}),
+                [sys.executable, "-m", "bench.guardian"],
+                stdin=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+                env=case_environment({}),
             )
         return self
 

@@ -143,9 +143,13 @@ class Run:
         self.profile = settings.profile
         self.rounds = settings.rounds or settings.profile.rounds
         self.timeout_s = settings.timeout_s or settings.profile.timeout_s
-        self.seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(10**9)
+        self.seed = (
+            settings.seed if settings.seed is not None else random.SystemRandom().randrange(10**9)
+        )
         self.started = store.utc_now()
-        self.run_dir = store.create_run_dir(settings.results, settings.machine, self.profile.name, self.started)
+        self.run_dir = store.create_run_dir(
+            settings.results, settings.machine, self.profile.name, self.started
+        )
         self.token = f"{self.run_dir.name}-{self.seed}"
         self.suites: dict[str, pyperf.BenchmarkSuite] = {}
         self.manifest = self._new_manifest()
@@ -161,26 +165,47 @@ class Run:
             labels.add(label)
             methods = interp.info.get("start_methods") or []
             skipped = [
-                {"case": c.name, "reason": f"start method {c.start_method!r} is not available "
-                 f"here (this platform offers {', '.join(methods) or 'none'})"}
+                {
+                    "case": c.name,
+                    "reason": f"start method {c.start_method!r} is not available "
+                    f"here (this platform offers {', '.join(methods) or 'none'})",
+                }
                 for c in self.s.cases
                 if c.start_method and c.start_method not in methods
             ]
-            entries.append({
-                "label": label, "spec": interp.spec, "argv": list(interp.argv),
-                "info": interp.info, "file": None, "failures": [], "skipped": skipped,
-                "measured": 0,
-            })
+            entries.append(
+                {
+                    "label": label,
+                    "spec": interp.spec,
+                    "argv": list(interp.argv),
+                    "info": interp.info,
+                    "file": None,
+                    "failures": [],
+                    "skipped": skipped,
+                    "measured": 0,
+                }
+            )
         return {
-            "kind": store.MANIFEST_KIND, "schema_version": store.SCHEMA_VERSION,
-            "run_id": self.run_dir.name, "machine": self.s.machine, "profile": self.profile.name,
-            "rounds": self.rounds, "values": self.profile.values, "warmups": self.profile.warmups,
-            "timeout_s": self.timeout_s, "seed": self.seed, "git_commit": environment.git_commit(),
+            "kind": store.MANIFEST_KIND,
+            "schema_version": store.SCHEMA_VERSION,
+            "run_id": self.run_dir.name,
+            "machine": self.s.machine,
+            "profile": self.profile.name,
+            "rounds": self.rounds,
+            "values": self.profile.values,
+            "warmups": self.profile.warmups,
+            "timeout_s": self.timeout_s,
+            "seed": self.seed,
+            "git_commit": environment.git_commit(),
             "process_token": self.token,
-            "started_utc": self.started.isoformat(), "finished_utc": None, "status": "running",
+            "started_utc": self.started.isoformat(),
+            "finished_utc": None,
+            "status": "running",
             "host": {
-                "cpu_model": environment.cpu_model(), "logical_cpus": environment.logical_cpus(),
-                "platform": platform.platform(), "hostname": platform.node(),
+                "cpu_model": environment.cpu_model(),
+                "logical_cpus": environment.logical_cpus(),
+                "platform": platform.platform(),
+                "hostname": platform.node(),
             },
             "cases": [asdict(c) | {"name": c.name} for c in self.s.cases],
             "interpreters": entries,
@@ -193,22 +218,52 @@ class Run:
     def _meta(self, entry: dict[str, Any], round_no: int) -> dict[str, Any]:
         host = self.manifest["host"]
         return {
-            "bench_schema_version": store.SCHEMA_VERSION, "run_id": self.run_dir.name,
-            "machine": self.s.machine, "profile": self.profile.name, "round": round_no,
-            "rounds": self.rounds, "seed": self.seed, "git_commit": self.manifest["git_commit"],
-            "interpreter": entry["label"], "run_started": self.started.isoformat(),
-            "host_cpu_model": host["cpu_model"] or "unknown", "host_logical_cpus": host["logical_cpus"],
+            "bench_schema_version": store.SCHEMA_VERSION,
+            "run_id": self.run_dir.name,
+            "machine": self.s.machine,
+            "profile": self.profile.name,
+            "round": round_no,
+            "rounds": self.rounds,
+            "seed": self.seed,
+            "git_commit": self.manifest["git_commit"],
+            "interpreter": entry["label"],
+            "run_started": self.started.isoformat(),
+            "host_cpu_model": host["cpu_model"] or "unknown",
+            "host_logical_cpus": host["logical_cpus"],
         }
 
-    def _run_case(self, sup: Supervisor, interp: Interpreter, case: Case, meta: dict[str, Any],
-                  env: dict[str, str], scratch: Path, log: Any) -> _Result:
+    def _run_case(
+        self,
+        sup: Supervisor,
+        interp: Interpreter,
+        case: Case,
+        meta: dict[str, Any],
+        env: dict[str, str],
+        scratch: Path,
+        log: Any,
+    ) -> _Result:
         out_file = scratch / f"case-{time.monotonic_ns()}.json"
         p = self.profile
         cmd = [
-            *interp.argv, "-m", "bench.case_script", "--case", case.to_json(),
-            "--meta", json.dumps(meta), "--output", str(out_file), "--processes", "1",
-            "--values", str(p.values), "--warmups", str(p.warmups), "--min-time", str(p.min_time),
-            "--inherit-environ", ",".join(INHERITED_ENV),
+            *interp.argv,
+            "-m",
+            "bench.case_script",
+            "--case",
+            case.to_json(),
+            "--meta",
+            json.dumps(meta),
+            "--output",
+            str(out_file),
+            "--processes",
+            "1",
+            "--values",
+            str(p.values),
+            "--warmups",
+            str(p.warmups),
+            "--min-time",
+            str(p.min_time),
+            "--inherit-environ",
+            ",".join(INHERITED_ENV),
         ]
         if not case.calibrate:
             cmd += ["--loops", "1"]
@@ -221,8 +276,11 @@ class Run:
                 sup.stop(proc)
                 output, _ = proc.communicate()
                 log.write(output)
-                return _Result(False, time.monotonic() - start,
-                               f"timed out after {self.timeout_s:g}s; its processes were killed")
+                return _Result(
+                    False,
+                    time.monotonic() - start,
+                    f"timed out after {self.timeout_s:g}s; its processes were killed",
+                )
         finally:
             sup.stop(proc)  # also sweeps what a finished case left behind
         log.write(output)
@@ -253,8 +311,10 @@ class Run:
     # -- the whole run ------------------------------------------------------
     def execute(self, progress: Progress) -> int:
         pairs = list(zip(self.s.interpreters, self.manifest["interpreters"], strict=True))
-        runnable = {e["label"]: {c.name for c in self.s.cases} - {s["case"] for s in e["skipped"]}
-                    for _, e in pairs}
+        runnable = {
+            e["label"]: {c.name for c in self.s.cases} - {s["case"] for s in e["skipped"]}
+            for _, e in pairs
+        }
         plan = [
             (r, interp, entry, case)
             for r, ordered in enumerate(order_rounds(self.s.cases, self.rounds, self.seed), 1)
@@ -282,18 +342,23 @@ class Run:
                     continue
                 with (self.run_dir / "logs" / f"{entry['label']}.log").open("a") as log:
                     log.write(f"\n=== round {r}: {case.name}\n")
-                    result = self._run_case(sup, interp, case, self._meta(entry, r), env,
-                                            Path(scratch), log)
+                    result = self._run_case(
+                        sup, interp, case, self._meta(entry, r), env, Path(scratch), log
+                    )
                 if result.ok and result.benchmark is not None:
                     self._record(entry, result.benchmark)
                 else:
                     failed.add((entry["label"], case.name))
-                    entry["failures"].append({"case": case.name, "round": r, "reason": result.reason})
+                    entry["failures"].append(
+                        {"case": case.name, "round": r, "reason": result.reason}
+                    )
                 self._save_manifest()
                 progress.step(key, label, result.seconds, "ok" if result.ok else "FAILED")
                 if not result.ok:
                     progress.say(f"    {result.reason}")
-        return EXIT_FAILURES if any(e["failures"] for e in self.manifest["interpreters"]) else EXIT_OK
+        return (
+            EXIT_FAILURES if any(e["failures"] for e in self.manifest["interpreters"]) else EXIT_OK
+        )
 
     def finish(self, status: str) -> None:
         self.manifest["status"] = status
@@ -315,8 +380,10 @@ def run(settings: Settings, progress: Progress | None = None) -> Outcome:
     """Run every case of ``settings`` under every interpreter; never raises for a failed case."""
     job = Run(settings)
     progress = progress or Progress(0)
-    progress.say(f"run {job.run_dir} (seed {job.seed}, {job.rounds} round(s), "
-                 f"{len(settings.cases)} case(s), {len(settings.interpreters)} interpreter(s))")
+    progress.say(
+        f"run {job.run_dir} (seed {job.seed}, {job.rounds} round(s), "
+        f"{len(settings.cases)} case(s), {len(settings.interpreters)} interpreter(s))"
+    )
     status, code = "interrupted", EXIT_INTERRUPTED
     try:
         with _signals_interrupt():
@@ -337,11 +404,21 @@ def summary(outcome: Outcome) -> str:
             f"{len(entry['failures'])} failure(s), {len(entry['skipped'])} skipped"
             + (f" -> {entry['file']}" if entry["file"] else "")
         )
-        lines.extend(f"    FAILED {f['case']} (round {f['round']}): {f['reason']}" for f in entry["failures"])
+        lines.extend(
+            f"    FAILED {f['case']} (round {f['round']}): {f['reason']}" for f in entry["failures"]
+        )
         lines.extend(f"    skipped {s['case']}: {s['reason']}" for s in entry["skipped"])
     if outcome.manifest["status"] != "complete":
         lines.append(f"  run {outcome.manifest['status']}")
     return "\n".join(lines)
 
 
-__all__ = ["EXIT_FAILURES", "EXIT_OK", "Outcome", "Settings", "failure_reason", "order_rounds", "run"]
+__all__ = [
+    "EXIT_FAILURES",
+    "EXIT_OK",
+    "Outcome",
+    "Settings",
+    "failure_reason",
+    "order_rounds",
+    "run",
+]

@@ -32,7 +32,9 @@ def tcp_server(
         return
     proc = supervisor.start(
         [sys.executable, "-m", "bench.workloads.tcp_server", "--port", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=case_environment(env or {}),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=case_environment(env or {}),
     )
     try:
         assert proc.stdout is not None

@@ -18,18 +18,49 @@ pytestmark = pytest.mark.slow
 
 #: Metadata every benchmark must carry (pyperf's own keys, then ours).
 REQUIRED = {
-    "cpu_model_name", "cpu_count", "platform", "python_version", "python_implementation",
-    "python_executable", "date", "python_build", "python_options", "gil_enabled",
-    "worker_cpu_affinity", "worker_cpu_count", "worker_processes", "bench_schema_version",
-    "profile", "git_commit", "run_id", "machine", "round", "interpreter", "family", "workload",
-    "group", "size", "size_label", "tasks", "model", "start_method", "workers", "timed",
+    "cpu_model_name",
+    "cpu_count",
+    "platform",
+    "python_version",
+    "python_implementation",
+    "python_executable",
+    "date",
+    "python_build",
+    "python_options",
+    "gil_enabled",
+    "worker_cpu_affinity",
+    "worker_cpu_count",
+    "worker_processes",
+    "bench_schema_version",
+    "profile",
+    "git_commit",
+    "run_id",
+    "machine",
+    "round",
+    "interpreter",
+    "family",
+    "workload",
+    "group",
+    "size",
+    "size_label",
+    "tasks",
+    "model",
+    "start_method",
+    "workers",
+    "timed",
 }
 FREE_THREADED = os.environ.get("BENCH_FT_PYTHON", "/opt/py313t/bin/python3.13t")
 
 
 def bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bench", *args], capture_output=True, text=True,
-                          timeout=timeout, env=case_environment({}), check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=case_environment({}),
+        check=False,
+    )
 
 
 def only_run(results: Path) -> Path:
@@ -59,14 +90,35 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     for benchmark in suite.get_benchmarks():
         # per-run values (date, round) live in each run; the rest is common to the benchmark
         meta = benchmark.get_metadata() | benchmark.get_runs()[0].get_metadata()
-        assert REQUIRED <= set(meta), REQUIRED - set(meta)
+        assert set(meta) >= REQUIRED, REQUIRED - set(meta)
         assert meta["gil_enabled"] == "enabled"  # every interpreter here has a GIL
         assert meta["profile"] == "smoke" and meta["bench_schema_version"] == store.SCHEMA_VERSION
-        assert benchmark.get_name() == matrix.Case.from_json(json.dumps({
-            k: meta[k] for k in ("family", "workload", "size_label", "size", "tasks", "model",
-                                 "workers", "timed")} | {
-            "start_method": None if meta["start_method"] == "n/a" else meta["start_method"],
-            "calibrate": False})).name  # the params alone rebuild the name: nothing parsed back
+        assert (
+            benchmark.get_name()
+            == matrix.Case.from_json(
+                json.dumps(
+                    {
+                        k: meta[k]
+                        for k in (
+                            "family",
+                            "workload",
+                            "size_label",
+                            "size",
+                            "tasks",
+                            "model",
+                            "workers",
+                            "timed",
+                        )
+                    }
+                    | {
+                        "start_method": None
+                        if meta["start_method"] == "n/a"
+                        else meta["start_method"],
+                        "calibrate": False,
+                    }
+                )
+            ).name
+        )  # the params alone rebuild the name: nothing parsed back
         assert all(v > 0 for v in benchmark.get_values())
     # worker processes were really used by the process models
     pool = suite.get_benchmark("count_primes[1ms] process_pool/spawn w=2").get_metadata()
@@ -75,8 +127,9 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     for tool in (["stats"], ["compare_to", "--table"]):
         path = str(run_dir / entry["file"])
         args = [*tool, path] + ([path] if tool[0] == "compare_to" else [])
-        checked = subprocess.run([sys.executable, "-m", "pyperf", *args], capture_output=True,
-                                 text=True, check=False)
+        checked = subprocess.run(
+            [sys.executable, "-m", "pyperf", *args], capture_output=True, text=True, check=False
+        )
         assert checked.returncode == 0, checked.stderr
 
 
@@ -86,17 +139,32 @@ def test_no_matching_case_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_missing_interpreter_is_named(tmp_path: Path) -> None:
-    out = bench("run", "--profile", "smoke", "--python", "/no/such/python", "--results",
-                str(tmp_path))
+    out = bench(
+        "run", "--profile", "smoke", "--python", "/no/such/python", "--results", str(tmp_path)
+    )
     assert out.returncode == 2 and "/no/such/python" in out.stderr
 
 
-@pytest.mark.skipif(not Path(FREE_THREADED).exists(), reason="no free-threaded CPython here "
-                    "(../shared/tools/build-free-threaded-python builds one)")
+@pytest.mark.skipif(
+    not Path(FREE_THREADED).exists(),
+    reason="no free-threaded CPython here (../shared/tools/build-free-threaded-python builds one)",
+)
 def test_free_threaded_records_the_gil_state_seen_by_the_workers(tmp_path: Path) -> None:
     only = r"count_primes\[1ms\] (threads|process_pool/spawn) w=2"
-    out = bench("run", "--profile", "smoke", "--only", only, "--results", str(tmp_path),
-                "--python", FREE_THREADED, "--python", f"{FREE_THREADED} -X gil=1", timeout=900)
+    out = bench(
+        "run",
+        "--profile",
+        "smoke",
+        "--only",
+        only,
+        "--results",
+        str(tmp_path),
+        "--python",
+        FREE_THREADED,
+        "--python",
+        f"{FREE_THREADED} -X gil=1",
+        timeout=900,
+    )
     assert out.returncode == 0, out.stderr
     run_dir = only_run(tmp_path)
     manifest = json.loads((run_dir / store.MANIFEST_NAME).read_text())

@@ -23,11 +23,25 @@ pytestmark = pytest.mark.slow
 PROFILE = Profile("test", "for tests", rounds=1, values=1, warmups=0, timeout_s=60, picks=())
 
 
-def case(workload: str, model: str = "threads", method: str | None = None, workers: int = 2,
-         size: int = 0, tasks: int = 2) -> Case:
-    return Case(family="test", workload=workload, size_label="t", size=size, tasks=tasks,
-                model=model, workers=workers, start_method=method,
-                timed="lifecycle" if model in ("threads", "processes") else "tasks")
+def case(
+    workload: str,
+    model: str = "threads",
+    method: str | None = None,
+    workers: int = 2,
+    size: int = 0,
+    tasks: int = 2,
+) -> Case:
+    return Case(
+        family="test",
+        workload=workload,
+        size_label="t",
+        size=size,
+        tasks=tasks,
+        model=model,
+        workers=workers,
+        start_method=method,
+        timed="lifecycle" if model in ("threads", "processes") else "tasks",
+    )
 
 
 GOOD = case("count_primes", "sequential", workers=1, size=200, tasks=2)
@@ -57,28 +71,48 @@ def python() -> interpreters.Interpreter:
     return interpreters.prepare(interpreters.current(), allow_install=False)
 
 
-def run(tmp_path: Path, python: interpreters.Interpreter, cases: list[Case],
-        timeout_s: float = 60, rounds: int = 1) -> runner.Outcome:
-    settings = runner.Settings(profile=PROFILE, cases=cases, interpreters=[python],
-                               results=tmp_path, machine="test-machine", seed=7,
-                               timeout_s=timeout_s, rounds=rounds)
+def run(
+    tmp_path: Path,
+    python: interpreters.Interpreter,
+    cases: list[Case],
+    timeout_s: float = 60,
+    rounds: int = 1,
+) -> runner.Outcome:
+    settings = runner.Settings(
+        profile=PROFILE,
+        cases=cases,
+        interpreters=[python],
+        results=tmp_path,
+        machine="test-machine",
+        seed=7,
+        timeout_s=timeout_s,
+        rounds=rounds,
+    )
     return runner.run(settings, Progress(0, stream=io.StringIO()))
 
 
 def test_failure_reason_names_the_benchmarks_exception() -> None:
+    tb = "Traceback (most recent call last):\n  File 'x'\n"
     output = (
-        "Traceback (most recent call last):\n  File 'w'\nBrokenProcessPool: broke\n\n"
+        f"{tb}BrokenProcessPool: broke\n\n"
         "The above exception was the direct cause of the following exception:\n\n"
-        "Traceback (most recent call last):\n  File 'x'\nbench.models.base.WorkerDied: worker died\n"
-        "Traceback (most recent call last):\n  File 'y'\nRuntimeError: python failed with exit code 1\n"
+        f"{tb}bench.models.base.WorkerDied: worker died\n"
+        f"{tb}RuntimeError: python failed with exit code 1\n"
     )
-    assert runner.failure_reason(output, 1) == "bench.models.base.WorkerDied: worker died (exit code 1)"
+    assert (
+        runner.failure_reason(output, 1)
+        == "bench.models.base.WorkerDied: worker died (exit code 1)"
+    )
     assert runner.failure_reason("", 3) == "exit code 3: no output"
 
 
 def test_rounds_keep_groups_together_and_shuffle_within() -> None:
-    cases = [case("count_primes", m, workers=w, size=s) for m in ("threads", "thread_pool")
-             for w in (1, 2, 4) for s in (10, 20)]
+    cases = [
+        case("count_primes", m, workers=w, size=s)
+        for m in ("threads", "thread_pool")
+        for w in (1, 2, 4)
+        for s in (10, 20)
+    ]
     cases = [Case(**{**c.__dict__, "size_label": str(c.size)}) for c in cases]
     plan = runner.order_rounds(cases, rounds=4, seed=1)
     assert len(plan) == 4
@@ -86,7 +120,9 @@ def test_rounds_keep_groups_together_and_shuffle_within() -> None:
         assert sorted(ordered) == sorted(cases)
         groups = [c.group for c in ordered]
         # each group is one contiguous block
-        assert len({g for i, g in enumerate(groups) if i == 0 or groups[i - 1] != g}) == len(set(groups))
+        assert len({g for i, g in enumerate(groups) if i == 0 or groups[i - 1] != g}) == len(
+            set(groups)
+        )
     assert len({tuple(c.name for c in r) for r in plan}) > 1
     assert runner.order_rounds(cases, 4, seed=1) == plan
 
@@ -129,11 +165,18 @@ def test_a_failed_case_is_not_retried_in_later_rounds(tmp_path: Path, python) ->
 
 
 def test_unavailable_start_method_is_skipped_and_said(tmp_path: Path, python) -> None:
-    no_fork = interpreters.Interpreter(python.argv, python.spec,
-                                       {**python.info, "start_methods": ["spawn"]})
+    no_fork = interpreters.Interpreter(
+        python.argv, python.spec, {**python.info, "start_methods": ["spawn"]}
+    )
     bad = case("count_primes", "processes", "fork", size=100)
-    settings = runner.Settings(profile=PROFILE, cases=[GOOD, bad], interpreters=[no_fork],
-                               results=tmp_path, machine="m", seed=1)
+    settings = runner.Settings(
+        profile=PROFILE,
+        cases=[GOOD, bad],
+        interpreters=[no_fork],
+        results=tmp_path,
+        machine="m",
+        seed=1,
+    )
     outcome = runner.run(settings, Progress(0, stream=io.StringIO()))
     assert outcome.exit_code == runner.EXIT_OK
     (skipped,) = outcome.manifest["interpreters"][0]["skipped"]
@@ -160,8 +203,10 @@ sys.exit(outcome.exit_code)
 
 def start_driver(tmp_path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", DRIVER, str(tmp_path)], text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-c", DRIVER, str(tmp_path)],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         env=interpreters.case_environment({}),
     )
 
@@ -174,8 +219,11 @@ def wait_until_hanging(tmp_path: Path) -> dict:
         if manifests:
             manifest = json.loads(manifests[0].read_text())
             entry = manifest["interpreters"][0]
-            hung = [p for p in survivors(manifest["process_token"])
-                    if "case_script" in " ".join(p.cmdline())]
+            hung = [
+                p
+                for p in survivors(manifest["process_token"])
+                if "case_script" in " ".join(p.cmdline())
+            ]
             if entry["measured"] == 1 and len(hung) >= 2:
                 return manifest
         time.sleep(0.2)

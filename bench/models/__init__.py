@@ -32,26 +32,32 @@ MODELS: dict[str, ModelSpec] = {
     for m in (
         ModelSpec("sequential", "bench.models.sequential", "A plain loop: the baseline."),
         ModelSpec(
-            "threads", "bench.models.threads",
+            "threads",
+            "bench.models.threads",
             "threading.Thread per worker, started and joined for every batch.",
             starts_per_run=True,
         ),
         ModelSpec(
-            "processes", "bench.models.processes",
+            "processes",
+            "bench.models.processes",
             "multiprocessing.Process per worker, started and joined for every batch.",
-            uses_processes=True, starts_per_run=True,
+            uses_processes=True,
+            starts_per_run=True,
         ),
         ModelSpec(
-            "thread_pool", "bench.models.thread_pool",
+            "thread_pool",
+            "bench.models.thread_pool",
             "concurrent.futures.ThreadPoolExecutor, warm.",
         ),
         ModelSpec(
-            "process_pool", "bench.models.process_pool",
+            "process_pool",
+            "bench.models.process_pool",
             "concurrent.futures.ProcessPoolExecutor, warm.",
             uses_processes=True,
         ),
         ModelSpec(
-            "asyncio", "bench.models.coroutines",
+            "asyncio",
+            "bench.models.coroutines",
             "asyncio tasks on one event loop, at most `workers` in flight.",
             is_async=True,
         ),

@@ -24,7 +24,10 @@ class ThreadsExecutor:
             except BaseException:
                 errors.append(traceback.format_exc())
 
-        threads = [threading.Thread(target=work, args=(chunk,)) for chunk in deal(len(arglist), self.workers)]
+        threads = [
+            threading.Thread(target=work, args=(chunk,))
+            for chunk in deal(len(arglist), self.workers)
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -25,4 +25,3 @@ def exit_hard(size: int, index: int = 0) -> int:
     """Kill the process that runs the task at once, as a crash would: no cleanup, no exception."""
     del index
     os._exit(size or 3)
-

@@ -29,7 +29,7 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
         line = await reader.readline()
         service_ms, nbytes = (int(x) for x in line.split())
         if not (0 <= service_ms <= 60_000 and 0 <= nbytes <= MAX_RESPONSE):
-            raise ValueError(line)
+            return  # out of range: drop it like any other bad request
         await asyncio.sleep(service_ms / 1000)
         writer.write(bytes(nbytes))
         await writer.drain()
