@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         runner.bench_time_func(case.name, lambda loops: 0.0)
         return
 
-    func = resolve(workload.async_func if spec.is_async else workload.func)
+    func = resolve(workload.async_func if spec.is_async and workload.async_func else workload.func)
     arglist = [(case.size, i) for i in range(case.tasks)]
     probes = [(PROBE_HOLD_MS, i) for i in range(case.workers)]
     warm = case.timed == "tasks" or spec.starts_per_run

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from bench.environment import PROJECT_ROOT
 from bench.store import slug
@@ -50,7 +51,7 @@ class InterpreterError(RuntimeError):
 class Interpreter:
     argv: tuple[str, ...]  # executable and its options
     spec: str  # as the user gave it
-    info: dict[str, object] = field(default_factory=dict, compare=False)
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def executable(self) -> str:

@@ -38,7 +38,7 @@ class ProcessesExecutor:
             for chunk in deal(len(arglist), self.workers):
                 reader, writer = self._context.Pipe(duplex=False)
                 items = [(i, tuple(arglist[i])) for i in chunk]
-                process = self._context.Process(target=_work, args=(writer, func, items))
+                process = self._context.Process(target=_work, args=(writer, func, items))  # type: ignore[attr-defined]
                 process.start()
                 writer.close()  # the child holds its own copy; EOF then means the child is gone
                 pending[reader] = (process, reader)

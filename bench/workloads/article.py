@@ -40,7 +40,7 @@ def run_processes(count: int = WORKERS, start_method: str | None = None) -> None
     context = multiprocessing.get_context(start_method)
     processes = []
     for i in range(count):
-        p = context.Process(target=worker, args=(i,))
+        p = context.Process(target=worker, args=(i,))  # type: ignore[attr-defined]
         p.start()
         processes.append(p)
     for p in processes:

@@ -44,14 +44,19 @@ async def serve(port: int) -> None:
     bound = server.sockets[0].getsockname()[1]
     print(f"READY {HOST} {bound}", flush=True)
     loop = asyncio.get_running_loop()
-    stop = loop.create_future()
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def finish() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
+        loop.add_signal_handler(sig, finish)
 
     def watch_stdin() -> None:
         # Standard input closing means the runner is gone: stop with it.
         sys.stdin.read()
-        loop.call_soon_threadsafe(lambda: stop.done() or stop.set_result(None))
+        loop.call_soon_threadsafe(finish)
 
     threading.Thread(target=watch_stdin, daemon=True).start()
     async with server:

@@ -1,0 +1,1 @@
+"""From results files to evidence: load (tidy table), metrics, and later claims, figures, tables."""
