@@ -43,7 +43,12 @@ def format_cpus(cpus: list[int]) -> str:
 def probe_metadata(facts: list[dict[str, Any]]) -> dict[str, Any]:
     """Summarise the worker probes: GIL state and CPU affinity as the work saw them."""
     states = {bool(f["gil_enabled"]) for f in facts}
-    gil = "mixed" if len(states) > 1 else ("enabled" if states.pop() else "disabled")
+    if not states:
+        gil = "unknown"
+    elif len(states) > 1:
+        gil = "mixed"
+    else:
+        gil = "enabled" if states.pop() else "disabled"
     cpus = sorted({c for f in facts for c in f["cpu_affinity"]})
     return {
         "gil_enabled": gil,

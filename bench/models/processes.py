@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import traceback
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, cast
 
 from bench.models.base import ArgList, Task, TaskError, WorkerDied, deal
 
@@ -33,42 +33,56 @@ class ProcessesExecutor:
 
     def run(self, func: Task, arglist: ArgList) -> list[Any]:
         results: list[Any] = [None] * len(arglist)
-        pending: dict[Any, tuple[Any, Connection]] = {}
+        pending: dict[Connection, Any] = {}
         try:
             for chunk in deal(len(arglist), self.workers):
-                reader, writer = self._context.Pipe(duplex=False)
-                items = [(i, tuple(arglist[i])) for i in chunk]
-                process = self._context.Process(target=_work, args=(writer, func, items))  # type: ignore[attr-defined]
-                process.start()
-                writer.close()  # the child holds its own copy; EOF then means the child is gone
-                pending[reader] = (process, reader)
+                reader, process = self._start(func, [(i, tuple(arglist[i])) for i in chunk])
+                pending[reader] = process
             while pending:
                 for ready in wait(list(pending)):
-                    process, reader = pending.pop(ready)
-                    try:
-                        message = reader.recv()
-                    except EOFError:
-                        message = None
-                    finally:
-                        reader.close()
-                        process.join()
-                    if message is None:
-                        raise WorkerDied(
-                            f"worker process {process.pid} ({self.start_method}) died with exit "
-                            f"code {process.exitcode} before sending its results"
-                        )
-                    status, payload = message
-                    if status == "error":
-                        raise TaskError.from_traceback(payload)
-                    for i, value in payload:
+                    done = cast(Connection, ready)
+                    for i, value in self._collect(done, pending.pop(done)):
                         results[i] = value
         finally:
-            for process, reader in pending.values():
+            for reader, process in pending.items():
                 reader.close()
                 if process.is_alive():
                     process.kill()
                 process.join()
         return results
+
+    def _start(
+        self, func: Task, items: list[tuple[int, tuple[Any, ...]]]
+    ) -> tuple[Connection, Any]:
+        reader, writer = self._context.Pipe(duplex=False)
+        process = self._context.Process(target=_work, args=(writer, func, items))  # type: ignore[attr-defined]
+        try:
+            process.start()
+        except BaseException:
+            reader.close()
+            raise
+        finally:
+            writer.close()  # the child holds its own copy; EOF then means it is gone
+        return reader, process
+
+    def _collect(self, reader: Connection, process: Any) -> list[tuple[int, Any]]:
+        """The worker's results, once it has sent them; raise if it failed or died."""
+        try:
+            message = reader.recv()
+        except EOFError:
+            message = None
+        finally:
+            reader.close()
+            process.join()
+        if message is None:
+            raise WorkerDied(
+                f"worker process {process.pid} ({self.start_method}) died with exit "
+                f"code {process.exitcode} before sending its results"
+            )
+        status, payload = message
+        if status == "error":
+            raise TaskError.from_traceback(payload)
+        return payload  # type: ignore[no-any-return]
 
     def close(self) -> None:
         pass

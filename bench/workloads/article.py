@@ -21,8 +21,12 @@ def greeting(num: int) -> str:
 
 
 def worker(num: int) -> None:
-    """The article's worker: print one line."""
-    print(greeting(num), flush=True)
+    """The article's worker: print one line.
+
+    Written in one call, newline included, so lines from concurrent workers never
+    interleave mid-line (``print`` writes the text and the newline separately).
+    """
+    print(f"{greeting(num)}\n", end="", flush=True)
 
 
 def quiet_worker(size: int, index: int) -> str:
