@@ -101,14 +101,16 @@ def test_cpu_families_use_1_2_4_8_workers_in_standard(
             assert counts == set(CPU_WORKERS), (model, workload)
 
 
-def test_io_reaches_64_workers_but_never_past_16_processes(
+def test_io_reaches_64_workers_but_caps_process_models(
     cases_by_profile: dict[str, list[Case]],
 ) -> None:
     standard_io = [c for c in cases_by_profile["standard"] if c.family == "io"]
     for model in ("threads", "thread_pool", "asyncio"):
         assert max(c.workers for c in standard_io if c.model == model) == 64, model
-    for model in PROCESS_MODELS:
-        assert max(c.workers for c in standard_io if c.model == model) == 16, model
+    # a warm process pool goes to 16; processes started per batch stop at 4 (past that
+    # they measure process creation, which the start-up family does)
+    assert max(c.workers for c in standard_io if c.model == "process_pool") == 16
+    assert max(c.workers for c in standard_io if c.model == "processes") == 4
     for case in all_cases(cases_by_profile):
         if case.family == "io" and case.model in PROCESS_MODELS:
             assert case.workers <= 16, case.name
