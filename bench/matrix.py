@@ -24,6 +24,14 @@ ALL_CPU_MODELS = ("sequential", "threads", "thread_pool", "processes", "process_
 ALL_IO_MODELS = (*ALL_CPU_MODELS, "asyncio")
 
 
+def format_bytes(n: int) -> str:
+    """``65536`` -> ``"64KiB"``: exact binary units, for names and labels."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale}{unit}"
+    return f"{n}B"
+
+
 @dataclass(frozen=True)
 class Size:
     label: str  # what a reader sees: "100ms" is the nominal time of one task on CPython 3.11 here
@@ -48,21 +56,33 @@ class Case:
     # start their workers per batch).
     timed: str = "tasks"
     calibrate: bool = False  # let pyperf pick the loop count (for sub-millisecond cases)
+    # Which measurement runs the case (see bench.measures): "batch" times a batch of
+    # tasks on an executor; "ipc", "memory", "race" and "fault" measure the pros and cons.
+    measure: str = "batch"
+    variant: str = ""  # a measurement's own variant ("racy", "locked", "segfault", ...)
+    payload: int = 0  # bytes each task receives and returns (task granularity)
+    chunksize: int = 1  # tasks per process-pool dispatch
 
     @property
     def name(self) -> str:
         model = f"{self.model}/{self.start_method}" if self.start_method else self.model
-        suffix = (
-            " lifecycle"
-            if self.timed == "lifecycle" and not MODELS[self.model].starts_per_run
-            else ""
-        )
-        return f"{self.workload}[{self.size_label}] {model} w={self.workers}{suffix}"
+        parts = [f"{self.workload}[{self.size_label}]", model, f"w={self.workers}"]
+        if self.variant:
+            parts.append(self.variant)
+        if self.payload:
+            parts.append(f"payload={format_bytes(self.payload)}")
+        if self.chunksize != 1:
+            parts.append(f"chunksize={self.chunksize}")
+        starts_per_run = self.model in MODELS and MODELS[self.model].starts_per_run
+        if self.timed != "tasks" and not starts_per_run:
+            parts.append(self.timed)
+        return " ".join(parts)
 
     @property
     def group(self) -> str:
         """Cases compared with each other: measured close together in time in every round."""
-        return f"{self.family}:{self.workload}[{self.size_label}]"
+        payload = f" payload={format_bytes(self.payload)}" if self.payload else ""
+        return f"{self.family}:{self.workload}[{self.size_label}]{payload}"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

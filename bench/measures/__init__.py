@@ -1,0 +1,67 @@
+"""Measurements beyond batch timing: what the pros and cons of the guide are about.
+
+Two shapes, so that the case script can run any of them:
+
+* **timers** (``ipc``): ``open_timer(case) -> Timer``; pyperf calls
+  ``timer.run(loops)`` and gets seconds back, exactly like a batch benchmark,
+  so the loop count is calibrated and every value is a pyperf value.
+* **measurements** (``memory``, ``race``, ``fault``): ``measure(case, repeat)``
+  returns ``Measurement`` records. Those in seconds or bytes, all positive, are
+  written as pyperf benchmarks (with that unit); counts and outcomes (lost
+  updates, tasks finished, the exception a pool raised) go to the sibling
+  outcomes file (``bench.store``), because pyperf only stores positive numbers.
+
+Each module keeps its own imports lazy where it can: spawned children re-import
+the case script's main module, never these modules unless they run their code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+#: Units a Measurement may carry; "second" and "byte" can become pyperf values.
+UNITS = ("second", "byte", "count", "ratio", "flag", "text")
+
+
+@dataclass
+class Measurement:
+    """One metric of one case: e.g. ``rss_bytes`` = [1.2e7, 1.3e7] in ``byte``."""
+
+    metric: str  # snake_case with the unit last where it has one: "uss_bytes", "tasks_finished"
+    unit: str  # one of UNITS
+    values: list[Any]
+    params: dict[str, Any] = field(default_factory=dict)  # what the case alone does not say
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ValueError(f"{self.metric}: unknown unit {self.unit!r}")
+        if not self.values:
+            raise ValueError(f"{self.metric}: no values")
+
+    @property
+    def fits_pyperf(self) -> bool:
+        return self.unit in ("second", "byte") and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in self.values
+        )
+
+
+class Timer(Protocol):
+    def run(self, loops: int) -> float:
+        """Do the measured thing ``loops`` times; return the seconds it took."""
+        ...
+
+    def close(self) -> None: ...
+
+
+MEASURES = {
+    "ipc": "bench.measures.ipc",
+    "memory": "bench.measures.memory",
+    "race": "bench.measures.race",
+    "fault": "bench.measures.fault",
+}
+
+
+def module(measure: str) -> Any:
+    return importlib.import_module(MEASURES[measure])
