@@ -11,9 +11,9 @@ cost. pyperf and the matrix are imported inside ``main()`` only.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
+from pathlib import Path  # already imported in every spawned child, unlike json
 from typing import Any
 
 #: How long each worker probe holds its worker, so that a pool spreads the
@@ -68,13 +68,133 @@ def build_metadata() -> dict[str, Any]:
     }
 
 
+def case_metadata(case: Any, size_unit: str) -> dict[str, Any]:
+    """The case's params, as pyperf metadata (never parsed back out of the name)."""
+    return {
+        "family": case.family,
+        "workload": case.workload,
+        "group": case.group,
+        "size": case.size,
+        "size_label": case.size_label,
+        "size_unit": size_unit,
+        "tasks": case.tasks,
+        "model": case.model,
+        "start_method": case.start_method or "n/a",
+        "workers": case.workers,
+        "timed": case.timed,
+        "measure": case.measure,
+        "variant": case.variant or "none",
+        "payload_bytes": case.payload,
+        "chunksize": case.chunksize,
+    }
+
+
+def probe(case: Any) -> dict[str, Any]:
+    """GIL state and CPU affinity, read inside the kind of worker the case uses."""
+    from bench.models import MODELS, open_executor
+    from bench.workloads.probe import worker_facts
+
+    if case.model in MODELS:
+        model, method = case.model, case.start_method
+    else:  # an IPC channel: its peer is a process when it has a start method
+        model, method = (
+            ("processes", case.start_method) if case.start_method else ("sequential", None)
+        )
+    workers = max(1, min(case.workers, 2))
+    executor = open_executor(model, workers, method)
+    try:
+        return probe_metadata(executor.run(worker_facts, [(0, i) for i in range(workers)]))
+    finally:
+        executor.close()
+
+
+def batch_timer(case: Any, workload: Any, spec: Any) -> tuple[Any, dict[str, Any], Any]:
+    """A pyperf time function for a batch of tasks, its probe metadata and a cleanup."""
+    from bench.models import open_executor
+    from bench.workloads.catalog import resolve
+    from bench.workloads.probe import worker_facts
+
+    func = resolve(workload.async_func if spec.is_async and workload.async_func else workload.func)
+    extra = (b"\x01" * case.payload,) if case.payload else ()
+    arglist = [(case.size, i, *extra) for i in range(case.tasks)]
+    probes = [(PROBE_HOLD_MS, i) for i in range(case.workers)]
+    warm = case.timed == "tasks" or spec.starts_per_run
+    options = {"chunksize": case.chunksize} if case.chunksize != 1 else {}
+
+    def fresh() -> Any:
+        return open_executor(case.model, case.workers, case.start_method, **options)
+
+    executor = fresh()
+    probed = probe_metadata(executor.run(worker_facts, probes))  # also starts every worker
+    if not warm:
+        executor.close()
+
+    def timer(loops: int) -> float:
+        if warm:
+            start = time.perf_counter()
+            for _ in range(loops):
+                executor.run(func, arglist)
+            return time.perf_counter() - start
+        # Start-up measured: a new executor every loop; "first_result" stops the clock
+        # at the first result, "lifecycle" after a whole batch and the shutdown.
+        total = 0.0
+        for _ in range(loops):
+            start = time.perf_counter()
+            pool = fresh()
+            try:
+                if case.timed == "first_result":
+                    pool.run(func, arglist[:1])
+                    total += time.perf_counter() - start
+                else:
+                    pool.run(func, arglist)
+            finally:
+                pool.close()
+            if case.timed != "first_result":
+                total += time.perf_counter() - start
+        return total
+
+    return timer, probed, executor.close
+
+
+def write_measurements(
+    case: Any, results: list[Any], metadata: dict[str, Any], output: str
+) -> None:
+    """Positive seconds and bytes become pyperf benchmarks; the rest goes to the outcomes file."""
+    import json
+
+    import pyperf
+
+    from bench.store import OUTCOMES_SUFFIX, outcome_record
+
+    benchmarks, outcomes = [], []
+    for m in results:
+        name = f"{case.name} {m.metric}"
+        meta = {**metadata, "metric": m.metric, **{f"param_{k}": v for k, v in m.params.items()}}
+        if m.fits_pyperf:
+            run_meta = {**meta, "name": name, "unit": m.unit}
+            benchmarks.append(pyperf.Benchmark([pyperf.Run(m.values, metadata=run_meta)]))
+        else:
+            outcomes.append(outcome_record(name, m.metric, m.unit, m.values, meta))
+    if benchmarks:
+        pyperf.BenchmarkSuite(benchmarks).dump(output, replace=True)
+    if outcomes:
+        # The run's own facts (CPU, platform, Python) as pyperf collects them.
+        system = pyperf.Run([1.0], metadata={"name": "facts"}).get_metadata()
+        for record in outcomes:
+            record["metadata"] = {**system, **record["metadata"]}
+            record["metadata"].pop("name", None)
+        Path(output + OUTCOMES_SUFFIX).write_text(json.dumps(outcomes), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
+    import json
+
     import pyperf
 
     from bench.matrix import Case
-    from bench.models import MODELS, open_executor
-    from bench.workloads.catalog import WORKLOADS, resolve
-    from bench.workloads.probe import worker_facts
+    from bench.measures import module
+    from bench.models import MODELS
+    from bench.workloads.catalog import WORKLOADS
 
     def forward(cmd: list[str], args: Any) -> None:
         cmd.extend(("--case", args.case, "--meta", args.meta))
@@ -87,61 +207,31 @@ def main(argv: list[str] | None = None) -> None:
     runner.argparser.add_argument("--meta", default="{}", help="run metadata, as JSON")
     args = runner.parse_args(argv)
     case = Case.from_json(args.case)
-    spec = MODELS[case.model]
     workload = WORKLOADS[case.workload]
-
     runner.metadata.update(json.loads(args.meta))
     runner.metadata.update(build_metadata())
-    runner.metadata.update(
-        {
-            "family": case.family,
-            "workload": case.workload,
-            "group": case.group,
-            "size": case.size,
-            "size_label": case.size_label,
-            "size_unit": workload.size_unit,
-            "tasks": case.tasks,
-            "model": case.model,
-            "start_method": case.start_method or "n/a",
-            "workers": case.workers,
-            "timed": case.timed,
-        }
-    )
+    runner.metadata.update(case_metadata(case, workload.size_unit))
+
+    if case.measure in ("memory", "race", "fault"):
+        # Not timings pyperf could repeat: the measurement repeats itself, here, once.
+        metadata = {**runner.metadata, **probe(case)}
+        results = module(case.measure).measure(case, repeat=args.values)
+        write_measurements(case, results, metadata, args.output)
+        return
     if not args.worker:
         # The manager only spawns workers: it opens no executor.
         runner.bench_time_func(case.name, lambda loops: 0.0)
         return
-
-    func = resolve(workload.async_func if spec.is_async and workload.async_func else workload.func)
-    arglist = [(case.size, i) for i in range(case.tasks)]
-    probes = [(PROBE_HOLD_MS, i) for i in range(case.workers)]
-    warm = case.timed == "tasks" or spec.starts_per_run
-    executor = open_executor(case.model, case.workers, case.start_method)
+    if case.measure == "ipc":
+        probed = probe(case)
+        handle = module("ipc").open_timer(case)
+        timer, cleanup = handle.run, handle.close
+    else:
+        timer, probed, cleanup = batch_timer(case, workload, MODELS[case.model])
     try:
-        probe = probe_metadata(executor.run(worker_facts, probes))
-        if not warm:
-            executor.close()
-
-        def timer(loops: int) -> float:
-            if warm:
-                start = time.perf_counter()
-                for _ in range(loops):
-                    executor.run(func, arglist)
-                return time.perf_counter() - start
-            total = 0.0
-            for _ in range(loops):
-                start = time.perf_counter()
-                fresh = open_executor(case.model, case.workers, case.start_method)
-                try:
-                    fresh.run(func, arglist)
-                finally:
-                    fresh.close()
-                total += time.perf_counter() - start
-            return total
-
-        runner.bench_time_func(case.name, timer, metadata=probe)
+        runner.bench_time_func(case.name, timer, metadata=probed)
     finally:
-        executor.close()
+        cleanup()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
+from itertools import product
 
 from bench.models import MODELS
 from bench.workloads.catalog import WORKLOADS
@@ -62,6 +63,7 @@ class Case:
     variant: str = ""  # a measurement's own variant ("racy", "locked", "segfault", ...)
     payload: int = 0  # bytes each task receives and returns (task granularity)
     chunksize: int = 1  # tasks per process-pool dispatch
+    once: bool = False  # measured in the first round only (deterministic measurements)
 
     @property
     def name(self) -> str:
@@ -92,12 +94,26 @@ class Case:
         return cls(**json.loads(text))
 
 
+#: IPC channels (the "models" of the ipc family): whether the peer is a process.
+CHANNELS: dict[str, bool] = {
+    "queue.Queue": False,
+    "mp.Queue": True,
+    "mp.Pipe": True,
+    "shared_memory": True,
+    "memcpy": False,  # no peer: the memory-copy ceiling, measured in the same run
+}
+
+
+def uses_processes(model: str) -> bool:
+    return CHANNELS[model] if model in CHANNELS else MODELS[model].uses_processes
+
+
 @dataclass(frozen=True)
 class Family:
     """A workload at some sizes, crossed with the models that make sense for it."""
 
     id: str  # unique key, used by profiles
-    family: str  # the group a reader sees: article, cpu_python, cpu_c, io, pool_startup
+    family: str  # the group a reader sees: article, cpu_python, cpu_c, io, pool_startup, ...
     workload: str
     sizes: tuple[Size, ...]
     models: tuple[str, ...]
@@ -105,8 +121,13 @@ class Family:
     # Some models make sense only up to a point (64 spawned processes per batch
     # measures process creation, not the workload): model -> largest worker count.
     max_workers: dict[str, int] = field(default_factory=dict)
-    timed: str = "tasks"
+    timed: tuple[str, ...] = ("tasks",)  # for pools: "lifecycle", "first_result" too
     calibrate: bool = False
+    measure: str = "batch"
+    variants: tuple[str, ...] = ("",)
+    payload: int = 0
+    chunksizes: tuple[str, ...] = ("1",)  # "auto": tasks / (4 x workers), process pool only
+    once: bool = False  # deterministic: measured in the first round only
 
     def cases(self, pick: Pick) -> Iterator[Case]:
         for size in self.sizes:
@@ -115,25 +136,44 @@ class Family:
             for model in self.models:
                 if pick.models is not None and model not in pick.models:
                     continue
-                spec = MODELS[model]
-                methods = pick.start_methods if spec.uses_processes else (None,)
+                methods = pick.start_methods if uses_processes(model) else (None,)
                 counts = (1,) if model == "sequential" else (pick.workers or self.workers)
-                for method in methods:
-                    for w in counts:
-                        if w > self.max_workers.get(model, w):
-                            continue
-                        yield Case(
-                            family=self.family,
-                            workload=self.workload,
-                            size_label=size.label,
-                            size=size.value,
-                            tasks=size.tasks or w,
-                            model=model,
-                            workers=w,
-                            start_method=method,
-                            timed="lifecycle" if spec.starts_per_run else self.timed,
-                            calibrate=self.calibrate,
-                        )
+                for method, w, variant in product(methods, counts, self.variants):
+                    if w > self.max_workers.get(model, w):
+                        continue
+                    if pick.variants is not None and variant not in pick.variants:
+                        continue
+                    yield from self._variants(size, model, method, w, variant)
+
+    def _variants(
+        self, size: Size, model: str, method: str | None, workers: int, variant: str
+    ) -> Iterator[Case]:
+        tasks = size.tasks or workers
+        starts_per_run = model in MODELS and MODELS[model].starts_per_run
+        timings = ("lifecycle",) if starts_per_run else self.timed
+        chunks = self.chunksizes if model == "process_pool" else ("1",)
+        # "auto" may come out as 1 for few tasks: then it is the same case, once
+        sizes = dict.fromkeys(
+            max(1, tasks // (4 * workers)) if chunk == "auto" else int(chunk) for chunk in chunks
+        )
+        for timed, chunksize in product(timings, sizes):
+            yield Case(
+                family=self.family,
+                workload=self.workload,
+                size_label=size.label,
+                size=size.value,
+                tasks=tasks,
+                model=model,
+                workers=workers,
+                start_method=method,
+                timed=timed,
+                calibrate=self.calibrate,
+                measure=self.measure,
+                variant=variant,
+                payload=self.payload,
+                chunksize=chunksize,
+                once=self.once,
+            )
 
 
 @dataclass(frozen=True)
@@ -145,6 +185,7 @@ class Pick:
     models: tuple[str, ...] | None = None
     workers: tuple[int, ...] | None = None
     start_methods: tuple[str, ...] = START_METHODS
+    variants: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -166,165 +207,170 @@ class Profile:
         return list(seen.values())
 
 
-def _io(workload: str, size: str, tasks: int) -> Family:
+# The matrix is a table: kept as one, not reflowed by the formatter.
+# fmt: off
+IPC_PAYLOADS = (64, 4 << 10, 256 << 10, 1 << 20, 16 << 20)
+MEMORY_WORKERS = (1, 2, 4, 8, 16)
+#: Task lengths for granularity: spin iterations for ~10 us .. ~100 ms on 3.11 here.
+GRANULARITY_TASKS = (("10us", 400), ("100us", 4_000), ("1ms", 40_000), ("10ms", 400_000),
+                     ("100ms", 4_000_000))
+GRANULARITY_PAYLOADS = (0, 64 << 10, 1 << 20)
+
+
+def _granularity(payload: int) -> Family:
+    """Batches of ~50 ms of work (at least 4 tasks), at most 64 MiB of payload each way."""
+    sizes = []
+    for label, iterations in GRANULARITY_TASKS:
+        tasks = max(4, min(1000, round(2_000_000 / iterations)))
+        if payload:
+            tasks = max(4, min(tasks, (64 << 20) // payload))
+        sizes.append(Size(label, iterations, tasks))
     return Family(
-        workload,
-        "io",
-        workload,
-        (Size(size, int(size.rstrip("msKiB")), tasks),),
-        ALL_IO_MODELS if workload != "file" else ALL_CPU_MODELS,
-        IO_WORKERS,
-        max_workers={"processes": 4, "process_pool": 16},
+        f"granularity_{format_bytes(payload) if payload else 'none'}", "granularity", "spin",
+        tuple(sizes), ("sequential", "thread_pool", "process_pool"), (2,), payload=payload,
+        chunksizes=("1", "auto"),
     )
 
 
-FAMILIES: dict[str, Family] = {
-    f.id: f
-    for f in (
-        # The article's example: start, run and join 5 workers; the plain loop as reference.
-        Family(
-            "article",
-            "article",
-            "article",
-            (Size("5 workers", 0, 5),),
-            ("sequential", "threads", "processes"),
-            (5,),
-            calibrate=True,
-        ),
-        # Pure Python, ~1 ms and ~100 ms per task: count_primes(3000) and (90000) on 3.11 here.
-        Family(
-            "count_primes",
-            "cpu_python",
-            "count_primes",
-            (Size("1ms", 3_000, 64), Size("100ms", 90_000, 8)),
-            ALL_CPU_MODELS,
-            CPU_WORKERS,
-        ),
-        # C code that releases the GIL: ~10 ms of hashing, ~20 ms of compression per task.
-        Family("sha256", "cpu_c", "sha256", (Size("16MiB", 16, 8),), ALL_CPU_MODELS, CPU_WORKERS),
-        Family("zlib", "cpu_c", "zlib", (Size("1MiB", 1, 8),), ALL_CPU_MODELS, CPU_WORKERS),
-        # I/O: workers far past the core count, since waiting needs no core. asyncio has
-        # no native file I/O, so the file workload leaves it out.
-        _io("sleep", "10ms", 64),
-        _io("tcp", "5ms", 64),
-        _io("file", "256KiB", 32),
-        # Pool start-up apart from throughput: create, one no-op per worker, shut down.
-        Family(
-            "pool_startup",
-            "pool_startup",
-            "noop",
-            (Size("1 task/worker", 0, 0),),
-            ("thread_pool", "process_pool"),
-            CPU_WORKERS,
-            timed="lifecycle",
-            calibrate=True,
-        ),
-    )
-}
+def _io(workload: str, size: str, value: int, tasks: int) -> Family:
+    """I/O: workers far past the core count, since waiting needs no core."""
+    return Family(workload, "io", workload, (Size(size, value, tasks),),
+                  ALL_IO_MODELS if WORKLOADS[workload].async_func else ALL_CPU_MODELS,
+                  IO_WORKERS, max_workers={"processes": 4, "process_pool": 16})
+
+
+FAMILIES: dict[str, Family] = {f.id: f for f in (
+    # The article's example: start, run and join 5 workers; the plain loop as reference.
+    Family("article", "article", "article", (Size("5 workers", 0, 5),),
+           ("sequential", "threads", "processes"), (5,), calibrate=True),
+    # Pure Python, ~1 ms and ~100 ms per task: count_primes(3000) and (90000) on 3.11 here.
+    Family("count_primes", "cpu_python", "count_primes",
+           (Size("1ms", 3_000, 64), Size("100ms", 90_000, 8)), ALL_CPU_MODELS, CPU_WORKERS),
+    # C code that releases the GIL: ~10 ms of hashing, ~20 ms of compression per task.
+    Family("sha256", "cpu_c", "sha256", (Size("16MiB", 16, 8),), ALL_CPU_MODELS, CPU_WORKERS),
+    Family("zlib", "cpu_c", "zlib", (Size("1MiB", 1, 8),), ALL_CPU_MODELS, CPU_WORKERS),
+    # I/O. asyncio has no native file I/O, so the file workload leaves it out.
+    _io("sleep", "10ms", 10, 64),
+    _io("tcp", "5ms", 5, 64),
+    _io("file", "256KiB", 256, 32),
+    # Start-up: start and join N threads or processes (each runs one no-op).
+    Family("startup", "startup", "noop", (Size("1 task/worker", 0, 0),),
+           ("threads", "processes"), (1, 5, 20), calibrate=True),
+    # Pool start-up apart from throughput: create, one no-op per worker, shut down;
+    # and the time from creating a pool to its first result.
+    Family("pool_startup", "pool_startup", "noop", (Size("1 task/worker", 0, 0),),
+           ("thread_pool", "process_pool"), CPU_WORKERS, timed=("lifecycle",), calibrate=True),
+    Family("pool_first_result", "pool_startup", "noop", (Size("first result", 0, 1),),
+           ("thread_pool", "process_pool"), (1, 2, 4), timed=("first_result",), calibrate=True),
+    # Communication: a payload to a peer and back, per channel; memcpy is the ceiling.
+    Family("ipc", "ipc", "echo", tuple(Size(format_bytes(n), n, 0) for n in IPC_PAYLOADS),
+           tuple(CHANNELS), (1,), calibrate=True, measure="ipc"),
+    # Memory of W live workers, idle and with a 50 MiB structure each worker reads.
+    Family("memory", "memory", "live_workers", (Size("idle", 0, 0),),
+           ("threads", "processes", "process_pool"), MEMORY_WORKERS, measure="memory",
+           once=True),
+    Family("memory_working_set", "memory", "live_workers", (Size("50MiB", 50, 0),),
+           ("threads", "processes"), MEMORY_WORKERS, measure="memory",
+           variants=("working_set",), once=True),
+    # Races: N threads, one shared counter, unsynchronised and locked.
+    Family("race", "race", "counter", (Size("200k", 200_000, 0),), ("threads",), (2, 4, 8),
+           measure="race", variants=("racy", "locked")),
+    # Fault isolation: one task of 8 dies hard, or each of 8 tasks leaks 16 MiB.
+    Family("fault", "fault", "fault", (Size("8 tasks", 16, 8),),
+           ("threads", "thread_pool", "processes", "process_pool"), (2,), measure="fault",
+           variants=("os_exit", "segfault", "leak"), once=True),
+    # Task granularity: task length x payload; where does the process pool win?
+    *(_granularity(payload) for payload in GRANULARITY_PAYLOADS),
+)}
 
 #: Pairs left out of the matrix on purpose, and why.
 EXCLUDED: dict[tuple[str, str], str] = {
-    ("cpu_python", "asyncio"): "a coroutine never yields inside pure-Python work: asyncio would "
-    "be the sequential loop with overhead",
-    (
-        "cpu_c",
-        "asyncio",
-    ): "asyncio runs C calls on its one thread; offloading them is a thread pool",
+    ("cpu_python", "asyncio"): "a coroutine never yields inside pure-Python work: asyncio "
+                               "would be the sequential loop with overhead",
+    ("cpu_c", "asyncio"): "asyncio runs C calls on its one thread; offloading them is a "
+                          "thread pool",
     ("file", "asyncio"): "asyncio has no native file I/O; its to_thread is the thread pool",
     ("article", "pools"): "the article's example starts and joins its own workers",
     ("io", "processes>4"): "16 or 64 processes started per batch measure process creation "
-    "(the startup family does that), not the I/O; the warm process pool goes to 16",
+                           "(the startup family does that), not the I/O; the warm process "
+                           "pool goes to 16",
+    ("granularity", "spawn/forkserver"): "a warm pool's steady state does not depend on how "
+                                         "its workers started: fork only (start-up is "
+                                         "measured apart)",
 }
 
 _FAST = ("fork",)
 
-PROFILES: dict[str, Profile] = {
-    p.name: p
-    for p in (
-        Profile(
-            "smoke",
-            "Seconds: every model and start method once, tiny sizes. For tests.",
-            rounds=1,
-            values=1,
-            warmups=0,
-            timeout_s=60,
-            min_time=0.02,
-            picks=(
-                Pick("article", models=("threads", "processes"), start_methods=_FAST),
-                Pick("count_primes", sizes=("1ms",), workers=(2,)),
-                Pick("sha256", models=("sequential", "threads"), workers=(2,)),
-                Pick("sleep", models=("sequential", "threads", "asyncio"), workers=(4,)),
-                Pick(
-                    "tcp",
-                    models=("threads", "asyncio", "process_pool"),
-                    workers=(4,),
-                    start_methods=_FAST,
-                ),
-                Pick("file", models=("thread_pool",), workers=(4,)),
-                Pick("pool_startup", workers=(2,), start_methods=_FAST),
-            ),
+PROFILES: dict[str, Profile] = {p.name: p for p in (
+    Profile(
+        "smoke", "Seconds: every model and every measurement once, tiny sizes. For tests.",
+        rounds=1, values=1, warmups=0, timeout_s=60, min_time=0.02,
+        picks=(
+            Pick("article", models=("threads", "processes"), start_methods=_FAST),
+            Pick("count_primes", sizes=("1ms",), workers=(2,)),
+            Pick("sha256", models=("sequential", "threads"), workers=(2,)),
+            Pick("sleep", models=("sequential", "threads", "asyncio"), workers=(4,)),
+            Pick("tcp", models=("threads", "asyncio", "process_pool"), workers=(4,),
+                 start_methods=_FAST),
+            Pick("file", models=("thread_pool",), workers=(4,)),
+            Pick("startup", workers=(1,), start_methods=_FAST),
+            Pick("pool_startup", workers=(2,), start_methods=_FAST),
+            Pick("pool_first_result", workers=(1,), start_methods=_FAST),
+            Pick("ipc", sizes=("64B",), start_methods=_FAST),
+            Pick("memory", workers=(1, 2), models=("threads", "processes"), start_methods=_FAST),
+            Pick("memory_working_set", workers=(1,), models=("processes",), start_methods=_FAST),
+            Pick("race", workers=(2,)),
+            Pick("fault", models=("threads", "processes", "process_pool"), start_methods=_FAST),
+            Pick("granularity_none", sizes=("10us",), start_methods=_FAST),
         ),
-        Profile(
-            "quick",
-            "Minutes: the key comparisons, mostly at 2 workers.",
-            rounds=3,
-            values=2,
-            warmups=1,
-            timeout_s=120,
-            picks=(
-                Pick("article"),
-                # the key speedups: every model at 2 workers, oversubscribed at 4
-                Pick("count_primes", sizes=("100ms",), workers=(2,)),
-                Pick(
-                    "count_primes",
-                    sizes=("100ms",),
-                    workers=(4,),
-                    models=("threads", "process_pool"),
-                    start_methods=_FAST,
-                ),
-                Pick("count_primes", sizes=("1ms",), workers=(2,)),
-                Pick(
-                    "sha256",
-                    workers=(2,),
-                    models=("sequential", "threads", "thread_pool", "process_pool"),
-                    start_methods=_FAST,
-                ),
-                Pick(
-                    "sleep",
-                    workers=(16,),
-                    models=("sequential", "threads", "thread_pool", "asyncio", "process_pool"),
-                    start_methods=_FAST,
-                ),
-                Pick(
-                    "tcp",
-                    workers=(16,),
-                    models=("sequential", "threads", "thread_pool", "asyncio", "process_pool"),
-                    start_methods=_FAST,
-                ),
-                Pick("file", workers=(4,), models=("sequential", "threads", "thread_pool")),
-                Pick("pool_startup", workers=(2,)),
-            ),
+    ),
+    Profile(
+        "quick", "Minutes: the key comparisons, mostly at 2 workers, and every measurement.",
+        rounds=3, values=2, warmups=1, timeout_s=120,
+        picks=(
+            Pick("article"),
+            # the key speedups: every model at 2 workers, oversubscribed at 4
+            Pick("count_primes", sizes=("100ms",), workers=(2,)),
+            Pick("count_primes", sizes=("100ms",), workers=(4,),
+                 models=("threads", "process_pool"), start_methods=_FAST),
+            Pick("count_primes", sizes=("1ms",), workers=(2,)),
+            Pick("sha256", workers=(2,), start_methods=_FAST,
+                 models=("sequential", "threads", "thread_pool", "process_pool")),
+            Pick("sleep", workers=(16,), start_methods=_FAST,
+                 models=("sequential", "threads", "thread_pool", "asyncio", "process_pool")),
+            Pick("tcp", workers=(16,), start_methods=_FAST,
+                 models=("sequential", "threads", "thread_pool", "asyncio", "process_pool")),
+            Pick("file", workers=(4,), models=("sequential", "threads", "thread_pool")),
+            Pick("startup", workers=(1, 5)),
+            Pick("pool_startup", workers=(2,)),
+            Pick("pool_first_result", workers=(2,)),
+            Pick("ipc", sizes=("64B", "1MiB"), start_methods=_FAST),
+            Pick("memory", workers=(1, 4), models=("threads", "processes"),
+                 start_methods=("fork", "spawn")),
+            Pick("memory_working_set", workers=(1, 4), start_methods=("fork", "spawn")),
+            Pick("race", workers=(2, 4)),
+            Pick("fault", models=("threads", "processes", "process_pool"), start_methods=_FAST),
+            Pick("granularity_none", sizes=("10us", "1ms"), start_methods=_FAST),
+            Pick("granularity_1MiB", sizes=("10us", "1ms"), start_methods=_FAST),
         ),
-        Profile(
-            "standard",
-            "The nightly: every family at every worker count.",
-            rounds=3,
-            values=3,
-            warmups=1,
-            timeout_s=300,
-            picks=tuple(Pick(family_id) for family_id in FAMILIES),
+    ),
+    Profile(
+        "standard", "The nightly: every family at every worker count.",
+        rounds=3, values=2, warmups=1, timeout_s=300,
+        picks=tuple(
+            Pick(f, start_methods=_FAST) if f == "ipc" or f.startswith("granularity") else
+            Pick(f, start_methods=("fork", "spawn")) if f == "fault" else
+            Pick(f)
+            for f in FAMILIES
         ),
-        Profile(
-            "full",
-            "Everything, more rounds and values: for a quiet machine and an hour.",
-            rounds=7,
-            values=5,
-            warmups=1,
-            timeout_s=600,
-            picks=tuple(Pick(family_id) for family_id in FAMILIES),
-        ),
-    )
-}
+    ),
+    Profile(
+        "full", "Everything, more rounds and values: for a quiet machine and an hour.",
+        rounds=7, values=5, warmups=1, timeout_s=600,
+        picks=tuple(Pick(f) for f in FAMILIES),
+    ),
+)}
+# fmt: on
 
 
 def select(cases: Iterable[Case], pattern: str | None) -> list[Case]:
@@ -345,7 +391,3 @@ def check_consistency() -> None:
                 raise ValueError(f"family {f.id!r}: unknown model {model!r}")
             if MODELS[model].is_async and WORKLOADS[f.workload].async_func is None:
                 raise ValueError(f"family {f.id!r}: asyncio needs a coroutine version")
-
-
-def with_sizes(case: Case, **changes: object) -> Case:
-    return replace(case, **changes)  # type: ignore[arg-type]

@@ -73,7 +73,8 @@ class _Result:
     ok: bool
     seconds: float
     reason: str = ""
-    benchmark: pyperf.Benchmark | None = None
+    benchmarks: list[pyperf.Benchmark] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Interrupted(Exception):
@@ -117,7 +118,11 @@ def failure_reason(output: str, returncode: int) -> str:
 
 
 def order_rounds(cases: list[Case], rounds: int, seed: int) -> list[list[Case]]:
-    """Per round, the cases grouped by comparison group; groups and members shuffled."""
+    """Per round, the cases grouped by comparison group; groups and members shuffled.
+
+    Cases marked ``once`` (deterministic measurements: memory, faults) are in the
+    first round only; they repeat themselves inside that round instead.
+    """
     groups: dict[str, list[Case]] = {}
     for case in cases:
         groups.setdefault(case.group, []).append(case)
@@ -128,7 +133,7 @@ def order_rounds(cases: list[Case], rounds: int, seed: int) -> list[list[Case]]:
         rng.shuffle(names)
         ordered = []
         for name in names:
-            members = sorted(groups[name])
+            members = sorted(c for c in groups[name] if r == 1 or not c.once)
             rng.shuffle(members)
             ordered.extend(members)
         plan.append(ordered)
@@ -152,6 +157,7 @@ class Run:
         )
         self.token = f"{self.run_dir.name}-{self.seed}"
         self.suites: dict[str, pyperf.BenchmarkSuite] = {}
+        self.outcomes: dict[str, list[dict[str, Any]]] = {}
         self.manifest = self._new_manifest()
 
     # -- manifest ---------------------------------------------------------
@@ -180,6 +186,7 @@ class Run:
                     "argv": list(interp.argv),
                     "info": interp.info,
                     "file": None,
+                    "outcomes_file": None,
                     "failures": [],
                     "skipped": skipped,
                     "measured": 0,
@@ -287,25 +294,43 @@ class Run:
         seconds = time.monotonic() - start
         if proc.returncode != 0:
             return _Result(False, seconds, failure_reason(output, proc.returncode))
+        outcomes_file = Path(f"{out_file}{store.OUTCOMES_SUFFIX}")
         try:
-            suite = pyperf.BenchmarkSuite.load(str(out_file))
-            (benchmark,) = suite.get_benchmarks()
+            benchmarks = (
+                pyperf.BenchmarkSuite.load(str(out_file)).get_benchmarks()
+                if out_file.exists()
+                else []
+            )
+            outcomes = json.loads(outcomes_file.read_text()) if outcomes_file.exists() else []
         except (OSError, ValueError) as exc:
-            return _Result(False, seconds, f"pyperf wrote no usable result: {exc}")
+            return _Result(False, seconds, f"the case wrote no usable result: {exc}")
         finally:
             out_file.unlink(missing_ok=True)
-        return _Result(True, seconds, benchmark=benchmark)
+            outcomes_file.unlink(missing_ok=True)
+        if not benchmarks and not outcomes:
+            return _Result(False, seconds, "the case exited 0 but wrote no result")
+        return _Result(True, seconds, benchmarks=benchmarks, outcomes=outcomes)
 
-    def _record(self, entry: dict[str, Any], benchmark: pyperf.Benchmark) -> None:
-        suite = self.suites.get(entry["label"])
-        if suite is None:
-            suite = self.suites[entry["label"]] = pyperf.BenchmarkSuite([benchmark])
-        elif benchmark.get_name() in suite.get_benchmark_names():
-            suite.get_benchmark(benchmark.get_name()).add_runs(benchmark)
-        else:
-            suite.add_benchmark(benchmark)
-        entry["file"] = f"{entry['label']}.json"
-        store.write_suite(self.run_dir / entry["file"], suite)
+    def _record(self, entry: dict[str, Any], result: _Result) -> None:
+        """Add a case's results to the interpreter's files and rewrite them atomically."""
+        if result.benchmarks:
+            suite = self.suites.get(entry["label"])
+            for benchmark in result.benchmarks:
+                if suite is None:
+                    suite = self.suites[entry["label"]] = pyperf.BenchmarkSuite([benchmark])
+                elif benchmark.get_name() in suite.get_benchmark_names():
+                    suite.get_benchmark(benchmark.get_name()).add_runs(benchmark)
+                else:
+                    suite.add_benchmark(benchmark)
+            entry["file"] = f"{entry['label']}.json"
+            store.write_suite(self.run_dir / entry["file"], suite)
+        if result.outcomes:
+            records = self.outcomes.setdefault(entry["label"], [])
+            records.extend(result.outcomes)
+            entry["outcomes_file"] = f"{entry['label']}{store.OUTCOMES_SUFFIX}"
+            store.write_outcomes(
+                self.run_dir / entry["outcomes_file"], self.run_dir.name, entry["label"], records
+            )
         entry["measured"] += 1
 
     # -- the whole run ------------------------------------------------------
@@ -345,8 +370,8 @@ class Run:
                     result = self._run_case(
                         sup, interp, case, self._meta(entry, r), env, Path(scratch), log
                     )
-                if result.ok and result.benchmark is not None:
-                    self._record(entry, result.benchmark)
+                if result.ok:
+                    self._record(entry, result)
                 else:
                     failed.add((entry["label"], case.name))
                     entry["failures"].append(

@@ -93,3 +93,37 @@ def create_run_dir(results: Path, machine: str, profile: str, when: datetime) ->
             continue
         return candidate
     raise RuntimeError(f"could not create a new run folder beside {base}")
+
+
+#: Counts and outcomes pyperf cannot hold (it stores only positive numbers) live
+#: beside the interpreter's suite file, in ``<interpreter>.outcomes.json``:
+#: ``{"kind", "schema_version", "run_id", "interpreter", "records": [record, ...]}``
+#: where a record is ``{"benchmark", "metric", "unit", "values", "metadata"}`` and
+#: the metadata carries the same keys as a pyperf benchmark's (params, round, machine).
+OUTCOMES_SUFFIX = ".outcomes.json"
+OUTCOMES_KIND = "threads-or-processes/outcomes"
+
+
+def outcome_record(
+    benchmark: str, metric: str, unit: str, values: list[Any], metadata: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "benchmark": benchmark,
+        "metric": metric,
+        "unit": unit,
+        "values": list(values),
+        "metadata": dict(metadata),
+    }
+
+
+def write_outcomes(path: Path, run: str, interpreter: str, records: list[dict[str, Any]]) -> None:
+    write_json(
+        path,
+        {
+            "kind": OUTCOMES_KIND,
+            "schema_version": SCHEMA_VERSION,
+            "run_id": run,
+            "interpreter": interpreter,
+            "records": records,
+        },
+    )

@@ -65,9 +65,15 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 
-def open_executor(model: str, workers: int, start_method: str | None = None) -> Executor:
+def open_executor(
+    model: str, workers: int, start_method: str | None = None, chunksize: int = 1
+) -> Executor:
+    """An executor of ``model``; ``chunksize`` (tasks per dispatch) is the process pool's."""
     spec = MODELS[model]
     if spec.uses_processes != (start_method is not None):
         raise ValueError(f"model {model!r} and start method {start_method!r} do not go together")
+    if chunksize != 1 and model != "process_pool":
+        raise ValueError(f"chunksize applies to the process pool, not to {model!r}")
     module = importlib.import_module(spec.module)
-    return module.open_executor(workers, start_method)  # type: ignore[no-any-return]
+    options = {"chunksize": chunksize} if chunksize != 1 else {}
+    return module.open_executor(workers, start_method, **options)  # type: ignore[no-any-return]

@@ -33,7 +33,7 @@ class ProcessPool:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def open_executor(workers: int, start_method: str | None = None) -> ProcessPool:
+def open_executor(workers: int, start_method: str | None = None, chunksize: int = 1) -> ProcessPool:
     if start_method is None:
         raise ValueError("the process_pool model needs a start method")
-    return ProcessPool(workers, start_method)
+    return ProcessPool(workers, start_method, chunksize)

@@ -16,10 +16,11 @@ from typing import Any
 class Workload:
     name: str
     kind: str  # "article", "cpu-python", "cpu-c", "io", "fault", "probe"
-    func: str  # "module:function", called as function(size, index)
+    func: str | None  # "module:function", called as function(size, index); None: see measure
     size_unit: str  # what the size parameter counts
     description: str
     async_func: str | None = None  # coroutine version, where asyncio makes sense
+    measure: str = "batch"  # workloads with no task function are run by bench.measures
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -75,6 +76,45 @@ WORKLOADS: dict[str, Workload] = {
             "bench.workloads.io:file_roundtrip",
             "KiB",
             "Write a file, fsync it, read it back, delete it.",
+        ),
+        Workload(
+            "spin",
+            "cpu-python",
+            "bench.workloads.cpu:spin",
+            "iterations",
+            "Busy pure-Python loop of a chosen length, passing a payload in and out.",
+        ),
+        Workload(
+            "echo",
+            "ipc",
+            None,
+            "bytes",
+            "A payload sent to a peer and back: the round trip of a channel.",
+            measure="ipc",
+        ),
+        Workload(
+            "live_workers",
+            "memory",
+            None,
+            "MiB working set",
+            "Workers started and held alive while the process tree's memory is read.",
+            measure="memory",
+        ),
+        Workload(
+            "counter",
+            "race",
+            None,
+            "increments per thread",
+            "Threads incrementing one shared counter, with and without a lock.",
+            measure="race",
+        ),
+        Workload(
+            "fault",
+            "fault",
+            None,
+            "MiB leaked per task",
+            "One task of many crashes (os._exit, segfault) or every task leaks memory.",
+            measure="fault",
         ),
         Workload(
             "noop",

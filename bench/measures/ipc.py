@@ -1,0 +1,559 @@
+"""Communication cost: how long one payload takes to go to a peer and come back.
+
+The guide's claim: threads share memory, so handing data to a thread costs
+nothing, while processes pay to pickle and copy whatever they exchange. A timer
+here times ``loops`` round trips of one payload (a non-zero byte pattern built
+once) through one channel; pyperf divides by the loops. Per round trip, with a
+payload of n bytes:
+
+* ``queue.Queue``: a peer thread takes the payload from one ``queue.Queue`` and
+  puts it on another. No copy, no pickling: the reference travels. What is left
+  is the hand-over between two threads (locks, a wake-up, the GIL).
+* ``mp.Queue``: a peer process does the same with two ``multiprocessing.Queue``.
+  Each way: a feeder thread pickles the payload (a copy), writes it into a pipe
+  (a copy into the kernel), the reader reads it (a copy out) and unpickles it
+  (a copy into a new bytes object).
+* ``mp.Pipe``: the same pickling and kernel copies over one duplex
+  ``multiprocessing.Pipe`` (a socket pair), without the feeder thread.
+* ``shared_memory``: four copies in user space and none through the kernel:
+  the parent copies the payload into a ``SharedMemory`` block (1), the peer
+  copies it out into its own bytes object (2) and back into the block (3), the
+  parent copies it out into a new bytes object (4). A 1-byte message on a small
+  Pipe tells each side when it is its turn.
+* ``memcpy``: no peer, the ceiling. Two copies of the payload per loop, into a
+  preallocated buffer and from there into a second one: the memory bandwidth
+  this process reaches at this size (cache-resident for small payloads). Both
+  buffers are preallocated so that neither malloc nor page faults are timed.
+
+The report turns a time into bandwidth as 2 x payload / round trip, so memcpy
+(two copies) is drawn as the ceiling the other channels approach at best.
+
+A dead peer never hangs ``run``: the parent waits on the peer's answer and on
+its death at once (``mp.Pipe``, ``shared_memory``) or polls its liveness every
+half second (the queues), and raises a ``RuntimeError`` naming the channel. The
+peers themselves block on their input the way real code would; the suite's
+guardian kills the process group if the parent dies (see ``bench.guardian``).
+
+Peers are module-level functions: spawn and forkserver children import this
+module by name, so its top-level imports stay in the standard library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import select
+import threading
+import time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.shared_memory import SharedMemory
+
+    from bench.matrix import Case
+
+#: Channel name (``Case.model``) -> what one round trip goes through.
+CHANNELS: dict[str, str] = {
+    "queue.Queue": "a peer thread echoes through two queue.Queue: the reference travels, no copy",
+    "mp.Queue": "a peer process echoes through two multiprocessing.Queue: pickled, piped, fed "
+    "by a helper thread",
+    "mp.Pipe": "a peer process echoes over a duplex multiprocessing.Pipe: pickled and copied "
+    "through a socket",
+    "shared_memory": "a peer process copies the payload out of a SharedMemory block and back "
+    "in; 1-byte Pipe messages take turns",
+    "memcpy": "no peer: two copies of the payload between preallocated buffers, the "
+    "memory-bandwidth ceiling",
+}
+_PROCESS_CHANNELS = frozenset({"mp.Queue", "mp.Pipe", "shared_memory"})
+
+#: Shared memory blocks are named ``bench_ipc_<pid>_<random>`` (short: macOS allows 31).
+SHM_PREFIX = "bench_ipc_"
+#: Longest wait for one answer before a live peer counts as stuck (spawn start-up included).
+ANSWER_TIMEOUT_S = 60.0
+#: How often the queue channels check that their peer is still alive while waiting.
+LIVENESS_POLL_S = 0.5
+#: How long ``close`` lets a peer stop by itself before it kills it.
+STOP_TIMEOUT_S = 5.0
+
+# shared_memory commands, one byte each: echo the payload, echo it reversed (the
+# check, which proves the peer really read and wrote the block), stop.
+_ROUND, _REVERSED, _STOP, _DONE = b"r", b"v", b"s", b"d"
+
+
+def needs_start_method(channel: str) -> bool:
+    """Whether the channel's peer is a process, so that a start method applies."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown IPC channel {channel!r}; known: {', '.join(CHANNELS)}")
+    return channel in _PROCESS_CHANNELS
+
+
+def payload(size: int) -> bytes:
+    """``size`` bytes cycling through 1..255: never zero, and a shift or a cut shows."""
+    pattern = bytes(range(1, 256))
+    return (pattern * (size // len(pattern) + 1))[:size]
+
+
+def open_timer(case: Case) -> ChannelTimer:
+    """Start the peer for ``case.model`` with a ``case.size``-byte payload, checked once."""
+    channel, size = case.model, case.size
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown IPC channel {channel!r}; known: {', '.join(CHANNELS)}")
+    if size <= 0:
+        raise ValueError(f"{channel}: payload size must be positive, got {size}")
+    timer = _TIMERS[channel](size, case.start_method if channel in _PROCESS_CHANNELS else None)
+    try:
+        timer.start()
+        timer.check()
+    except BaseException:
+        timer.close()
+        raise
+    return timer
+
+
+# -- peers (module level: spawn and forkserver children import them by name) --------------
+
+
+def _thread_peer(inbox: queue.Queue[Any], outbox: queue.Queue[Any]) -> None:
+    while (item := inbox.get()) is not None:
+        outbox.put(item)
+
+
+def _queue_peer(inbox: Any, outbox: Any) -> None:
+    while (item := inbox.get()) is not None:
+        outbox.put(item)
+
+
+def _pipe_peer(conn: Connection) -> None:
+    try:
+        while (item := conn.recv()) is not None:
+            conn.send(item)
+    except (EOFError, OSError):
+        pass  # the parent went away: nobody is left to answer
+    finally:
+        conn.close()
+
+
+def _shm_peer(conn: Connection, name: str, size: int) -> None:
+    from multiprocessing.shared_memory import SharedMemory
+
+    block = SharedMemory(name=name)
+    view = _whole(block, size)
+    try:
+        while (command := conn.recv_bytes()) != _STOP:
+            data = bytes(view)  # copy 2: out of the block, into the peer's own bytes
+            view[:] = data if command == _ROUND else data[::-1]  # copy 3: back in
+            conn.send_bytes(_DONE)
+    except (EOFError, OSError):
+        pass
+    finally:
+        view.release()
+        block.close()
+        conn.close()
+
+
+def _whole(block: SharedMemory, size: int) -> memoryview:
+    """The block's first ``size`` bytes (the OS may round the block up to a page)."""
+    if block.buf is None:
+        raise RuntimeError(f"shared memory block {block.name} is closed")
+    return block.buf[:size]
+
+
+# -- timers ---------------------------------------------------------------------------------
+
+
+class ChannelTimer:
+    """A started channel: ``run(loops)`` times round trips, ``close()`` stops everything."""
+
+    channel: ClassVar[str]
+
+    def __init__(self, size: int, start_method: str | None = None) -> None:
+        self.size = size
+        self.start_method = start_method
+        self.payload = payload(size)
+        self.closed = False
+
+    @property
+    def pid(self) -> int | None:
+        """The peer process's pid; None for a thread or no peer."""
+        return None
+
+    def start(self) -> None:
+        """Start the peer (outside the timing)."""
+
+    def roundtrip(self) -> bytes:
+        """One untimed round trip: what came back."""
+        raise NotImplementedError
+
+    def check(self) -> None:
+        """Raise unless a round trip brings back exactly the payload."""
+        echoed = self.roundtrip()
+        if echoed != self.payload:
+            raise RuntimeError(
+                f"{self.channel}: the echo differs from the {self.size}-byte payload sent "
+                f"({len(echoed)} bytes came back)"
+            )
+
+    def run(self, loops: int) -> float:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.closed = True
+
+    def __enter__(self) -> ChannelTimer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class MemcpyTimer(ChannelTimer):
+    channel = "memcpy"
+
+    def start(self) -> None:
+        self._there = memoryview(bytearray(self.size))
+        self._back = memoryview(bytearray(self.size))
+
+    def roundtrip(self) -> bytes:
+        self._there[:] = self.payload
+        self._back[:] = self._there
+        return bytes(self._back)
+
+    def run(self, loops: int) -> float:
+        there, back, data = self._there, self._back, self.payload
+        start = time.perf_counter()
+        for _ in range(loops):
+            there[:] = data
+            back[:] = there
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        super().close()
+        for view in (getattr(self, "_there", None), getattr(self, "_back", None)):
+            if view is not None:
+                view.release()
+
+
+class ThreadQueueTimer(ChannelTimer):
+    channel = "queue.Queue"
+
+    def start(self) -> None:
+        self._inbox: queue.Queue[Any] = queue.Queue()
+        self._outbox: queue.Queue[Any] = queue.Queue()
+        self._thread = threading.Thread(
+            target=_thread_peer, args=(self._inbox, self._outbox), name="ipc-peer", daemon=True
+        )
+        self._thread.start()
+
+    def _receive(self) -> Any:
+        waited = 0.0
+        while True:
+            try:
+                return self._outbox.get(timeout=LIVENESS_POLL_S)
+            except queue.Empty:
+                waited += LIVENESS_POLL_S
+            if not self._thread.is_alive():
+                raise RuntimeError(f"{self.channel}: the peer thread has died")
+            if waited >= ANSWER_TIMEOUT_S:
+                raise RuntimeError(f"{self.channel}: no answer from the peer in {waited:.0f} s")
+
+    def roundtrip(self) -> bytes:
+        self._inbox.put(self.payload)
+        return bytes(self._receive())
+
+    def run(self, loops: int) -> float:
+        put, receive, data = self._inbox.put, self._receive, self.payload
+        start = time.perf_counter()
+        for _ in range(loops):
+            put(data)
+            receive()
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        super().close()
+        thread = getattr(self, "_thread", None)
+        if thread is not None and thread.ident is not None:
+            self._inbox.put(None)
+            thread.join(STOP_TIMEOUT_S)
+
+
+class _ProcessTimer(ChannelTimer):
+    """A peer process for one start method, stopped, joined and reaped by ``close``."""
+
+    def __init__(self, size: int, start_method: str | None = None) -> None:
+        super().__init__(size, start_method)
+        self._context = multiprocessing.get_context(start_method)
+        self._process: Any = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def _start_peer(self, target: Any, *args: Any) -> None:
+        process = self._context.Process(  # type: ignore[attr-defined]
+            target=target, args=args, name=f"ipc-peer {self.channel}", daemon=True
+        )
+        process.start()
+        self._process = process  # only once started: close() joins what it finds here
+
+    def _died(self) -> RuntimeError:
+        process = self._process
+        process.join(1.0)
+        return RuntimeError(
+            f"{self.channel} ({self.start_method}): the peer process {process.pid} died "
+            f"(exit code {process.exitcode})"
+        )
+
+    def _stuck(self) -> RuntimeError:
+        return RuntimeError(
+            f"{self.channel} ({self.start_method}): no answer from the peer process "
+            f"{self._process.pid} in {ANSWER_TIMEOUT_S:.0f} s"
+        )
+
+    def _ask_to_stop(self) -> None:
+        """Tell the peer to finish; it may be dead already."""
+
+    def _release(self, peer_stopped: bool) -> None:
+        """Close what the channel holds once the peer is gone."""
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        super().close()
+        process, stopped = self._process, False
+        try:
+            if process is not None:
+                if process.is_alive():
+                    # If the channel broke, the kill below ends the peer.
+                    with contextlib.suppress(OSError, ValueError):
+                        self._ask_to_stop()
+                    process.join(STOP_TIMEOUT_S)
+                if process.is_alive():
+                    process.kill()
+                process.join()
+                stopped = process.exitcode == 0
+        finally:
+            self._release(stopped)
+            if process is not None and process.exitcode is not None:
+                process.close()
+
+
+class _ConnectionTimer(_ProcessTimer):
+    """A peer on the other end of a Pipe: one poll waits for its answer or its death."""
+
+    _conn: Connection | None = None
+
+    def _connect(self) -> Connection:
+        """A duplex pipe; returns the child's end, which the caller closes once started."""
+        self._conn, child = self._context.Pipe(duplex=True)
+        return child
+
+    def _watch(self) -> None:
+        assert self._conn is not None
+        self._poll = select.poll()
+        self._poll.register(self._conn.fileno(), select.POLLIN)
+        self._poll.register(self._process.sentinel, select.POLLIN)
+        self._answered = [(self._conn.fileno(), select.POLLIN)]
+        self._timeout_ms = int(ANSWER_TIMEOUT_S * 1000)
+
+    def _not_answered(self, events: list[tuple[int, int]]) -> None:
+        """Return if the connection is readable after all; else raise: dead or stuck."""
+        assert self._conn is not None
+        if any(fd == self._conn.fileno() for fd, _ in events):
+            return  # data or EOF: the receive says which
+        raise self._died() if events else self._stuck()
+
+    def _release(self, peer_stopped: bool) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+class PipeTimer(_ConnectionTimer):
+    channel = "mp.Pipe"
+
+    def start(self) -> None:
+        child = self._connect()
+        try:
+            self._start_peer(_pipe_peer, child)
+        finally:
+            child.close()  # the peer holds its own copy: its death then reads as EOF here
+        self._watch()
+
+    def roundtrip(self) -> bytes:
+        return bytes(self._exchange(1, keep=True))
+
+    def run(self, loops: int) -> float:
+        start = time.perf_counter()
+        self._exchange(loops, keep=False)
+        return time.perf_counter() - start
+
+    def _exchange(self, loops: int, keep: bool) -> Any:
+        assert self._conn is not None
+        send, recv, data = self._conn.send, self._conn.recv, self.payload
+        poll, answered, timeout_ms = self._poll.poll, self._answered, self._timeout_ms
+        echoed = None
+        try:
+            for _ in range(loops):
+                send(data)
+                if (events := poll(timeout_ms)) != answered:
+                    self._not_answered(events)
+                echoed = recv()
+        except (EOFError, OSError) as exc:
+            raise self._died() from exc
+        return echoed if keep else None
+
+    def _ask_to_stop(self) -> None:
+        assert self._conn is not None
+        self._conn.send(None)
+
+
+class SharedMemoryTimer(_ConnectionTimer):
+    channel = "shared_memory"
+
+    _block: SharedMemory | None = None
+    _view: memoryview | None = None
+
+    def start(self) -> None:
+        from multiprocessing.shared_memory import SharedMemory
+
+        name = f"{SHM_PREFIX}{os.getpid()}_{os.urandom(4).hex()}"
+        self._block = SharedMemory(name=name, create=True, size=self.size)
+        self._view = _whole(self._block, self.size)
+        child = self._connect()
+        try:
+            self._start_peer(_shm_peer, child, self._block.name, self.size)
+        finally:
+            child.close()
+        self._watch()
+
+    def roundtrip(self) -> bytes:
+        return self._exchange(1, _ROUND, keep=True)
+
+    def check(self) -> None:
+        """Also a reversed echo: an idle peer would hand the parent's own bytes back."""
+        if self._exchange(1, _REVERSED, keep=True) != self.payload[::-1]:
+            raise RuntimeError(f"{self.channel}: the peer did not copy the block out and back")
+        super().check()
+
+    def run(self, loops: int) -> float:
+        start = time.perf_counter()
+        self._exchange(loops, _ROUND, keep=False)
+        return time.perf_counter() - start
+
+    def _exchange(self, loops: int, command: bytes, keep: bool) -> bytes:
+        assert self._conn is not None and self._view is not None
+        send, recv, view, data = (
+            self._conn.send_bytes,
+            self._conn.recv_bytes,
+            self._view,
+            self.payload,
+        )
+        poll, answered, timeout_ms = self._poll.poll, self._answered, self._timeout_ms
+        echoed = b""
+        try:
+            for _ in range(loops):
+                view[:] = data  # copy 1: into the block
+                send(command)
+                if (events := poll(timeout_ms)) != answered:
+                    self._not_answered(events)
+                recv()
+                echoed = bytes(view)  # copy 4: out of the block, into a new bytes object
+        except (EOFError, OSError) as exc:
+            raise self._died() from exc
+        return echoed if keep else b""
+
+    def _ask_to_stop(self) -> None:
+        assert self._conn is not None
+        self._conn.send_bytes(_STOP)
+
+    def _release(self, peer_stopped: bool) -> None:
+        super()._release(peer_stopped)
+        if self._view is not None:
+            self._view.release()
+        if self._block is not None:
+            self._block.close()
+            self._block.unlink()
+
+
+class MpQueueTimer(_ProcessTimer):
+    channel = "mp.Queue"
+
+    _inbox: Any = None
+    _outbox: Any = None
+
+    def start(self) -> None:
+        # Both queues exist before the fork, and their feeder threads start with the
+        # first put, after it: no thread is alive when a fork-started peer is forked.
+        self._inbox = self._context.Queue()
+        self._outbox = self._context.Queue()
+        self._start_peer(_queue_peer, self._inbox, self._outbox)
+
+    def _receive(self) -> Any:
+        get, waited = self._outbox.get, 0.0
+        while True:
+            try:
+                return get(timeout=LIVENESS_POLL_S)
+            except queue.Empty:
+                waited += LIVENESS_POLL_S
+            if not self._process.is_alive():
+                raise self._died()
+            if waited >= ANSWER_TIMEOUT_S:
+                raise self._stuck()
+
+    def roundtrip(self) -> bytes:
+        self._inbox.put(self.payload)
+        return bytes(self._receive())
+
+    def run(self, loops: int) -> float:
+        put, receive, data = self._inbox.put, self._receive, self.payload
+        start = time.perf_counter()
+        for _ in range(loops):
+            put(data)
+            receive()
+        return time.perf_counter() - start
+
+    def _ask_to_stop(self) -> None:
+        self._inbox.put(None)
+
+    def _release(self, peer_stopped: bool) -> None:
+        if self._inbox is None:
+            return
+        if not peer_stopped:
+            _discard_unread(self._inbox)
+        for q in (self._inbox, self._outbox):
+            q.close()
+            q.join_thread()
+        # Dropped now, so that their semaphores are unlinked now rather than at exit.
+        self._inbox = self._outbox = None
+
+
+def _discard_unread(q: Any) -> None:
+    """Unblock our feeder thread after the peer died: read what it wrote, close the pipe.
+
+    A payload bigger than the pipe's buffer blocks the feeder thread in write until
+    someone reads it, and ``join_thread`` would then wait forever. The dead peer may
+    have held the queue's read lock, so read through the queue's reader directly
+    (private, hence the guard); once it is closed, a later write fails at once (EPIPE).
+    """
+    reader = getattr(q, "_reader", None)
+    if reader is None:
+        q.cancel_join_thread()
+        return
+    try:
+        while reader.poll(LIVENESS_POLL_S):
+            reader.recv_bytes()
+    except (EOFError, OSError):
+        pass
+    reader.close()
+
+
+_TIMERS: dict[str, type[ChannelTimer]] = {
+    timer.channel: timer
+    for timer in (ThreadQueueTimer, MpQueueTimer, PipeTimer, SharedMemoryTimer, MemcpyTimer)
+}
