@@ -1,0 +1,409 @@
+"""Memory per worker: what W live threads or processes cost, idle and sharing a structure.
+
+The guide's claim: threads share one address space, processes each carry their
+own interpreter, so processes cost more memory. This measures how much more,
+per start method, with workers that are alive and idle at the moment of the
+measurement.
+
+Procedure, per repetition: measure the process tree (this process and all its
+live descendants), start ``case.workers`` workers, wait until every one reports
+that it is ready (it has read its data and now blocks), measure the tree again,
+release the workers and join them. Before the first repetition two workers are
+started and joined unmeasured, so that what a start method sets up once per
+parent (imports, multiprocessing's helper processes, malloc's heap) is in the
+baseline of every repetition alike, not in the first one's extra.
+
+The tree counts every descendant, so multiprocessing's forkserver process and
+resource tracker are in it: they are part of what those start methods cost. Being
+started by the warm-up, they are in the baseline too, so they show in the tree
+totals, not in the per-worker extra.
+
+Models: ``threads`` and ``thread_pool`` (W threads of this process), ``processes``
+(one ``multiprocessing.Process`` each) and ``process_pool`` (a
+``ProcessPoolExecutor`` of W workers, each holding one task until released), the
+last two under ``case.start_method``.
+
+Variant ``"working_set"``: before the baseline, this process builds one bytes object
+of ``case.size`` MiB (real pages, all ``0x01``: ``bytes(n)`` could map the shared
+zero page) and hands it to every worker as an argument; each worker reads one byte
+per 4 KiB page so that all its pages are mapped in the worker. Threads share it
+outright; fork children share its pages copy-on-write; spawn and forkserver
+children each unpickle their own copy. (Process-pool workers get it through the
+pool's ``initargs``, so that fork shares it: a task argument is pickled even then.)
+
+How to read the three figures, all summed over the tree:
+
+* ``rss``: resident pages of each process, so a page shared by N processes counts
+  N times; it overstates fork.
+* ``uss``: pages private to one process. A page shared by two processes of the
+  tree is in no process's USS, so under fork the *parent's* USS drops once its
+  pages are shared with children: the extra USS per fork worker can be negative
+  (with a working set it is, by about the working set / W).
+* ``pss``: each resident page divided by the number of processes that map it. Over
+  a whole tree whose pages are shared only inside it, this is the honest total:
+  the extra PSS per worker is what one more worker really costs.
+
+Metrics, in ``byte``, one value per repetition: ``rss_bytes``, ``uss_bytes``,
+``pss_bytes`` (tree totals with W workers live), ``baseline_rss_bytes``,
+``baseline_uss_bytes``, ``baseline_pss_bytes`` and ``extra_{rss,uss,pss}_per_worker_bytes``
+= (live - baseline) / W. USS and PSS are left out where psutil lacks them (macOS
+and Windows have no PSS). Params: ``{"working_set_bytes": n}`` for the working-set
+variant. Every worker is reaped before ``measure`` returns or raises; one that does
+not leave when released is killed.
+
+Functions that run in workers are module-level and this module imports only the
+standard library at the top (spawned children import it); psutil is imported where
+the parent measures.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from typing import TYPE_CHECKING, Any
+
+from bench.measures import Measurement
+
+if TYPE_CHECKING:  # bench.matrix imports every model: too much for a spawned worker
+    from bench.matrix import Case
+
+MIB = 1 << 20
+PAGE = 4096  # one byte read per page maps the page
+READY_TIMEOUT_S = 120.0  # 16 spawned children each unpickling 50 MiB on 2 busy cores: seconds
+JOIN_TIMEOUT_S = 10.0  # a released worker exits at once; past this it is killed
+KINDS = ("rss", "uss", "pss")
+
+Crew = Callable[[int, bytes | None], AbstractContextManager[None]]
+
+
+class WorkerFailed(RuntimeError):
+    """A worker died or raised before it reported ready."""
+
+
+def _touch(data: bytes | None) -> int:
+    """Read one byte per page of ``data``, so that every page is mapped in this process."""
+    if not data:
+        return 0
+    return sum(memoryview(data)[::PAGE])
+
+
+# --- in the workers -------------------------------------------------------------------
+
+
+def _hold_in_process(conn: Any, data: bytes | None) -> None:
+    """A ``processes`` worker: read the data, say so, block until the parent releases."""
+    try:
+        conn.send(("ready", _touch(data)))
+        conn.recv_bytes()
+    except EOFError:  # the parent is gone or closed its end: that releases too
+        pass
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+_pool_state: tuple[bytes | None, Any, Any] | None = None
+
+
+def _pool_init(data: bytes | None, ready: Any, release: Any) -> None:
+    """A ``process_pool`` worker's initializer: keep what ``initargs`` brought."""
+    global _pool_state  # noqa: PLW0603 - a pool task can reach its worker's state only so
+    _pool_state = (data, ready, release)
+
+
+def _pool_hold() -> int:
+    """A ``process_pool`` task: read the data, say so, block until released."""
+    if _pool_state is None:
+        raise RuntimeError("the pool's initializer did not run")
+    data, ready, release = _pool_state
+    touched = _touch(data)
+    ready.release()
+    release.wait()
+    return touched
+
+
+def _hold_in_thread(
+    data: bytes | None, ready: threading.Semaphore, release: threading.Event
+) -> int:
+    touched = _touch(data)
+    ready.release()
+    release.wait()
+    return touched
+
+
+# --- in the parent: start W workers, wait until they are ready, release and reap them ---
+
+
+def _acquire_all(ready: Any, count: int, check: Callable[[], None]) -> None:
+    """Acquire ``ready`` ``count`` times; ``check`` raises if a worker failed meanwhile."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    got = 0
+    while got < count:
+        if ready.acquire(timeout=0.1):
+            got += 1
+            continue
+        check()
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"{count - got} of {count} workers not ready after {READY_TIMEOUT_S} s"
+            )
+
+
+@contextmanager
+def _threads(workers: int, data: bytes | None) -> Iterator[None]:
+    ready, release = threading.Semaphore(0), threading.Event()
+    errors: list[str] = []
+
+    def hold() -> None:
+        try:
+            _hold_in_thread(data, ready, release)
+        except BaseException:
+            errors.append(traceback.format_exc())
+
+    def check() -> None:
+        if errors:
+            raise WorkerFailed(f"a thread failed before it was ready:\n{errors[0]}")
+
+    threads: list[threading.Thread] = []
+    try:
+        for _ in range(workers):
+            thread = threading.Thread(target=hold, daemon=True)
+            thread.start()
+            threads.append(thread)
+        _acquire_all(ready, workers, check)
+        yield
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+
+
+@contextmanager
+def _thread_pool(workers: int, data: bytes | None) -> Iterator[None]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ready, release = threading.Semaphore(0), threading.Event()
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        # Every task blocks, so each of the W submits starts its own thread.
+        futures = [pool.submit(_hold_in_thread, data, ready, release) for _ in range(workers)]
+        _acquire_all(ready, workers, lambda: _raise_done(futures))
+        yield
+    finally:
+        release.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _raise_done(futures: list[Any]) -> None:
+    """Raise if a held task ended before its release: its worker failed."""
+    for future in futures:
+        if future.done():
+            future.result()  # raises the worker's error, or BrokenProcessPool
+            raise WorkerFailed("a worker's task ended before it was released")
+
+
+def _start_process(context: Any, data: bytes | None) -> tuple[Any, Any]:
+    """One started worker process and the parent's end of its pipe."""
+    mine, theirs = context.Pipe()
+    process = context.Process(target=_hold_in_process, args=(theirs, data), daemon=True)
+    try:
+        process.start()
+    except BaseException:
+        mine.close()
+        raise
+    finally:
+        theirs.close()  # the child has its own copy: EOF then means the child is gone
+    return mine, process
+
+
+def _wait_ready(started: list[tuple[Any, Any]]) -> None:
+    """Wait for every worker's "ready"; raise as soon as one fails or dies."""
+    from multiprocessing.connection import wait
+
+    pending: dict[Any, Any] = dict(started)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while pending:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(
+                f"{len(pending)} of {len(started)} workers not ready after {READY_TIMEOUT_S} s"
+            )
+        readable: list[Any] = wait(list(pending), timeout=left)
+        for conn in readable:
+            process = pending.pop(conn)
+            try:
+                status, payload = conn.recv()
+            except EOFError:
+                process.join(JOIN_TIMEOUT_S)
+                raise WorkerFailed(
+                    f"worker process {process.pid} died (exit code {process.exitcode}) "
+                    "before it was ready"
+                ) from None
+            if status != "ready":
+                raise WorkerFailed(f"worker process {process.pid} failed:\n{payload}")
+
+
+def _reap(processes: list[Any]) -> None:
+    """Join every process; kill the ones that do not leave in time."""
+    deadline = time.monotonic() + JOIN_TIMEOUT_S
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+@contextmanager
+def _processes(method: str, workers: int, data: bytes | None) -> Iterator[None]:
+    context = multiprocessing.get_context(method)
+    started: list[tuple[Any, Any]] = []
+    try:
+        for _ in range(workers):
+            started.append(_start_process(context, data))
+        _wait_ready(started)
+        yield
+    finally:
+        # Release by message, not by closing: fork children inherit the parent's ends
+        # of the pipes of the workers started before them, so no EOF would come.
+        for conn, _ in started:
+            with suppress(OSError):  # that worker is gone already
+                conn.send_bytes(b"go")
+        _reap([process for _, process in started])
+        for conn, process in started:
+            conn.close()
+            process.close()
+
+
+@contextmanager
+def _process_pool(method: str, workers: int, data: bytes | None) -> Iterator[None]:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import wait as futures_wait
+
+    context = multiprocessing.get_context(method)
+    ready, release = context.Semaphore(0), context.Event()
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_pool_init,
+        initargs=(data, ready, release),
+    )
+    futures: list[Any] = []
+    try:
+        # Every task blocks, so the W tasks occupy W distinct workers, all started.
+        futures = [pool.submit(_pool_hold) for _ in range(workers)]
+        _acquire_all(ready, workers, lambda: _raise_done(futures))
+        yield
+    finally:
+        release.set()
+        # Idle workers leave at shutdown; one still busy after its release hangs, and
+        # the pool's own table of workers is the one way to kill it (the pool then
+        # breaks, which ends its manager thread, so shutdown returns).
+        _, busy = futures_wait(futures, timeout=JOIN_TIMEOUT_S)
+        if busy:
+            for process in list(pool._processes.values()):
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _crew(case: Case) -> Crew:
+    """What starts ``W`` workers of the case's model, checked before anything starts."""
+    if case.model == "threads":
+        return _threads
+    if case.model == "thread_pool":
+        return _thread_pool
+    if case.model in ("processes", "process_pool"):
+        if case.start_method is None:
+            raise ValueError(f"the {case.model} model needs a start method")
+        multiprocessing.get_context(case.start_method)  # ValueError for an unknown one
+        opener = _processes if case.model == "processes" else _process_pool
+        method = case.start_method
+        return lambda workers, data: opener(method, workers, data)
+    raise ValueError(f"memory: no model {case.model!r} (threads, thread_pool, processes, ...)")
+
+
+# --- measuring ------------------------------------------------------------------------
+
+
+def tree_memory() -> dict[str, int]:
+    """RSS, USS and PSS in bytes, summed over this process and its live descendants.
+
+    A kind is left out when psutil cannot read it for some process of the tree (no
+    PSS on macOS; USS needs the right to read another process's map).
+    """
+    import psutil
+
+    me = psutil.Process()
+    totals = dict.fromkeys(KINDS, 0)
+    missing: set[str] = set()
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            try:
+                info = proc.memory_full_info()
+            except psutil.AccessDenied:
+                info = proc.memory_info()
+        except psutil.NoSuchProcess:  # ended between listing and reading: nothing to count
+            continue
+        for kind in KINDS:
+            value = getattr(info, kind, None)
+            if value is None:
+                missing.add(kind)
+            else:
+                totals[kind] += value
+    return {kind: total for kind, total in totals.items() if kind not in missing}
+
+
+def working_set(case: Case) -> bytes | None:
+    """The one structure the workers share: ``case.size`` MiB of real, non-zero pages."""
+    if case.variant == "":
+        return None
+    if case.variant != "working_set":
+        raise ValueError(f"memory: no variant {case.variant!r} ('' or 'working_set')")
+    if case.size <= 0:
+        raise ValueError("memory: the working_set variant needs a size in MiB")
+    return b"\x01" * (case.size * MIB)
+
+
+def measure(case: Case, repeat: int = 1) -> list[Measurement]:
+    """Tree memory before and with ``case.workers`` live workers, ``repeat`` times."""
+    if case.workers < 1 or repeat < 1:
+        raise ValueError("memory: workers and repeat must be at least 1")
+    crew = _crew(case)
+    data = working_set(case)
+    # Warm-up: what is set up once per parent lands in every baseline alike. Two
+    # workers, because the second start of a spawn or forkserver worker with a working
+    # set is the one that leaves the parent's heap grown by the pickled copy (malloc
+    # serves the first from mmap and returns it, then raises its mmap threshold).
+    with crew(2, data):
+        pass
+    rows: list[tuple[dict[str, int], dict[str, int]]] = []
+    for _ in range(repeat):
+        baseline = tree_memory()
+        with crew(case.workers, data):
+            live = tree_memory()
+        rows.append((baseline, live))
+    return _measurements(rows, case.workers, len(data) if data is not None else None)
+
+
+def _measurements(
+    rows: list[tuple[dict[str, int], dict[str, int]]], workers: int, working_set_bytes: int | None
+) -> list[Measurement]:
+    def params() -> dict[str, Any]:
+        return {} if working_set_bytes is None else {"working_set_bytes": working_set_bytes}
+
+    kinds = [k for k in KINDS if all(k in base and k in live for base, live in rows)]
+    out: list[Measurement] = []
+    for kind in kinds:
+        out.append(Measurement(f"{kind}_bytes", "byte", [live[kind] for _, live in rows], params()))
+    for kind in kinds:
+        values = [base[kind] for base, _ in rows]
+        out.append(Measurement(f"baseline_{kind}_bytes", "byte", values, params()))
+    for kind in kinds:
+        extra = [(live[kind] - base[kind]) / workers for base, live in rows]
+        out.append(Measurement(f"extra_{kind}_per_worker_bytes", "byte", extra, params()))
+    return out
