@@ -382,12 +382,22 @@ def select(cases: Iterable[Case], pattern: str | None) -> list[Case]:
 
 
 def check_consistency() -> None:
-    """Every family names a known workload and model (run by the tests)."""
+    """Every family names a known workload, model (or channel) and measurement (run by tests)."""
+    from bench.measures import MEASURES
+
     for f in FAMILIES.values():
-        if f.workload not in WORKLOADS:
+        workload = WORKLOADS.get(f.workload)
+        if workload is None:
             raise ValueError(f"family {f.id!r}: unknown workload {f.workload!r}")
+        if f.measure != workload.measure:
+            raise ValueError(f"family {f.id!r}: {f.workload!r} is measured by {workload.measure!r}")
+        if f.measure != "batch" and f.measure not in MEASURES:
+            raise ValueError(f"family {f.id!r}: unknown measurement {f.measure!r}")
         for model in f.models:
-            if model not in MODELS:
+            if f.measure == "ipc":
+                if model not in CHANNELS:
+                    raise ValueError(f"family {f.id!r}: unknown channel {model!r}")
+            elif model not in MODELS:
                 raise ValueError(f"family {f.id!r}: unknown model {model!r}")
-            if MODELS[model].is_async and WORKLOADS[f.workload].async_func is None:
+            elif MODELS[model].is_async and workload.async_func is None:
                 raise ValueError(f"family {f.id!r}: asyncio needs a coroutine version")

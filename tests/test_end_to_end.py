@@ -76,6 +76,25 @@ def test_list_prints_the_matrix() -> None:
     assert "left out on purpose" in out.stdout
 
 
+def case_from_metadata(meta: dict) -> matrix.Case:
+    """Rebuild the case from the params recorded as metadata: nothing parsed from a name."""
+    return matrix.Case(
+        family=meta["family"],
+        workload=meta["workload"],
+        size_label=meta["size_label"],
+        size=meta["size"],
+        tasks=meta["tasks"],
+        model=meta["model"],
+        workers=meta["workers"],
+        start_method=None if meta["start_method"] == "n/a" else meta["start_method"],
+        timed=meta["timed"],
+        measure=meta["measure"],
+        variant="" if meta["variant"] == "none" else meta["variant"],
+        payload=meta["payload_bytes"],
+        chunksize=meta["chunksize"],
+    )
+
+
 def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     out = bench("run", "--profile", "smoke", "--results", str(tmp_path))
     assert out.returncode == 0, out.stderr
@@ -85,43 +104,30 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     assert manifest["status"] == "complete" and manifest["schema_version"] == store.SCHEMA_VERSION
     (entry,) = manifest["interpreters"]
     suite = pyperf.BenchmarkSuite.load(str(run_dir / entry["file"]))
-    expected = {c.name for c in matrix.PROFILES["smoke"].cases()}
-    assert set(suite.get_benchmark_names()) == expected
-    for benchmark in suite.get_benchmarks():
+    outcomes = json.loads((run_dir / entry["outcomes_file"]).read_text())
+    assert outcomes["kind"] == store.OUTCOMES_KIND
+    assert outcomes["schema_version"] == store.SCHEMA_VERSION
+
+    seen: set[str] = set()
+    measured = [
+        (b.get_name(), b.get_metadata() | b.get_runs()[0].get_metadata())
+        for b in suite.get_benchmarks()
+    ] + [(r["benchmark"], r["metadata"]) for r in outcomes["records"]]
+    for name, meta in measured:
         # per-run values (date, round) live in each run; the rest is common to the benchmark
-        meta = benchmark.get_metadata() | benchmark.get_runs()[0].get_metadata()
-        assert set(meta) >= REQUIRED, REQUIRED - set(meta)
+        assert set(meta) >= REQUIRED, (name, REQUIRED - set(meta))
         assert meta["gil_enabled"] == "enabled"  # every interpreter here has a GIL
         assert meta["profile"] == "smoke" and meta["bench_schema_version"] == store.SCHEMA_VERSION
-        assert (
-            benchmark.get_name()
-            == matrix.Case.from_json(
-                json.dumps(
-                    {
-                        k: meta[k]
-                        for k in (
-                            "family",
-                            "workload",
-                            "size_label",
-                            "size",
-                            "tasks",
-                            "model",
-                            "workers",
-                            "timed",
-                        )
-                    }
-                    | {
-                        "start_method": None
-                        if meta["start_method"] == "n/a"
-                        else meta["start_method"],
-                        "calibrate": False,
-                    }
-                )
-            ).name
-        )  # the params alone rebuild the name: nothing parsed back
-        assert all(v > 0 for v in benchmark.get_values())
+        case = case_from_metadata(meta)
+        if case.measure in ("batch", "ipc"):
+            assert name == case.name
+        else:  # one benchmark per metric of the measurement
+            assert name == f"{case.name} {meta['metric']}"
+        seen.add(case.name)
+    assert seen == {c.name for c in matrix.PROFILES["smoke"].cases()}
+    assert all(v > 0 for b in suite.get_benchmarks() for v in b.get_values())
     # worker processes were really used by the process models
-    pool = suite.get_benchmark("count_primes[1ms] process_pool/spawn w=2").get_metadata()
+    pool = suite.get_benchmark("count_primes[1ms] process_pool/fork w=2").get_metadata()
     assert pool["worker_processes"] == 2 and pool["workers"] == 2
     # pyperf's own tools read the file
     for tool in (["stats"], ["compare_to", "--table"]):

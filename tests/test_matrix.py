@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.matrix import (
+    CHANNELS,
     CPU_WORKERS,
     EXCLUDED,
     FAMILIES,
@@ -14,7 +15,9 @@ from bench.matrix import (
     Pick,
     check_consistency,
     select,
+    uses_processes,
 )
+from bench.measures import MEASURES
 from bench.models import MODELS
 from bench.workloads.catalog import WORKLOADS
 
@@ -63,13 +66,13 @@ def test_every_profile_yields_cases_with_unique_names(
 @pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_every_case_is_well_formed(profile: str, cases_by_profile: dict[str, list[Case]]) -> None:
     for case in cases_by_profile[profile]:
-        spec = MODELS[case.model]
         assert case.workload in WORKLOADS
-        assert (case.start_method is not None) == spec.uses_processes, case
+        assert case.measure == WORKLOADS[case.workload].measure
+        assert (case.start_method is not None) == uses_processes(case.model), case
         assert case.start_method is None or case.start_method in START_METHODS
         assert case.workers >= 1
         assert case.tasks >= 1
-        assert case.timed in ("tasks", "lifecycle")
+        assert case.timed in ("tasks", "lifecycle", "first_result")
         if case.model == "sequential":
             assert case.workers == 1
         assert case.group.startswith(f"{case.family}:{case.workload}[")
@@ -79,7 +82,8 @@ def test_smoke_covers_every_model_and_start_method(
     cases_by_profile: dict[str, list[Case]],
 ) -> None:
     smoke = cases_by_profile["smoke"]
-    assert {c.model for c in smoke} == set(MODELS)
+    assert {c.model for c in smoke} == set(MODELS) | set(CHANNELS)
+    assert {c.measure for c in smoke} == {"batch"} | set(MEASURES)
     assert {c.start_method for c in smoke if c.start_method} == set(START_METHODS)
 
 
@@ -176,7 +180,7 @@ def test_models_that_start_per_run_are_timed_with_their_lifecycle(
     cases_by_profile: dict[str, list[Case]],
 ) -> None:
     for case in all_cases(cases_by_profile):
-        if MODELS[case.model].starts_per_run:
+        if case.model in MODELS and MODELS[case.model].starts_per_run:
             assert case.timed == "lifecycle", case.name
             assert not case.name.endswith(" lifecycle"), case.name  # implied, not suffixed
 
@@ -187,10 +191,10 @@ def test_pool_startup_is_timed_with_its_lifecycle_one_task_per_worker(
     startup = [c for c in all_cases(cases_by_profile) if c.family == "pool_startup"]
     assert startup
     for case in startup:
-        assert case.timed == "lifecycle"
-        assert case.tasks == case.workers
+        assert case.timed in ("lifecycle", "first_result")
+        assert case.tasks == (case.workers if case.timed == "lifecycle" else 1)
         assert case.workload == "noop"
-        assert case.name.endswith(" lifecycle")
+        assert case.name.endswith(f" {case.timed}")
     assert {c.model for c in startup} == {"thread_pool", "process_pool"}
 
 
@@ -226,3 +230,16 @@ def test_a_pick_narrows_its_family() -> None:
         ("threads", 2, None, "1ms"),
         ("processes", 2, "spawn", "1ms"),
     }
+
+
+def test_matrix_channels_agree_with_the_ipc_module() -> None:
+    from bench.measures import ipc
+
+    assert set(CHANNELS) == set(ipc.CHANNELS)
+    for channel, needs_process in CHANNELS.items():
+        assert ipc.needs_start_method(channel) == needs_process
+
+
+def test_deterministic_measurements_run_once_and_timings_every_round() -> None:
+    for case in PROFILES["standard"].cases():
+        assert case.once == (case.measure in ("memory", "fault")), case.name

@@ -253,3 +253,10 @@ def test_a_run_cut_off_keeps_earlier_results_and_leaves_no_process(tmp_path: Pat
         assert driver.returncode == runner.EXIT_INTERRUPTED, output
         assert final["status"] == "interrupted"
         assert "interrupted" in output
+
+
+def test_once_cases_are_measured_in_the_first_round_only() -> None:
+    once = Case("memory", "live_workers", "idle", 0, 1, "threads", 1, measure="memory", once=True)
+    plan = runner.order_rounds([GOOD, once], rounds=3, seed=2)
+    assert [once in r for r in plan] == [True, False, False]
+    assert all(GOOD in r for r in plan)
