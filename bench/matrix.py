@@ -150,6 +150,10 @@ class Family:
     ) -> Iterator[Case]:
         tasks = size.tasks or workers
         starts_per_run = model in MODELS and MODELS[model].starts_per_run
+        # A process takes milliseconds to start: one loop per value is enough, and
+        # pyperf's calibration run would cost another start. Threads and IPC round
+        # trips take microseconds and need pyperf to pick the loop count.
+        calibrate = self.calibrate and (self.measure == "ipc" or not uses_processes(model))
         timings = ("lifecycle",) if starts_per_run else self.timed
         chunks = self.chunksizes if model == "process_pool" else ("1",)
         # "auto" may come out as 1 for few tasks: then it is the same case, once
@@ -167,7 +171,7 @@ class Family:
                 workers=workers,
                 start_method=method,
                 timed=timed,
-                calibrate=self.calibrate,
+                calibrate=calibrate,
                 measure=self.measure,
                 variant=variant,
                 payload=self.payload,
@@ -326,7 +330,7 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
     ),
     Profile(
         "quick", "Minutes: the key comparisons, mostly at 2 workers, and every measurement.",
-        rounds=3, values=2, warmups=1, timeout_s=120,
+        rounds=3, values=2, warmups=1, timeout_s=120, min_time=0.05,
         picks=(
             Pick("article"),
             # the key speedups: every model at 2 workers, oversubscribed at 4
@@ -341,7 +345,7 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("tcp", workers=(16,), start_methods=_FAST,
                  models=("sequential", "threads", "thread_pool", "asyncio", "process_pool")),
             Pick("file", workers=(4,), models=("sequential", "threads", "thread_pool")),
-            Pick("startup", workers=(1, 5)),
+            Pick("startup", workers=(1,)),  # 5 workers: the article family
             Pick("pool_startup", workers=(2,)),
             Pick("pool_first_result", workers=(2,)),
             Pick("ipc", sizes=("64B", "1MiB"), start_methods=_FAST),
