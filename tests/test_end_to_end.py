@@ -13,6 +13,8 @@ import pytest
 
 from bench import matrix, store
 from bench.interpreters import case_environment
+from bench.report.load import load_run
+from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
 
 pytestmark = pytest.mark.slow
 
@@ -129,6 +131,12 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     # worker processes were really used by the process models
     pool = suite.get_benchmark("count_primes[1ms] process_pool/fork w=2").get_metadata()
     assert pool["worker_processes"] == 2 and pool["workers"] == 2
+    # the tidy loader reads everything back, counts and flags included
+    frame = load_run(run_dir)
+    assert set(frame["benchmark"]) == {name for name, _ in measured}
+    assert frame["metric"].notna().all() and frame["round"].eq(1).all()
+    assert not paired_speedups(frame).empty and not ipc_throughput(frame).empty
+    assert (memory_per_worker(frame)["bytes_per_worker"] > 0).any()
     # pyperf's own tools read the file
     for tool in (["stats"], ["compare_to", "--table"]):
         path = str(run_dir / entry["file"])
