@@ -337,7 +337,6 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("count_primes", sizes=("100ms",), workers=(2,)),
             Pick("count_primes", sizes=("100ms",), workers=(4,),
                  models=("threads", "process_pool"), start_methods=_FAST),
-            Pick("count_primes", sizes=("1ms",), workers=(2,)),
             Pick("sha256", workers=(2,), start_methods=_FAST,
                  models=("sequential", "threads", "thread_pool", "process_pool")),
             Pick("sleep", workers=(16,), start_methods=_FAST,
