@@ -1,4 +1,4 @@
-"""Command line: ``python -m bench list | run``."""
+"""Command line: ``python -m bench list | run | validate | report``."""
 
 from __future__ import annotations
 
@@ -67,6 +67,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from bench.report.load import describe_problems, results_files, validate_tree
+
+    root = Path(args.dir)
+    problems = validate_tree(root)
+    if problems:
+        print(describe_problems(problems), file=sys.stderr)
+        print(f"{len(problems)} bad file(s) under {root}", file=sys.stderr)
+        return 1
+    print(f"{len(results_files(root))} results file(s) under {root}: all valid")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="never make a venv for an interpreter that lacks pyperf or psutil",
     )
     p_run.set_defaults(func=cmd_run)
+
+    p_validate = sub.add_parser("validate", help="check every results file under a folder")
+    p_validate.add_argument("dir", metavar="DIR", help="a results folder (or one run folder)")
+    p_validate.set_defaults(func=cmd_validate)
     return parser
 
 

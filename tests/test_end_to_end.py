@@ -192,3 +192,15 @@ def test_free_threaded_records_the_gil_state_seen_by_the_workers(tmp_path: Path)
             assert meta["python_build"] == "free-threading"
             states.setdefault(entry["spec"], set()).add(meta["gil_enabled"])
     assert states == {FREE_THREADED: {"disabled"}, f"{FREE_THREADED} -X gil=1": {"enabled"}}
+
+
+def test_validate_lists_every_bad_file_and_fails(tmp_path: Path) -> None:
+    good = Path(__file__).parent / "fixtures" / "results"
+    assert bench("validate", str(good)).returncode == 0
+    run_dir = tmp_path / "machine" / "run"
+    run_dir.mkdir(parents=True)
+    (run_dir / "run.json").write_text('{"kind": "threads-or-processes/run", "sche')
+    (run_dir / "cpython-3.11.json").write_text('{"hello": "world"}')
+    out = bench("validate", str(tmp_path))
+    assert out.returncode == 1
+    assert "run.json" in out.stderr and "cpython-3.11.json" in out.stderr
