@@ -1,11 +1,26 @@
-"""Metrics on hand-made frames: paired speedups, memory per worker, IPC throughput."""
+"""Metrics on hand-made frames: intervals, paired speedups and efficiency, winners,
+granularity crossovers, memory per worker, IPC throughput."""
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 import pytest
 
-from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
+from bench.report.metrics import (
+    crossovers,
+    granularity_ratios,
+    ipc_throughput,
+    mean_ci,
+    median_ci,
+    memory_per_worker,
+    paired_speedups,
+    parallel_efficiency,
+    summarize,
+    t_quantile,
+    winners,
+)
 
 
 def timing(model: str, round_: int, seconds: float, workers: int = 1) -> dict:
@@ -88,3 +103,241 @@ def test_ipc_throughput_counts_both_directions_and_sits_beside_memcpy() -> None:
     result = ipc_throughput(pd.DataFrame(rows)).set_index("model")
     assert result.loc["mp.Pipe", "mb_per_s"] == pytest.approx(1000)
     assert result.loc["mp.Pipe", "memcpy_mb_per_s"] == pytest.approx(10_000)
+
+
+# --- confidence intervals and summaries -------------------------------------------------
+
+
+def test_t_quantiles_follow_the_table_and_approach_the_normal() -> None:
+    assert t_quantile(1) == pytest.approx(12.706)
+    assert t_quantile(5) == pytest.approx(2.571)
+    assert t_quantile(30) == pytest.approx(2.042)
+    assert t_quantile(50) == pytest.approx(2.009, abs=2e-3)  # exact: 2.0086
+    assert t_quantile(10_000) == pytest.approx(1.960, abs=1e-3)
+    quantiles = [t_quantile(df) for df in range(1, 300)]
+    assert quantiles == sorted(quantiles, reverse=True)
+    with pytest.raises(ValueError, match="degree"):
+        t_quantile(0)
+
+
+def test_mean_ci_is_the_t_interval() -> None:
+    low, high = mean_ci([1, 2, 3, 4, 5, 6])
+    half = 2.571 * 1.8708287 / 6**0.5  # t(5) x sample sd / sqrt(n)
+    assert (low, high) == (pytest.approx(3.5 - half), pytest.approx(3.5 + half))
+    assert all(math.isnan(x) for x in mean_ci([2.0]))
+
+
+def test_median_ci_uses_order_statistics_with_their_coverage() -> None:
+    values = [9, 1, 8, 2, 7, 3, 6, 4, 5, 10]  # unsorted on purpose
+    low, high, coverage = median_ci(values)
+    # k = 2: 1 - 2 (C(10,0) + C(10,1)) / 2^10 = 97.9 %; k = 3 would be 89 %
+    assert (low, high) == (2, 9)
+    assert coverage == pytest.approx(1 - 2 * 11 / 1024)
+    low, high, coverage = median_ci([3.0, 1.0, 2.0])  # too few for 95 %: the range
+    assert (low, high) == (1.0, 3.0)
+    assert coverage == pytest.approx(0.75)
+
+
+def outcome(metric: str, unit: str, values: list, model: str = "threads") -> list[dict]:
+    return [
+        {
+            "machine": "m",
+            "run_id": "r",
+            "interpreter": "py",
+            "benchmark": f"{model} {metric}",
+            "model": model,
+            "workers": 2,
+            "metric": metric,
+            "unit": unit,
+            "value": v,
+        }
+        for v in values
+    ]
+
+
+def test_summarize_gives_intervals_that_contain_the_mean_and_median() -> None:
+    values = [1.0, 1.2, 0.9, 1.1, 5.0, 1.05, 0.95, 1.02, 0.98, 1.01, 0.99]
+    frame = pd.DataFrame(
+        outcome("time", "second", values)
+        + outcome("recovered", "flag", [True, False, True, True])
+        + outcome("raised", "text", ["BrokenProcessPool"])
+    )
+    summary = summarize(frame).set_index("metric")
+    time = summary.loc["time"]
+    assert time["count"] == len(values)
+    assert time["mean"] == pytest.approx(sum(values) / len(values))
+    assert time["median"] == pytest.approx(1.01)
+    assert time["mean_low"] < time["mean"] < time["mean_high"]
+    assert time["median_low"] <= time["median"] <= time["median_high"]
+    assert time["median_high"] < 5.0  # the outlier stays out of the median's interval
+    assert time["machine"] == "m"
+    assert summary.loc["recovered", "mean"] == pytest.approx(0.75)  # a share of runs
+    assert "raised" not in summary.index  # texts have no mean
+    assert summarize(pd.DataFrame()).empty
+
+
+# --- speedups by machine and run, efficiency --------------------------------------------
+
+
+def test_speedups_pair_each_machine_and_run_with_itself() -> None:
+    rows = []
+    for machine, base, pool in (("fast", 1.0, 0.5), ("slow", 4.0, 1.0)):
+        for rnd in (1, 2):
+            rows += [
+                timing("sequential", rnd, base) | {"machine": machine, "run_id": "r1"},
+                timing("process_pool", rnd, pool, 2) | {"machine": machine, "run_id": "r1"},
+            ]
+    result = paired_speedups(pd.DataFrame(rows)).set_index(["machine", "model"])
+    assert result.loc[("fast", "process_pool"), "speedup"] == pytest.approx(2.0)
+    assert result.loc[("slow", "process_pool"), "speedup"] == pytest.approx(4.0)
+    assert result.loc[("slow", "process_pool"), "rounds"] == 2  # not crossed with "fast"
+
+
+def test_speedups_over_another_baseline_match_worker_counts() -> None:
+    rows = [
+        timing("threads", 1, 0.001, 1),
+        timing("processes", 1, 0.010, 1),
+        timing("threads", 1, 0.002, 5),
+        timing("processes", 1, 0.040, 5),
+    ]
+    result = paired_speedups(pd.DataFrame(rows), "threads", ("workers",))
+    procs = result[result["model"] == "processes"].set_index("workers")["speedup"]
+    assert procs.to_dict() == {1: pytest.approx(0.1), 5: pytest.approx(0.05)}
+
+
+def test_efficiency_is_speedup_over_min_of_workers_and_cores() -> None:
+    rows = []
+    for rnd in (1, 2, 3):
+        rows += [
+            timing("sequential", rnd, 1.0),
+            timing("process_pool", rnd, 0.6, 2),
+            timing("threads", rnd, 0.5, 4),
+        ]
+    frame = pd.DataFrame(rows).assign(cpu_count=2)
+    result = parallel_efficiency(frame).set_index("model")
+    assert result.loc["process_pool", "ideal"] == 2
+    assert result.loc["process_pool", "efficiency"] == pytest.approx((1 / 0.6) / 2)
+    assert result.loc["threads", "ideal"] == 2  # 4 workers, 2 cores
+    assert result.loc["threads", "efficiency"] == pytest.approx(1.0)
+    assert result.loc["sequential", "efficiency"] == pytest.approx(1.0)
+    no_cores = parallel_efficiency(frame.drop(columns="cpu_count")).set_index("model")
+    assert no_cores.loc["threads", "ideal"] == 4
+
+
+# --- winners ----------------------------------------------------------------------------
+
+
+def test_winners_pick_the_fastest_and_say_by_how_much() -> None:
+    rows = []
+    for rnd, drift in ((1, 1.0), (2, 3.0), (3, 1.5)):  # the CPU's speed drifts per round
+        rows += [
+            timing("sequential", rnd, 1.0 * drift),
+            timing("threads", rnd, 0.9 * drift, 2),
+            timing("process_pool", rnd, 0.5 * drift, 2),
+        ]
+    (row,) = winners(pd.DataFrame(rows)).to_dict("records")
+    assert row["winner_model"] == "process_pool"
+    assert row["runner_up_model"] == "threads"
+    assert row["margin"] == pytest.approx(1.8)
+    assert row["workers"] == 2
+    assert row["candidates"] == 3
+    assert row["rounds"] == 3
+
+
+def test_the_loop_can_win_and_reference_points_do_not_compete() -> None:
+    rows = [
+        timing("sequential", 1, 1.0),
+        timing("thread_pool", 1, 2.0, 2),
+        timing("process_pool", 1, 8.0, 2),
+        timing("memcpy", 1, 0.001, 2),
+    ]
+    (row,) = winners(pd.DataFrame(rows)).to_dict("records")
+    assert row["winner_model"] == "sequential"
+    assert row["runner_up_model"] == "thread_pool"
+    assert row["margin"] == pytest.approx(2.0)
+    assert row["candidates"] == 3
+
+
+# --- granularity crossovers -------------------------------------------------------------
+
+LENGTHS = (("10us", 400), ("1ms", 40_000), ("100ms", 4_000_000))
+
+
+def spin(model: str, label: str, payload: int, seconds: float, chunksize: int = 1) -> dict:
+    size = dict(LENGTHS)[label]
+    workers = 1 if model == "sequential" else 2
+    name = f"spin[{label}] {model} w={workers} payload={payload} chunksize={chunksize}"
+    return timing(model, 1, seconds, workers) | {
+        "benchmark": name,
+        "group": f"granularity:spin[{label}] payload={payload}",
+        "family": "granularity",
+        "size": size,
+        "size_label": label,
+        "payload_bytes": payload,
+        "chunksize": chunksize,
+    }
+
+
+def granularity_frame(pool_times: dict[int, tuple[float, float, float]]) -> pd.DataFrame:
+    """Loop 1.0 s and thread pool 0.9 s at every length; the process pool as given."""
+    rows = []
+    for payload, times in pool_times.items():
+        for (label, _), pool in zip(LENGTHS, times, strict=True):
+            rows += [
+                spin("sequential", label, payload, 1.0),
+                spin("thread_pool", label, payload, 0.9),
+                spin("process_pool", label, payload, pool),
+            ]
+    return pd.DataFrame(rows)
+
+
+def test_crossover_is_the_length_from_which_on_the_process_pool_wins() -> None:
+    frame = granularity_frame(
+        {
+            0: (5.0, 0.6, 0.55),  # loses at 10 us, wins from 1 ms on
+            65536: (5.0, 2.0, 0.95),  # beats the loop at 100 ms, not the thread pool
+            1 << 20: (0.5, 2.0, 0.5),  # a win at 10 us, then a loss: crosses at 100 ms
+        }
+    )
+    result = crossovers(frame).set_index("payload_bytes")
+    assert set(result["chunksize_setting"]) == {"1", "auto"}  # auto = 1 here
+    one = result[result["chunksize_setting"] == "1"]
+    assert one.loc[0, "crossover"] == "1ms"
+    assert one.loc[0, "crossover_size"] == 40_000
+    assert one.loc[0, "vs_sequential"] == pytest.approx(1 / 0.6)
+    assert one.loc[0, "vs_thread_pool"] == pytest.approx(0.9 / 0.6)
+    assert one.loc[65536, "crossover"] is None
+    assert one.loc[65536, "crossover_size"] is None
+    assert math.isnan(one.loc[65536, "vs_sequential"])
+    assert one.loc[1 << 20, "crossover"] == "100ms"
+    assert one.loc[0, "lengths"] == "10us,1ms,100ms"
+
+
+def test_chunked_process_pool_gets_its_own_crossover() -> None:
+    frame = granularity_frame({0: (5.0, 0.6, 0.55)})
+    chunked = [spin("process_pool", "10us", 0, 0.5, 125), spin("process_pool", "1ms", 0, 0.5, 6)]
+    frame = pd.concat([frame, pd.DataFrame(chunked)], ignore_index=True)
+    result = crossovers(frame).set_index("chunksize_setting")
+    assert result.loc["1", "crossover"] == "1ms"
+    assert result.loc["auto", "crossover"] == "10us"  # at 100 ms auto was 1: the same case
+    ratios = granularity_ratios(frame)
+    auto = ratios[ratios["chunksize_setting"] == "auto"].set_index("size_label")
+    assert auto["chunksize"].to_dict() == {"10us": 125, "1ms": 6, "100ms": 1}
+    assert auto.loc["10us", "thread_pool_vs_sequential"] == pytest.approx(1 / 0.9)
+
+
+def test_no_granularity_no_crossovers() -> None:
+    assert crossovers(pd.DataFrame([timing("sequential", 1, 1.0)])).empty
+    assert granularity_ratios(pd.DataFrame()).empty
+
+
+def test_memory_per_worker_keeps_runs_apart() -> None:
+    mib = 1 << 20
+    rows = [
+        memory("processes", w, w * per * mib) | {"machine": "m", "run_id": run}
+        for run, per in (("a", 10), ("b", 20))
+        for w in (1, 4)
+    ]
+    result = memory_per_worker(pd.DataFrame(rows)).set_index("run_id")
+    assert result.loc["a", "bytes_per_worker"] == pytest.approx(10 * mib)
+    assert result.loc["b", "bytes_per_worker"] == pytest.approx(20 * mib)

@@ -1,42 +1,385 @@
-"""Numbers derived from the tidy table: pure functions, DataFrame in, DataFrame out."""
+"""Numbers derived from the tidy table: pure functions, DataFrame in, DataFrame out.
+
+Every function groups by machine and run as well as by interpreter and case, so a
+frame holding several runs (or machines) never mixes them. A key missing from the
+frame (hand-made frames often lack ``machine``) is simply not grouped on.
+
+Timings are compared only within a round (see ``paired_speedups``): the CPU of a
+shared VM drifts by tens of percent within minutes, so a ratio of two times taken
+minutes apart would measure the drift.
+"""
 
 from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+RUN_KEYS = ["machine", "run_id"]
 CASE_KEYS = ["interpreter", "group", "benchmark", "model", "start_method", "workers"]
+#: Parameters that follow from the benchmark: carried into results, never splitting a group.
+DESCRIPTIVE = [
+    "family", "workload", "size", "size_label", "tasks", "timed", "variant",
+    "payload_bytes", "chunksize", "cpu_count",
+]  # fmt: skip
+#: Keys that tell apart the cases ``summarize`` reports on.
+SUMMARY_KEYS = [
+    "interpreter", "family", "workload", "group", "size_label", "model", "start_method",
+    "workers", "timed", "variant", "payload_bytes", "chunksize", "benchmark", "metric", "unit",
+]  # fmt: skip
+
+#: Two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom.
+_T975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+#: Beyond 30: (degrees of freedom, quantile), interpolated linearly in 1/df (exact to 1e-3).
+_T975_TAIL = ((30, 2.042), (40, 2.021), (60, 2.000), (120, 1.980), (math.inf, 1.960))
 
 
-def paired_speedups(frame: pd.DataFrame, baseline: str = "sequential") -> pd.DataFrame:
+def present(frame: pd.DataFrame, keys: Iterable[str]) -> list[str]:
+    """The keys that are columns of ``frame``, in order."""
+    return [k for k in keys if k in frame.columns]
+
+
+# --- confidence intervals ------------------------------------------------------------
+
+
+def t_quantile(df: int) -> float:
+    """The 97.5 % quantile of Student's t with ``df`` degrees of freedom (no scipy)."""
+    if df < 1:
+        raise ValueError("a t quantile needs at least one degree of freedom")
+    if df <= len(_T975):
+        return _T975[df - 1]
+    for (d0, q0), (d1, q1) in itertools.pairwise(_T975_TAIL):
+        if df <= d1:
+            x, x0, x1 = 1 / df, 1 / d0, (0.0 if math.isinf(d1) else 1 / d1)
+            return q1 + (q0 - q1) * (x - x1) / (x0 - x1)
+    return 1.960  # unreachable: the table ends at infinity
+
+
+def mean_ci(values: Sequence[float]) -> tuple[float, float]:
+    """95 % t-interval for the mean; NaN for fewer than two values."""
+    n = len(values)
+    if n < 2:
+        return (math.nan, math.nan)
+    data = np.asarray(values, dtype=float)
+    half = t_quantile(n - 1) * data.std(ddof=1) / math.sqrt(n)
+    return (float(data.mean() - half), float(data.mean() + half))
+
+
+def median_ci(values: Sequence[float]) -> tuple[float, float, float]:
+    """Distribution-free interval for the median, from order statistics, and its coverage.
+
+    Timings are skewed (a slow outlier, never a fast one), so the median's interval
+    assumes no distribution: [x_(k), x_(n+1-k)] covers the median with probability
+    1 - 2 P(Binomial(n, 1/2) < k), for the largest k that keeps it at 95 % or more.
+    Below six values no k does: the interval is then the range, with the coverage
+    it really has (e.g. 94 % for five values, 75 % for three).
+    """
+    n = len(values)
+    if n == 0:
+        return (math.nan, math.nan, math.nan)
+    data = np.sort(np.asarray(values, dtype=float))
+
+    def coverage(k: int) -> float:
+        tail = sum(math.comb(n, i) for i in range(k)) / 2**n
+        return 1 - 2 * tail
+
+    k = 1
+    while k + 1 <= (n + 1) // 2 and coverage(k + 1) >= 0.95:
+        k += 1
+    return (float(data[k - 1]), float(data[n - k]), coverage(k))
+
+
+def _as_float(value: Any) -> float:
+    """Counts, flags and seconds as floats (a flag is 0 or 1); texts are NaN."""
+    if isinstance(value, bool | int | float | np.number):
+        return float(value)
+    return math.nan
+
+
+def summarize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Count, mean and median of every benchmark's metric, each with a 95 % interval.
+
+    One row per machine, run, interpreter and case (its parameters) and metric:
+    ``count``, ``mean``, ``std``, ``mean_low``/``mean_high`` (t-interval),
+    ``median``, ``median_low``/``median_high`` and ``median_coverage`` (see
+    ``median_ci``). Texts (an exception's name) are left out; a flag's mean is the
+    share of repetitions where it was true. Timings of all rounds are pooled here:
+    the spread includes the machine's drift, which is the honest spread of one
+    absolute time; compare models with ``paired_speedups``.
+    """
+    if frame.empty:
+        return pd.DataFrame()
+    numbers = frame.assign(number=frame["value"].map(_as_float)).dropna(subset=["number"])
+    keys = present(numbers, [*RUN_KEYS, *SUMMARY_KEYS])
+    rows = []
+    for key, part in numbers.groupby(keys, dropna=False, sort=True):
+        values = part["number"].tolist()
+        low, high = mean_ci(values)
+        med_low, med_high, cover = median_ci(values)
+        rows.append(
+            dict(zip(keys, key, strict=True))
+            | {
+                "count": len(values),
+                "mean": float(np.mean(values)),
+                "std": float(np.std(values, ddof=1)) if len(values) > 1 else math.nan,
+                "mean_low": low,
+                "mean_high": high,
+                "median": float(np.median(values)),
+                "median_low": med_low,
+                "median_high": med_high,
+                "median_coverage": cover,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- timings, paired within rounds ---------------------------------------------------
+
+
+def round_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Median time of every case in every round (seconds), with its parameters."""
+    if frame.empty or "time_s" not in frame.columns:
+        return pd.DataFrame(columns=[*CASE_KEYS, "round", "time_s"])
+    timed = frame if "metric" not in frame.columns else frame[frame["metric"] == "time"]
+    timed = timed.assign(time_s=pd.to_numeric(timed["time_s"], errors="coerce"))
+    timed = timed.dropna(subset=["time_s"])
+    keys = present(timed, [*RUN_KEYS, *CASE_KEYS, *DESCRIPTIVE, "round"])
+    return timed.groupby(keys, dropna=False)["time_s"].median().reset_index()
+
+
+def paired_speedups(
+    frame: pd.DataFrame, baseline: str = "sequential", match: Sequence[str] = ()
+) -> pd.DataFrame:
     """Speedup of every case over its group's baseline, taken within each round.
 
     This machine's CPU speed drifts by tens of percent within minutes, so times of
     different rounds are never compared: per round, the median time of the
     baseline is divided by the median time of the case, and the rounds' ratios
-    are then summarised (median, min, max, count).
+    are then summarised (median, min, max, count). ``baseline`` is a model
+    (``"sequential"``: the plain loop); ``match`` names further keys the baseline
+    must share with the case (``("workers",)`` to compare threads and processes
+    at equal worker counts). Runs and machines are paired only with themselves.
     """
-    timed = frame[(frame["metric"] == "time")].dropna(subset=["time_s"])
-    per_round = timed.groupby([*CASE_KEYS, "round"], dropna=False)["time_s"].median().reset_index()
+    per_round = round_times(frame)
+    keys = present(per_round, [*RUN_KEYS, *CASE_KEYS, *DESCRIPTIVE])
+    pair_on = present(per_round, [*RUN_KEYS, "interpreter", "group", *match, "round"])
+    # One reference per round: should a group hold several benchmarks of the
+    # baseline model (not so in the matrix), their median is the reference.
     base = (
         per_round[per_round["model"] == baseline]
-        .loc[:, ["interpreter", "group", "round", "time_s"]]
-        .rename(columns={"time_s": "baseline_s"})
+        .groupby(pair_on, dropna=False)["time_s"]
+        .median()
+        .rename("baseline_s")
+        .reset_index()
     )
-    paired = per_round.merge(base, on=["interpreter", "group", "round"], how="inner")
+    paired = per_round.merge(base, on=pair_on, how="inner")
     paired["speedup"] = paired["baseline_s"] / paired["time_s"]
     return (
-        paired.groupby(CASE_KEYS, dropna=False)["speedup"]
+        paired.groupby(keys, dropna=False)["speedup"]
         .agg(speedup="median", low="min", high="max", rounds="count")
         .reset_index()
     )
+
+
+def parallel_efficiency(frame: pd.DataFrame, baseline: str = "sequential") -> pd.DataFrame:
+    """``paired_speedups`` with the ideal speedup and the share of it reached.
+
+    The ideal is ``min(workers, cores)`` with the machine's ``cpu_count`` (the
+    worker count alone where the frame lacks it): past the core count more
+    workers cannot run more work at once, so 4 workers on 2 cores are held to 2x.
+    ``efficiency`` = speedup / ideal (1.0: perfect scaling).
+    """
+    speedups = paired_speedups(frame, baseline)
+    if speedups.empty:
+        return speedups.assign(ideal=pd.Series(dtype=float), efficiency=pd.Series(dtype=float))
+    workers = speedups["workers"].astype(float)
+    if "cpu_count" in speedups.columns:
+        cores = pd.to_numeric(speedups["cpu_count"], errors="coerce").fillna(workers)
+        ideal = np.minimum(workers, cores)
+    else:
+        ideal = workers
+    return speedups.assign(ideal=ideal, efficiency=speedups["speedup"] / ideal)
+
+
+def winners(
+    frame: pd.DataFrame, baseline: str = "sequential", exclude: Sequence[str] = ("memcpy",)
+) -> pd.DataFrame:
+    """The fastest model of every case (group x workers), and its lead over the runner-up.
+
+    The candidates of a case are the group's benchmarks at that worker count plus
+    the group's ``baseline`` (the plain loop competes at every worker count: a
+    pool that loses to it is no answer). ``exclude`` drops reference points that
+    are no way to run the work (``memcpy``: the IPC ceiling). Per round each
+    candidate's time is divided by the round's fastest; the candidate with the
+    lowest median of that ratio wins (ties go to the name first in order).
+    ``margin`` is the median over rounds of runner-up time / winner time (> 1);
+    NaN where a case has one candidate.
+    """
+    per_round = round_times(frame)
+    per_round = per_round[~per_round["model"].isin(exclude)]
+    group_keys = present(per_round, [*RUN_KEYS, "interpreter", "group"])
+    case_keys = [*group_keys, "workers"]
+    others = per_round[per_round["model"] != baseline]
+    cases = others.loc[:, case_keys].drop_duplicates()
+    base = per_round[per_round["model"] == baseline].drop(columns="workers")
+    pool = pd.concat([others, base.merge(cases, on=group_keys)], ignore_index=True)
+    out_columns = [*case_keys, "winner", "winner_model", "winner_start_method", "runner_up"]
+    rows = []
+    for key, case in pool.groupby(case_keys, dropna=False, sort=True):
+        times = case.pivot_table(
+            index="round", columns="benchmark", values="time_s", aggfunc="median"
+        )
+        relative = times.div(times.min(axis=1), axis=0).median().sort_index(kind="stable")
+        ranked = relative.sort_values(kind="stable").index.tolist()
+        first = case[case["benchmark"] == ranked[0]].iloc[0]
+        row = dict(zip(case_keys, key, strict=True)) | {
+            "winner": ranked[0],
+            "winner_model": first["model"],
+            "winner_start_method": first["start_method"],
+            "runner_up": ranked[1] if len(ranked) > 1 else None,
+            "runner_up_model": None,
+            "margin": math.nan,
+            "candidates": len(ranked),
+            "rounds": len(times),
+        }
+        if len(ranked) > 1:
+            second = case[case["benchmark"] == ranked[1]].iloc[0]
+            row["runner_up_model"] = second["model"]
+            row["margin"] = float((times[ranked[1]] / times[ranked[0]]).median())
+        rows.append(row)
+    if not rows:
+        return pd.DataFrame(columns=[*out_columns, "runner_up_model", "margin"])
+    return pd.DataFrame(rows)
+
+
+# --- task granularity ----------------------------------------------------------------
+
+
+def granularity_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+    """Process pool against the plain loop and the thread pool, per task length.
+
+    Family ``granularity``: ``size_label`` is the task length (ordered by ``size``),
+    ``payload_bytes`` what each task carries each way. One row per machine, run,
+    interpreter, payload, pool worker count, chunksize setting and task length:
+    ``vs_sequential`` = loop time / process-pool time and ``vs_thread_pool`` =
+    thread-pool time / process-pool time (> 1: the process pool is faster), and
+    ``thread_pool_vs_sequential``; each a median over rounds of within-round
+    ratios. The chunksize setting is ``"1"`` (one message per task) or ``"auto"``
+    (tasks / (4 x workers) per message); where "auto" comes out as 1 for a task
+    length, the matrix runs that case once and it stands for both settings.
+    """
+    if frame.empty or "family" not in frame.columns:
+        return pd.DataFrame()
+    per_round = round_times(frame[frame["family"] == "granularity"])
+    if per_round.empty:
+        return pd.DataFrame()
+    series_keys = present(per_round, [*RUN_KEYS, "interpreter", "payload_bytes"])
+    size_keys = [*series_keys, "size", "size_label"]
+    round_keys = [*size_keys, "round"]
+    seq = per_round[per_round["model"] == "sequential"].loc[:, [*round_keys, "time_s"]]
+    seq = seq.rename(columns={"time_s": "sequential_s"})
+    tp = per_round[per_round["model"] == "thread_pool"].loc[:, [*round_keys, "workers", "time_s"]]
+    tp = tp.rename(columns={"time_s": "thread_pool_s"})
+    pp = per_round[per_round["model"] == "process_pool"]
+    settings = []
+    for setting in ("1", "auto"):
+        if setting == "1":
+            chosen = pp[pp["chunksize"] == 1]
+        else:  # the largest chunksize at each length: the "auto" case, or 1 where auto was 1
+            top = pp.groupby([*size_keys, "workers"], dropna=False)["chunksize"].transform("max")
+            chosen = pp[pp["chunksize"] == top]
+        settings.append(chosen.assign(setting=setting))
+    procs = pd.concat(settings, ignore_index=True)
+    procs = procs.loc[:, [*round_keys, "workers", "setting", "chunksize", "time_s"]]
+    paired = procs.merge(seq, on=round_keys, how="inner").merge(
+        tp, on=[*round_keys, "workers"], how="left"
+    )
+    paired = paired.assign(
+        vs_sequential=paired["sequential_s"] / paired["time_s"],
+        vs_thread_pool=paired["thread_pool_s"] / paired["time_s"],
+        thread_pool_vs_sequential=paired["sequential_s"] / paired["thread_pool_s"],
+    )
+    out_keys = [*size_keys, "workers", "setting"]
+    return (
+        paired.groupby(out_keys, dropna=False)
+        .agg(
+            chunksize=("chunksize", "max"),
+            vs_sequential=("vs_sequential", "median"),
+            vs_thread_pool=("vs_thread_pool", "median"),
+            thread_pool_vs_sequential=("thread_pool_vs_sequential", "median"),
+            rounds=("round", "nunique"),
+        )
+        .reset_index()
+        .rename(columns={"setting": "chunksize_setting"})
+        .sort_values([*series_keys, "workers", "chunksize_setting", "size"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def crossovers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The task length from which on the process pool beats the loop and the thread pool.
+
+    Per machine, run, interpreter, payload, worker count and chunksize setting (see
+    ``granularity_ratios``): ``crossover`` is the shortest task length measured from
+    which on, at every longer length measured too, the process pool is faster than
+    both the plain loop and the thread pool (a win at a short length followed by a
+    loss does not count: that is noise or a detour, not a crossing). ``None``
+    where it never does, including where it wins at no length or only at some
+    length before a loss. ``vs_sequential`` / ``vs_thread_pool`` are the ratios at
+    the crossover (NaN without one); ``lengths`` lists the task lengths measured.
+    """
+    ratios = granularity_ratios(frame)
+    keys = present(
+        ratios, [*RUN_KEYS, "interpreter", "payload_bytes", "workers", "chunksize_setting"]
+    )
+    columns = [*keys, "crossover", "crossover_size", "vs_sequential", "vs_thread_pool", "lengths"]
+    if ratios.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for key, unsorted in ratios.groupby(keys, dropna=False, sort=True):
+        part = unsorted.sort_values("size", kind="stable")
+        # a thread pool not measured at some length cannot be beaten there: ignore it
+        beats = (part["vs_sequential"] > 1) & ~(part["vs_thread_pool"] <= 1)
+        crossing = None
+        for position in range(len(part)):
+            if beats.iloc[position:].all():
+                crossing = part.iloc[position]
+                break
+        rows.append(
+            dict(zip(keys, key, strict=True))
+            | {
+                "crossover": None if crossing is None else crossing["size_label"],
+                "crossover_size": None if crossing is None else int(crossing["size"]),
+                "vs_sequential": math.nan if crossing is None else crossing["vs_sequential"],
+                "vs_thread_pool": math.nan if crossing is None else crossing["vs_thread_pool"],
+                "lengths": ",".join(part["size_label"].astype(str)),
+            }
+        )
+    out = pd.DataFrame(rows, columns=columns)
+    # None, not NaN, where there is none (and a length stays an int)
+    for column, kind in (("crossover", str), ("crossover_size", int)):
+        out[column] = pd.Series(
+            [None if pd.isna(v) else kind(v) for v in out[column]], index=out.index, dtype=object
+        )
+    return out
+
+
+# --- memory and communication --------------------------------------------------------
 
 
 def memory_per_worker(frame: pd.DataFrame) -> pd.DataFrame:
     """Extra memory per added worker: the slope of a least-squares line through the
     process tree's total (RSS, USS, PSS) against the number of live workers."""
     totals = frame[frame["metric"].isin(["rss_bytes", "uss_bytes", "pss_bytes"])]
-    keys = ["interpreter", "model", "start_method", "variant", "metric"]
+    keys = present(totals, [*RUN_KEYS, "interpreter", "model", "start_method", "variant", "metric"])
     rows = []
     for key, part in totals.groupby(keys, dropna=False):
         if part["workers"].nunique() < 2:
@@ -57,13 +400,15 @@ def ipc_throughput(frame: pd.DataFrame) -> pd.DataFrame:
     """MB/s of each channel per payload (two payloads move per round trip), with the
     memory-copy ceiling measured in the same run beside it."""
     ipc = frame[(frame["measure"] == "ipc") & frame["time_s"].notna()]
-    keys = ["interpreter", "model", "start_method", "size"]
+    ipc = ipc.assign(time_s=pd.to_numeric(ipc["time_s"]))
+    run = present(ipc, RUN_KEYS)
+    keys = [*run, "interpreter", "model", "start_method", "size"]
     med = ipc.groupby(keys, dropna=False)["time_s"].median().reset_index()
     med["round_trip_s"] = med.pop("time_s")
     med["mb_per_s"] = 2 * med["size"] / med["round_trip_s"] / 1e6
-    ceiling = med[med["model"] == "memcpy"].loc[:, ["interpreter", "size", "mb_per_s"]]
+    ceiling = med[med["model"] == "memcpy"].loc[:, [*run, "interpreter", "size", "mb_per_s"]]
     return med.merge(
         ceiling.rename(columns={"mb_per_s": "memcpy_mb_per_s"}),
-        on=["interpreter", "size"],
+        on=[*run, "interpreter", "size"],
         how="left",
     )

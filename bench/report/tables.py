@@ -1,0 +1,524 @@
+"""Markdown tables (GitHub / MkDocs pipe tables): pure functions, DataFrame in, str out.
+
+Every cell is escaped, whatever its origin: CPU names, hostnames and exception
+texts come from results files that anyone may send, and the site must show them
+as plain text, never as Markdown structure or HTML. Numbers carry their unit and
+three significant figures; a missing value is shown as ``MISSING``. Rows are
+sorted on fixed keys, so the same data always gives the same string (the site's
+pages are diffed night to night).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+Formatter = Callable[[Any], str]
+
+# Typographic signs, spelled as escapes so that the source stays plain ASCII to read.
+DASH = "\u2013"  # en dash: ranges, and a missing value
+TIMES = "\u00d7"  # multiplication sign: ratios and counts
+INFINITY = "\u221e"
+
+#: What a missing value (None, NaN, NA) looks like in a cell.
+MISSING = DASH
+#: What a table with no rows becomes: one short line instead of a header with no body.
+NO_DATA = "_No data._\n"
+
+#: Metrics of the race and fault measurements, in reading order (others follow, sorted).
+OUTCOME_METRICS = (
+    "lost_updates",
+    "lost_updates_per_million",
+    "seconds_per_million_increments",
+    "final_count",
+    "tasks_finished",
+    "tasks_failed",
+    "raised",
+    "recovered",
+    "crashed_exitcode",
+    "program_exitcode",
+    "program_survived",
+    "parent_rss_growth_bytes",
+    "workers_rss_bytes_at_end",
+)
+
+# --------------------------------------------------------------------------- escaping
+
+# Characters that would open inline Markdown anywhere in a cell. Backslash first, so
+# that a backslash in the data cannot cancel the escapes added after it.
+_BACKSLASHED = str.maketrans({"\\": "\\\\", "|": "\\|", "*": "\\*", "[": "\\[", "]": "\\]"})
+# HTML, code spans and strikethrough: entities, which every renderer decodes as text.
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "`": "&#96;", "~": "&#126;"})
+# An underscore opens or closes emphasis only where it is not inside a word.
+_LONE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+# Line breaks end a table row; other control characters have no business in a cell.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def escape_cell(text: str) -> str:
+    """``text`` as inert Markdown for one table cell: one line, no structure, no HTML."""
+    text = _CONTROLS.sub(" ", text).strip()
+    text = text.translate(_ENTITIES).translate(_BACKSLASHED)
+    text = _LONE_UNDERSCORE.sub(r"\\_", text)
+    # Python-Markdown reads "#x" as a heading even without a space; "-"/"+" start lists
+    # (but "-5" is a number and stays as it is).
+    if text.startswith("#") or (text[:1] in ("-", "+") and not text[1:2].isdigit()):
+        text = "\\" + text
+    return text
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN, NA or NaT (and never an error for a list or a string)."""
+    if value is None:
+        return True
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # an array-like: not a missing scalar
+        return False
+
+
+def significant(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant figures, trailing zeros kept ("1.50"), and
+    whole numbers of ``digits`` figures or more with thousands separators ("46,044")."""
+    if value == 0:
+        return "0"
+    if not math.isfinite(value):  # a zero time makes an infinite ratio; NaN is no value
+        return MISSING if math.isnan(value) else ("-" if value < 0 else "") + INFINITY
+    rounded = _round_significant(value, digits)  # so that 9.996 counts as 10.0
+    magnitude = math.floor(math.log10(abs(rounded)))
+    if magnitude >= digits - 1:
+        return f"{value:,.0f}"
+    return f"{rounded:.{digits - 1 - magnitude}f}"
+
+
+def _round_significant(value: float, digits: int = 3) -> float:
+    return float(f"{value:.{digits - 1}e}")
+
+
+def format_number(value: Any) -> str:
+    """Whole numbers exactly ("526,426"), others to three significant figures."""
+    number = float(value)
+    if not math.isfinite(number):
+        return significant(number)
+    if number.is_integer():
+        return f"{int(number):,}"
+    return significant(number)
+
+
+def format_seconds(value: Any) -> str:
+    """Seconds in the unit that keeps 1 to 999 of it: "1.23 s", "45.6 µs", "850 ns"."""
+    seconds = float(value)
+    if not math.isfinite(seconds):
+        return significant(seconds)
+    shown = _round_significant(seconds)  # so that 0.9996 s is "1.00 s", not "1,000 ms"
+    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
+        if abs(shown) >= scale:
+            return f"{significant(seconds / scale)} {unit}"
+    if seconds == 0:
+        return "0 s"
+    return f"{significant(seconds / 1e-9)} ns"
+
+
+def format_bytes(value: Any) -> str:
+    """Bytes in binary units: "512 B", "16.0 KiB", "12.3 MiB"; a negative slope keeps its sign."""
+    size = float(value)
+    if not math.isfinite(size):
+        return significant(size)
+    shown = _round_significant(size)
+    for power, unit in ((4, "TiB"), (3, "GiB"), (2, "MiB"), (1, "KiB")):
+        if abs(shown) >= 1024**power:
+            return f"{significant(size / 1024**power)} {unit}"
+    return f"{format_number(round(size))} B"
+
+
+def format_ratio(value: Any) -> str:
+    """A ratio such as a speedup: "1.95" and the multiplication sign."""
+    ratio = float(value)
+    return MISSING if math.isnan(ratio) else f"{significant(ratio)}{TIMES}"
+
+
+def format_flag(value: Any) -> str:
+    return "yes" if bool(value) else "no"
+
+
+def format_any(value: Any) -> str:
+    """The default for a cell without a formatter: flags as yes/no, numbers as numbers."""
+    if isinstance(value, (bool, np.bool_)):
+        return format_flag(value)
+    if isinstance(value, Integral):
+        return f"{int(value):,}"
+    if isinstance(value, Real):
+        return format_number(value)
+    return str(value)
+
+
+#: How a value of each unit (the tidy frame's ``unit`` column) is written.
+UNIT_FORMATS: dict[str, Formatter] = {
+    "second": format_seconds,
+    "byte": format_bytes,
+    "count": format_number,
+    "flag": format_flag,
+    "text": str,
+}
+
+# --------------------------------------------------------------------------- the generic table
+
+
+def markdown_table(
+    frame: pd.DataFrame,
+    columns: Sequence[tuple[str, str]],
+    formats: Mapping[str, Formatter] | None = None,
+    right: Iterable[str] = (),
+) -> str:
+    """A pipe table of ``frame``'s rows, in their order, with ``columns`` as
+    ``(column, header)`` pairs. A cell is ``formats[column](value)`` (``format_any``
+    without one) or ``MISSING``; every cell and header is escaped. Columns named in
+    ``right`` are right-aligned (numbers). No rows gives ``NO_DATA``."""
+    if frame.empty:
+        return NO_DATA
+    formats = formats or {}
+    right = set(right)
+    names = [name for name, _ in columns]
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        raise KeyError(f"markdown_table: no column {missing} in the frame")
+
+    def cell(name: str, value: Any) -> str:
+        if is_missing(value):
+            return MISSING
+        return escape_cell(formats.get(name, format_any)(value))
+
+    lines = [
+        _row([escape_cell(header) for _, header in columns]),
+        _row(["---:" if name in right else "---" for name in names]),
+    ]
+    lines.extend(
+        _row([cell(name, value) for name, value in zip(names, values, strict=True)])
+        for values in frame.loc[:, names].itertuples(index=False, name=None)
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _row(cells: list[str]) -> str:
+    # An empty cell would be dropped by some renderers and shift the row.
+    return "| " + " | ".join(c or MISSING for c in cells) + " |"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _ensure(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """``frame`` with every one of ``columns``, missing ones added empty (older results)."""
+    absent = [c for c in columns if c not in frame.columns]
+    if not absent:
+        return frame
+    return frame.assign(**dict.fromkeys(absent, None))
+
+
+#: What tells the rows of a frame holding several machines, runs or interpreters apart.
+IDENTITY = [("machine", "machine"), ("run_id", "run"), ("interpreter", "interpreter")]
+
+
+def _identity_keys(frame: pd.DataFrame) -> list[str]:
+    """The identity columns ``frame`` has: results of different runs are never merged."""
+    return [name for name, _ in IDENTITY if name in frame.columns]
+
+
+def _with_identity(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # One machine, run and interpreter per table is the usual page: those columns are
+    # shown only when they tell rows apart.
+    shown = [
+        (name, header)
+        for name, header in IDENTITY
+        if name in frame.columns and frame[name].nunique(dropna=True) > 1
+    ]
+    return [*shown, *columns]
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows in a fixed order: by ``keys``, missing values last, ties kept as they came."""
+    keys = [k for k in keys if k in frame.columns]
+    if not keys:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(keys, kind="stable", na_position="last", key=_sort_key).reset_index(
+        drop=True
+    )
+
+
+def _sort_key(column: pd.Series) -> pd.Series:
+    # Numbers sort as numbers; anything else (mixed objects, None) as text.
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return column
+    return column.map(lambda v: None if is_missing(v) else str(v))
+
+
+def _distinct(values: pd.Series) -> str | None:
+    """The distinct values of a column as one text ("2" or "disabled, enabled")."""
+    seen = sorted({format_any(v) for v in values if not is_missing(v)})
+    return ", ".join(seen) if seen else None
+
+
+# --------------------------------------------------------------------------- specific tables
+
+
+def speedup_table(speedups: pd.DataFrame) -> str:
+    """Paired speedups (``metrics.paired_speedups``): one row per case, grouped by
+    workload, the baseline first; the speedup is the median of the rounds' ratios with
+    their range in parentheses."""
+    if speedups.empty:
+        return NO_DATA
+    frame = _sorted(
+        _ensure(speedups, ["group", "start_method"]),
+        [*_identity_keys(speedups), "group", "workers", "model", "start_method", "benchmark"],
+    )
+    frame["speedup_text"] = [
+        _speedup_text(m, lo, hi)
+        for m, lo, hi in zip(frame["speedup"], frame["low"], frame["high"], strict=True)
+    ]
+    columns = [
+        ("benchmark", "benchmark"),
+        ("model", "model"),
+        ("start_method", "start method"),
+        ("workers", "workers"),
+        ("speedup_text", "speedup (range)"),
+        ("rounds", "rounds"),
+    ]
+    return markdown_table(
+        frame, _with_identity(frame, columns), right=["workers", "speedup_text", "rounds"]
+    )
+
+
+def _speedup_text(median: Any, low: Any, high: Any) -> str | None:
+    if is_missing(median):
+        return None
+    if is_missing(low) or is_missing(high):
+        return format_ratio(median)
+    return f"{format_ratio(median)} ({significant(float(low))}{DASH}{significant(float(high))})"
+
+
+def environment_table(frame: pd.DataFrame) -> str:
+    """Where the numbers come from: one row per machine and interpreter, with the CPU,
+    its logical cores, the Python version and build, the GIL state the workers saw
+    and the dates of the runs (UTC, to the minute)."""
+    if frame.empty:
+        return NO_DATA
+    keys = ["machine", "interpreter"]
+    fields = {
+        "cpu_model_name": "CPU",
+        "cpu_count": "cores",
+        "python_version": "Python",
+        "python_build": "build",
+        "gil_enabled": "GIL",
+    }
+    data = _ensure(frame, [*keys, *fields, "run_id"])
+    data = data.assign(_when=_run_times(data))
+    rows = []
+    for key, part in data.groupby(keys, dropna=False, sort=False):
+        row = dict(zip(keys, key, strict=True))
+        row |= {name: _distinct(part[name]) for name in fields}
+        row["dates"] = _date_range(part["_when"])
+        rows.append(row)
+    table = _sorted(pd.DataFrame(rows), keys)
+    columns = [("machine", "machine"), ("interpreter", "interpreter")]
+    columns += [*fields.items(), ("dates", "date (UTC)")]
+    return markdown_table(table, columns, right=["cpu_count"])
+
+
+def _run_times(frame: pd.DataFrame) -> pd.Series:
+    """When each value was taken: pyperf's ``date`` when the loader keeps it, else the
+    start of its run, which the run id spells as ``2026-11-25T08-18-49Z-<profile>``."""
+    if "date" in frame.columns and frame["date"].notna().any():
+        return pd.to_datetime(frame["date"], errors="coerce")
+    started = frame["run_id"].map(lambda r: r[:20] if isinstance(r, str) else None)
+    return pd.to_datetime(started, format="%Y-%m-%dT%H-%M-%SZ", errors="coerce")
+
+
+def _date_range(times: pd.Series) -> str | None:
+    times = times.dropna()
+    if times.empty:
+        return None
+    first, last = times.min(), times.max()
+    start = first.strftime("%Y-%m-%d %H:%M")
+    if first.floor("min") == last.floor("min"):
+        return start
+    if first.date() == last.date():
+        return f"{start}{DASH}{last.strftime('%H:%M')}"
+    return f"{start} {DASH} {last.strftime('%Y-%m-%d %H:%M')}"
+
+
+def timings_table(frame: pd.DataFrame) -> str:
+    """Every timed benchmark (unit "second"): median, min and max of its values, how
+    many values and how many rounds. Absolute times drift with the CPU's speed: this
+    is the raw record, the speedups are the comparison."""
+    if frame.empty or "time_s" not in frame.columns:
+        return NO_DATA
+    timed = _ensure(frame, ["round"])
+    timed = timed[timed["time_s"].notna()].assign(time_s=lambda f: f["time_s"].astype(float))
+    if timed.empty:
+        return NO_DATA
+    keys = [*_identity_keys(timed), "benchmark"]
+    summary = (
+        timed.groupby(keys, dropna=False)
+        .agg(
+            median=("time_s", "median"),
+            low=("time_s", "min"),
+            high=("time_s", "max"),
+            values=("time_s", "size"),
+            rounds=("round", "nunique"),
+        )
+        .reset_index()
+    )
+    summary = _sorted(summary, keys)
+    columns = [
+        ("benchmark", "benchmark"),
+        ("median", "median"),
+        ("low", "min"),
+        ("high", "max"),
+        ("values", "values"),
+        ("rounds", "rounds"),
+    ]
+    seconds = dict.fromkeys(["median", "low", "high"], format_seconds)
+    return markdown_table(
+        summary,
+        _with_identity(summary, columns),
+        seconds,
+        right=["median", "low", "high", "values", "rounds"],
+    )
+
+
+def memory_table(fits: pd.DataFrame) -> str:
+    """Extra memory per added worker (``metrics.memory_per_worker``): RSS, USS and PSS
+    side by side for each model, start method and variant (idle or with a working set)."""
+    if fits.empty:
+        return NO_DATA
+    keys = [*_identity_keys(fits), "model", "start_method", "variant"]
+    data = _ensure(fits, keys)
+    rows = []
+    for key, part in data.groupby(keys, dropna=False, sort=False):
+        slopes = dict(zip(part["metric"], part["bytes_per_worker"], strict=True))
+        rows.append(
+            dict(zip(keys, key, strict=True))
+            | {m: slopes.get(f"{m}_bytes") for m in ("rss", "uss", "pss")}
+            | {"worker_counts": part["worker_counts"].max()}
+        )
+    table = _sorted(pd.DataFrame(rows), keys)
+    columns = [
+        ("model", "model"),
+        ("start_method", "start method"),
+        ("variant", "variant"),
+        ("rss", "RSS per worker"),
+        ("uss", "USS per worker"),
+        ("pss", "PSS per worker"),
+        ("worker_counts", "worker counts"),
+    ]
+    per_worker = dict.fromkeys(["rss", "uss", "pss"], format_bytes)
+    return markdown_table(
+        table,
+        _with_identity(table, columns),
+        per_worker,
+        right=["rss", "uss", "pss", "worker_counts"],
+    )
+
+
+def ipc_table(throughput: pd.DataFrame) -> str:
+    """Round trips by channel and payload (``metrics.ipc_throughput``), smallest payload
+    first, with the memory copy's MB/s of the same payload as the ceiling."""
+    if throughput.empty:
+        return NO_DATA
+    table = _sorted(
+        _ensure(throughput, ["start_method", "memcpy_mb_per_s"]),
+        [*_identity_keys(throughput), "size", "model", "start_method"],
+    )
+    columns = [
+        ("model", "channel"),
+        ("start_method", "start method"),
+        ("size", "payload"),
+        ("round_trip_s", "round trip"),
+        ("mb_per_s", "MB/s"),
+        ("memcpy_mb_per_s", "memcpy MB/s"),
+    ]
+    formats = {
+        "size": format_bytes,
+        "round_trip_s": format_seconds,
+        "mb_per_s": format_number,
+        "memcpy_mb_per_s": format_number,
+    }
+    return markdown_table(
+        table,
+        _with_identity(table, columns),
+        formats,
+        right=["size", "round_trip_s", "mb_per_s", "memcpy_mb_per_s"],
+    )
+
+
+def outcomes_table(frame: pd.DataFrame) -> str:
+    """The race and fault measurements, one row per benchmark and metric. Values are
+    summarised by their unit: one value or all equal: that value; numbers that vary:
+    median (min-max); flags and texts that vary: each with its count. ``n`` is how
+    many values there were."""
+    if frame.empty or "measure" not in frame.columns:
+        return NO_DATA
+    data = _ensure(frame, ["benchmark", "metric", "unit", "value"])
+    data = data[data["measure"].isin(["race", "fault"])]
+    if data.empty:
+        return NO_DATA
+    identity = _identity_keys(data)
+    rows = []
+    for key, part in data.groupby([*identity, "benchmark", "metric", "unit"], dropna=False):
+        row = dict(zip([*identity, "benchmark", "metric", "unit"], key, strict=True))
+        rows.append(
+            row
+            | {
+                "benchmark": _strip_suffix(row["benchmark"], row["metric"]),
+                "order": _metric_order(row["metric"]),
+                "values": summarise_values(list(part["value"]), row["unit"]),
+            }
+        )
+    table = _sorted(pd.DataFrame(rows), [*identity, "benchmark", "order", "metric"])
+    columns = [("benchmark", "benchmark"), ("metric", "metric"), ("values", "values")]
+    return markdown_table(table, _with_identity(table, columns))
+
+
+def _strip_suffix(benchmark: Any, metric: Any) -> Any:
+    # Outcome benchmarks are named "<case> <metric>"; the metric has its own column.
+    if isinstance(benchmark, str) and isinstance(metric, str):
+        return benchmark.removesuffix(f" {metric}")
+    return benchmark
+
+
+def _metric_order(metric: Any) -> int:
+    return OUTCOME_METRICS.index(metric) if metric in OUTCOME_METRICS else len(OUTCOME_METRICS)
+
+
+def summarise_values(values: list[Any], unit: Any) -> str:
+    """Several values of one metric as one cell's text (see ``outcomes_table``)."""
+    present = [v for v in values if not is_missing(v)]
+    if not present:
+        return MISSING
+    fmt = UNIT_FORMATS.get(unit, format_any) if isinstance(unit, str) else format_any
+    n = f"n={len(present)}"
+    numeric = all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) for v in present)
+    if numeric:
+        numbers = [float(v) for v in present]
+        low, high = min(numbers), max(numbers)
+        if low == high:
+            return f"{fmt(low)}, {n}"
+        return f"{fmt(statistics.median(numbers))} ({fmt(low)}{DASH}{fmt(high)}), {n}"
+    counts = Counter(fmt(v) for v in present)
+    if len(counts) == 1:
+        return f"{next(iter(counts))}, {n}"
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return "; ".join(f"{text} {TIMES}{count}" for text, count in ranked)

@@ -1,0 +1,477 @@
+"""Every claim's rule on hand-made frames: one where it holds, one where it does not,
+and no data when its measurement is missing; then ``evaluate`` over interpreters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from bench.report import claims
+from bench.report.claims import (
+    CLAIMS,
+    CLAIMS_BY_ID,
+    COLUMNS,
+    DEPENDS,
+    DOES_NOT_HOLD,
+    HOLDS,
+    NO_DATA,
+    VERDICTS,
+    Verdict,
+    evaluate,
+)
+
+KIB, MIB = 1 << 10, 1 << 20
+FIXTURE = Path(__file__).parent / "fixtures" / "results"
+
+BASE: dict[str, Any] = {
+    "machine": "m",
+    "run_id": "r",
+    "interpreter": "cpython-3.11",
+    "python_build": "default",
+    "gil_enabled": "enabled",
+    "family": "",
+    "workload": "",
+    "group": "",
+    "size": 0,
+    "size_label": "",
+    "tasks": 8,
+    "model": "sequential",
+    "start_method": "n/a",
+    "workers": 1,
+    "timed": "tasks",
+    "measure": "batch",
+    "variant": "none",
+    "payload_bytes": 0,
+    "chunksize": 1,
+    "cpu_count": 2,
+    "round": 1,
+    "metric": "time",
+    "unit": "second",
+}
+
+
+def row(**fields: Any) -> dict[str, Any]:
+    out = BASE | fields
+    method = "" if out["start_method"] == "n/a" else f"/{out['start_method']}"
+    out.setdefault(
+        "benchmark",
+        f"{out['group']} {out['model']}{method} w={out['workers']} {out['variant']} "
+        f"chunksize={out['chunksize']} {out['metric']}",
+    )
+    out["time_s"] = out["value"] if out["unit"] == "second" else float("nan")
+    return out
+
+
+def timings(seconds: float, rounds: int = 3, **fields: Any) -> list[dict[str, Any]]:
+    """One case's time in each round; the CPU gets slower every round (drift)."""
+    return [row(round=r, value=seconds * (1 + 0.5 * r), **fields) for r in range(1, rounds + 1)]
+
+
+def outcomes(metric: str, unit: str, values: list[Any], **fields: Any) -> list[dict[str, Any]]:
+    return [row(metric=metric, unit=unit, value=v, **fields) for v in values]
+
+
+def frame(*parts: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame([r for part in parts for r in part])
+
+
+def rule(claim_id: str) -> Callable[[pd.DataFrame], Verdict]:
+    return CLAIMS_BY_ID[claim_id].rule
+
+
+# --- the GIL: pure-Python CPU scaling --------------------------------------------------------
+
+
+def cpu(
+    pool: float, threads: float, cores: int = 2, label: str = "100ms", size: int = 90_000, **kw: Any
+) -> list[dict[str, Any]]:
+    """Times of the loop (1 s), a 2-worker process pool and 2 threads on a CPU task."""
+    case = {
+        "family": "cpu_python",
+        "workload": "count_primes",
+        "group": f"cpu_python:count_primes[{label}]",
+        "size_label": label,
+        "size": size,
+        "cpu_count": cores,
+    } | kw
+    return (
+        timings(1.0, **case)
+        + timings(pool, model="process_pool", start_method="fork", workers=2, **case)
+        + timings(threads, model="threads", workers=2, timed="lifecycle", **case)
+        + timings(threads * 1.02, model="thread_pool", workers=2, **case)
+    )
+
+
+def test_processes_sidestep_the_gil_when_the_pool_nearly_doubles_the_loop() -> None:
+    verdict = rule("processes_sidestep_gil")(frame(cpu(pool=0.52, threads=1.0)))
+    assert verdict.verdict == HOLDS
+    assert verdict.figures["speedup"] == pytest.approx(1 / 0.52)
+    assert verdict.figures["config"] == "process_pool/fork"
+    assert verdict.figures["ideal"] == 2
+    assert "1.92x" in verdict.evidence
+
+
+def test_processes_that_gain_nothing_do_not_sidestep_it() -> None:
+    assert rule("processes_sidestep_gil")(frame(cpu(0.95, 1.0))).verdict == DOES_NOT_HOLD
+    assert rule("processes_sidestep_gil")(frame(cpu(0.75, 1.0))).verdict == DEPENDS  # 1.33x
+    one_core = rule("processes_sidestep_gil")(frame(cpu(0.52, 1.0, cores=1)))
+    assert one_core.verdict == DEPENDS
+    assert "one core" in one_core.evidence
+
+
+def test_the_gil_claims_rest_on_the_100ms_task_when_there_is_one() -> None:
+    data = frame(cpu(0.52, 1.0), cpu(0.95, 0.5, label="1ms", size=3000))
+    verdict = rule("processes_sidestep_gil")(data)
+    assert (verdict.verdict, verdict.figures["task"]) == (HOLDS, "100ms")
+    only_short = rule("processes_sidestep_gil")(frame(cpu(0.95, 0.5, label="1ms", size=3000)))
+    assert (only_short.verdict, only_short.figures["task"]) == (DOES_NOT_HOLD, "1ms")
+
+
+def test_the_gil_limits_threads_that_run_no_faster_than_the_loop() -> None:
+    verdict = rule("gil_limits_threads")(frame(cpu(0.52, threads=1.05)))
+    assert verdict.verdict == HOLDS
+    assert verdict.figures["speedup"] == pytest.approx(1 / 1.05)  # the better thread model
+    assert verdict.figures["gil"] == "enabled"
+
+
+def test_on_a_free_threaded_build_threads_scale_and_the_gil_claim_does_not_hold() -> None:
+    data = frame(cpu(0.52, threads=0.51, python_build="free-threading", gil_enabled="disabled"))
+    verdict = rule("gil_limits_threads")(data)
+    assert verdict.verdict == DOES_NOT_HOLD
+    assert verdict.figures["gil"] == "disabled"
+    assert "GIL disabled" in verdict.evidence
+    assert rule("gil_limits_threads")(frame(cpu(0.52, threads=0.7))).verdict == DEPENDS
+
+
+# --- fault isolation -------------------------------------------------------------------------
+
+
+def faults(processes_finished: int = 7, threads_survive: bool = False) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    common = {"family": "fault", "measure": "fault", "group": "fault:fault[8 tasks]", "workers": 2}
+    for variant in ("os_exit", "segfault"):
+        case = common | {"variant": variant}
+        procs = case | {"model": "processes", "start_method": "fork"}
+        pool = case | {"model": "process_pool", "start_method": "fork"}
+        threads = case | {"model": "threads"}
+        rows += outcomes("tasks_finished", "count", [processes_finished] * 2, **procs)
+        rows += outcomes("recovered", "flag", [True, True], **procs)
+        rows += outcomes("tasks_finished", "count", [3, 3], **pool)
+        rows += outcomes("raised", "text", ["BrokenProcessPool"] * 2, **pool)
+        rows += outcomes("recovered", "flag", [True, True], **pool)
+        rows += outcomes("tasks_finished", "count", [3, 3], **threads)
+        rows += outcomes("program_survived", "flag", [threads_survive] * 2, **threads)
+    leak = common | {"variant": "leak"}
+    rows += outcomes("parent_rss_growth_bytes", "byte", [128 * MIB], model="threads", **leak)
+    rows += outcomes(
+        "parent_rss_growth_bytes", "byte", [4096], model="processes", start_method="fork", **leak
+    )
+    return rows
+
+
+def test_processes_isolate_a_crash_that_kills_a_threaded_program() -> None:
+    verdict = rule("processes_isolate_faults")(frame(faults()))
+    assert verdict.verdict == HOLDS
+    assert verdict.figures["processes_tasks_finished"] == 7
+    assert verdict.figures["process_pool_tasks_finished"] == 3
+    assert verdict.figures["threads_program_survived"] is False
+    assert verdict.figures["leak_parent_rss_growth_bytes"]["threads"] == 128 * MIB
+    assert "128.0 MiB with threads" in verdict.evidence
+
+
+def test_processes_that_lose_other_tasks_do_not_isolate() -> None:
+    verdict = rule("processes_isolate_faults")(frame(faults(processes_finished=3)))
+    assert verdict.verdict == DOES_NOT_HOLD
+    harmless = rule("processes_isolate_faults")(frame(faults(threads_survive=True)))
+    assert harmless.verdict == DEPENDS  # no contrast with threads
+
+
+# --- memory ----------------------------------------------------------------------------------
+
+
+def memory(thread: float, fork: float, spawn: float) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    common = {"family": "memory", "measure": "memory", "timed": "lifecycle"}
+    for model, method, cost in (
+        ("threads", "n/a", thread),
+        ("processes", "fork", fork),
+        ("processes", "spawn", spawn),
+    ):
+        for workers in (1, 4):
+            case = common | {"model": model, "start_method": method, "workers": workers}
+            # the 1-worker figure is noisier and must not be the one used
+            value = cost if workers == 4 else cost * 3
+            rows += outcomes("extra_pss_per_worker_bytes", "byte", [value, value], **case)
+            rows += outcomes("extra_uss_per_worker_bytes", "byte", [-value], **case)
+            rows += outcomes(
+                "extra_pss_per_worker_bytes",
+                "byte",
+                [cost + (0 if method == "fork" else 50 * MIB)],
+                **case | {"variant": "working_set"},
+            )
+    return rows
+
+
+def test_processes_cost_more_memory_when_each_carries_megabytes() -> None:
+    verdict = rule("processes_cost_memory")(frame(memory(16 * KIB, 2 * MIB, 10 * MIB)))
+    assert verdict.verdict == HOLDS
+    assert verdict.figures["kind"] == "pss"
+    assert verdict.figures["per_thread_bytes"] == 16 * KIB
+    assert verdict.figures["per_process_bytes"] == {
+        "processes/fork": 2 * MIB,
+        "processes/spawn": 10 * MIB,
+    }
+    assert verdict.figures["cheapest_process"] == "processes/fork"
+    assert verdict.figures["working_set_per_worker_bytes"]["processes/spawn"] > 50 * MIB
+
+
+def test_processes_as_cheap_as_threads_do_not_cost_more() -> None:
+    same = rule("processes_cost_memory")(frame(memory(16 * KIB, 20 * KIB, 24 * KIB)))
+    assert same.verdict == DOES_NOT_HOLD
+    some = rule("processes_cost_memory")(frame(memory(16 * KIB, 600 * KIB, 10 * MIB)))
+    assert some.verdict == DEPENDS
+
+
+# --- communication ---------------------------------------------------------------------------
+
+
+def ipc(pipe: dict[str, float], queue: float = 50e-6) -> list[dict[str, Any]]:
+    """Round trips: queue.Queue ``queue`` s, mp.Queue twice the Pipe's, per payload label."""
+    rows: list[dict[str, Any]] = []
+    for label, size in (("64B", 64), ("1MiB", MIB)):
+        case = {"family": "ipc", "measure": "ipc", "group": f"ipc:echo[{label}]"}
+        case |= {"size": size, "size_label": label}
+        rows += timings(queue, model="queue.Queue", **case)
+        rows += timings(pipe[label], model="mp.Pipe", start_method="fork", **case)
+        rows += timings(2 * pipe[label], model="mp.Queue", start_method="fork", **case)
+        rows += timings(queue / 2, model="shared_memory", start_method="fork", **case)
+        rows += timings(queue / 100, model="memcpy", **case)
+    return rows
+
+
+def test_ipc_is_slower_when_every_payload_takes_longer_between_processes() -> None:
+    verdict = rule("ipc_slower")(frame(ipc({"64B": 100e-6, "1MiB": 2e-3})))
+    assert verdict.verdict == HOLDS
+    ratios = verdict.figures["slowdown_vs_queue.Queue"]
+    assert ratios["64B"]["mp.Pipe/fork"] == pytest.approx(2.0)
+    assert ratios["1MiB"]["mp.Queue/fork"] == pytest.approx(80.0)
+    assert ratios["64B"]["shared_memory/fork"] == pytest.approx(0.5)
+
+
+def test_ipc_as_fast_as_threads_is_not_slower() -> None:
+    same = rule("ipc_slower")(frame(ipc({"64B": 50e-6, "1MiB": 52e-6})))
+    assert same.verdict == DOES_NOT_HOLD
+    mixed = rule("ipc_slower")(frame(ipc({"64B": 55e-6, "1MiB": 2e-3})))
+    assert mixed.verdict == DEPENDS  # small payloads as fast, large ones slower
+
+
+# --- start-up --------------------------------------------------------------------------------
+
+
+def startup(process: float, thread: float = 100e-6) -> list[dict[str, Any]]:
+    case = {"family": "startup", "workload": "noop", "group": "startup:noop[1 task/worker]"}
+    case |= {"timed": "lifecycle"}
+    rows: list[dict[str, Any]] = []
+    for workers in (1, 5):
+        rows += timings(thread * workers, model="threads", workers=workers, **case)
+        for method, factor in (("fork", 1), ("spawn", 40)):
+            rows += timings(
+                process * workers * factor,
+                model="processes",
+                start_method=method,
+                workers=workers,
+                **case,
+            )
+    return rows
+
+
+def test_threads_start_faster_when_a_process_takes_many_times_longer() -> None:
+    verdict = rule("threads_start_faster")(frame(startup(process=2e-3)))
+    assert verdict.verdict == HOLDS
+    assert verdict.figures["cheapest"] == pytest.approx(20.0)
+    assert verdict.figures["process_vs_thread"]["5 workers"]["processes/spawn"] == pytest.approx(
+        800.0
+    )
+
+
+def test_processes_that_start_as_fast_as_threads() -> None:
+    assert rule("threads_start_faster")(frame(startup(process=90e-6))).verdict == DOES_NOT_HOLD
+    assert rule("threads_start_faster")(frame(startup(process=150e-6))).verdict == DEPENDS
+
+
+# --- races -----------------------------------------------------------------------------------
+
+
+def race(racy: list[int], locked: list[int]) -> list[dict[str, Any]]:
+    case = {"family": "race", "measure": "race", "model": "threads", "workers": 2}
+    racy_case, locked_case = case | {"variant": "racy"}, case | {"variant": "locked"}
+    per_million = [v * 2 for v in racy]
+    return (
+        outcomes("lost_updates", "count", racy, **racy_case)
+        + outcomes("lost_updates", "count", locked, **locked_case)
+        + outcomes("lost_updates_per_million", "count", per_million, **racy_case)
+        + outcomes("seconds_per_million_increments", "second", [0.1], **racy_case)
+        + outcomes("seconds_per_million_increments", "second", [0.3], **locked_case)
+    )
+
+
+def test_races_lose_updates_without_a_lock_and_none_with_one() -> None:
+    verdict = rule("races_lose_updates")(frame(race([1000, 0, 40], [0, 0, 0])))
+    assert verdict.verdict == HOLDS
+    assert verdict.figures["racy_with_losses"] == 2
+    assert verdict.figures["racy_repetitions"] == 3
+    assert verdict.figures["lock_cost"] == pytest.approx(3.0)
+    assert "2 of 3 runs" in verdict.evidence
+
+
+def test_no_lost_update_means_no_race_shown() -> None:
+    assert rule("races_lose_updates")(frame(race([0, 0], [0, 0]))).verdict == DOES_NOT_HOLD
+    broken = rule("races_lose_updates")(frame(race([10], [0, 3])))
+    assert broken.verdict == DEPENDS  # a lock that loses updates: the harness is suspect
+
+
+# --- I/O -------------------------------------------------------------------------------------
+
+
+def io(sleep_threads: float, tcp_threads: float) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for workload, threads in (("sleep", sleep_threads), ("tcp", tcp_threads)):
+        case = {"family": "io", "workload": workload, "group": f"io:{workload}[x]"}
+        rows += timings(0.64, **case)
+        rows += timings(threads, model="threads", workers=16, **case)
+        rows += timings(threads * 1.1, model="thread_pool", workers=16, **case)
+        rows += timings(0.05, model="asyncio", workers=16, **case)
+    return rows
+
+
+def test_threads_suit_io_when_they_overlap_the_waits() -> None:
+    verdict = rule("threads_suit_io")(frame(io(0.04, 0.08)))
+    assert verdict.verdict == HOLDS
+    assert verdict.figures["best_thread_speedup"] == {"sleep": 16.0, "tcp": 8.0}
+    assert verdict.figures["speedup"]["sleep"]["asyncio"] == pytest.approx(12.8)
+    assert verdict.figures["workers"] == 16
+
+
+def test_threads_that_do_not_overlap_waits_do_not_suit_io() -> None:
+    assert rule("threads_suit_io")(frame(io(0.62, 0.60))).verdict == DOES_NOT_HOLD
+    assert rule("threads_suit_io")(frame(io(0.04, 0.60))).verdict == DEPENDS
+
+
+# --- frequent communication: task granularity ------------------------------------------------
+
+LENGTHS = (("10us", 400), ("1ms", 40_000))
+
+
+def granularity(pool: dict[int, tuple[float, float]]) -> list[dict[str, Any]]:
+    """Loop 1 s, thread pool 1.1 s at every length; the process pool per payload."""
+    rows: list[dict[str, Any]] = []
+    for payload, times in pool.items():
+        for (label, size), seconds in zip(LENGTHS, times, strict=True):
+            case = {"family": "granularity", "workload": "spin", "size": size}
+            case |= {"size_label": label, "payload_bytes": payload}
+            case |= {"group": f"granularity:spin[{label}] payload={payload}"}
+            rows += timings(1.0, **case)
+            rows += timings(1.1, model="thread_pool", workers=2, **case)
+            rows += timings(seconds, model="process_pool", start_method="fork", workers=2, **case)
+    return rows
+
+
+def test_threads_suit_frequent_communication_when_processes_lose_the_finest_tasks() -> None:
+    verdict = rule("threads_suit_frequent_communication")(
+        frame(granularity({0: (5.0, 0.6), MIB: (80.0, 2.0)}))
+    )
+    assert verdict.verdict == HOLDS
+    assert verdict.figures["crossover"]["payload=0 chunksize=1"] == "1ms"
+    assert verdict.figures["crossover"][f"payload={MIB} chunksize=1"] is None
+    shortest = verdict.figures["shortest_task"][f"payload={MIB}"]
+    assert shortest["task"] == "10us"
+    assert shortest["process_pool_vs_thread_pool"] == pytest.approx(1.1 / 80)
+    assert "never" in verdict.evidence
+
+
+def test_processes_that_win_even_the_finest_tasks() -> None:
+    wins = granularity({0: (0.5, 0.5), MIB: (0.9, 0.6)})
+    assert rule("threads_suit_frequent_communication")(frame(wins)).verdict == DOES_NOT_HOLD
+    mixed = granularity({0: (0.5, 0.5), MIB: (80.0, 2.0)})
+    assert rule("threads_suit_frequent_communication")(frame(mixed)).verdict == DEPENDS
+
+
+# --- no data, and evaluate -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_every_claim_says_no_data_without_its_measurement(claim: claims.Claim) -> None:
+    assert claim.rule(pd.DataFrame()).verdict == NO_DATA
+    assert claim.rule(pd.DataFrame(columns=[*BASE, "benchmark", "value", "time_s"])).verdict == (
+        NO_DATA
+    )
+    # another claim's measurement is no evidence for this one
+    unrelated = frame(race([10], [0])) if claim.id != "races_lose_updates" else frame(faults())
+    assert claim.rule(unrelated).verdict == NO_DATA
+
+
+def test_claims_are_data_with_unique_ids_and_their_own_rules() -> None:
+    assert len(CLAIMS_BY_ID) == len(CLAIMS) == 9
+    assert len({c.rule for c in CLAIMS}) == len(CLAIMS)
+    assert all(c.statement.endswith(".") and c.measured_by for c in CLAIMS)
+    with pytest.raises(ValueError, match="unknown verdict"):
+        Verdict("maybe", "")
+
+
+def everything(interpreter: str, threads: float, **kw: Any) -> list[dict[str, Any]]:
+    rows = cpu(0.52, threads, **kw) + faults() + memory(16 * KIB, 2 * MIB, 10 * MIB)
+    rows += ipc({"64B": 100e-6, "1MiB": 2e-3}) + startup(2e-3) + race([100], [0])
+    rows += io(0.04, 0.08) + granularity({0: (5.0, 0.6)})
+    return [r | {"interpreter": interpreter} | kw for r in rows]
+
+
+def test_evaluate_gives_one_row_per_claim_machine_and_interpreter() -> None:
+    data = frame(
+        everything("cpython-3.11", threads=1.0),
+        everything("cpython-3.13t", threads=0.5, gil_enabled="disabled"),
+        [r | {"machine": "other"} for r in cpu(0.52, 1.0)],  # a machine with CPU data only
+    )
+    result = evaluate(data)
+    assert list(result.columns) == COLUMNS
+    assert len(result) == 3 * len(CLAIMS)
+    verdicts = result.set_index(["machine", "interpreter", "claim_id"])["verdict"]
+    assert verdicts[("m", "cpython-3.11", "gil_limits_threads")] == HOLDS
+    assert verdicts[("m", "cpython-3.13t", "gil_limits_threads")] == DOES_NOT_HOLD
+    assert (verdicts.loc[("m", "cpython-3.11")].drop("gil_limits_threads") == HOLDS).all()
+    other = verdicts.loc[("other", "cpython-3.11")]
+    assert other["processes_sidestep_gil"] == HOLDS
+    assert other["races_lose_updates"] == NO_DATA
+    figures = json.loads(
+        result.set_index(["machine", "interpreter", "claim_id"]).loc[
+            ("m", "cpython-3.13t", "gil_limits_threads"), "figures"
+        ]
+    )
+    assert figures["gil"] == "disabled"
+    assert figures["speedup"] == pytest.approx(2.0, rel=1e-3)  # rounded to 4 digits
+    assert set(result["statement"]) == {c.statement for c in CLAIMS}
+
+
+def test_evaluate_of_nothing_is_an_empty_table() -> None:
+    result = evaluate(pd.DataFrame())
+    assert result.empty
+    assert list(result.columns) == COLUMNS
+
+
+@pytest.mark.skipif(not FIXTURE.exists(), reason="no committed fixture results")
+def test_evaluate_reads_the_committed_smoke_results() -> None:
+    from bench.report.load import load_run
+
+    runs = sorted(p for p in FIXTURE.glob("*/*") if p.is_dir())
+    result = evaluate(pd.concat([load_run(run) for run in runs], ignore_index=True))
+    assert set(result["verdict"]) <= set(VERDICTS)
+    assert len(result) == len(CLAIMS) * result["interpreter"].nunique()
+    gil = result[result["claim_id"] == "gil_limits_threads"].set_index("interpreter")
+    # the fixture holds a GIL build and a free-threaded one: the claim splits between them
+    assert set(gil["verdict"]) == {HOLDS, DOES_NOT_HOLD}
+    for figures in result["figures"]:
+        json.loads(figures)
