@@ -1,0 +1,528 @@
+"""Figures on hand-made frames: structure, alt text numbers, no data, determinism, cache."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.container import BarContainer, ErrorbarContainer
+from matplotlib.figure import Figure
+
+from bench.report import figures
+from bench.report.load import load_run
+
+FIXTURE_RESULTS = Path(__file__).parent / "fixtures" / "results"
+GIL, FT = "py-gil", "py-ft"
+MIB = 1 << 20
+
+
+def row(**kw: Any) -> dict[str, Any]:
+    """One tidy row, as ``load_run`` makes them; unit second unless told."""
+    interpreter = kw.get("interpreter", GIL)
+    base: dict[str, Any] = {
+        "machine": "m",
+        "run_id": "r",
+        "interpreter": interpreter,
+        "python_build": "free-threading" if interpreter == FT else "default",
+        "gil_enabled": "disabled" if interpreter == FT else "enabled",
+        "family": "cpu_python",
+        "workload": "count_primes",
+        "group": figures.SCALING_GROUP,
+        "size": 90_000,
+        "size_label": "100ms",
+        "tasks": 8,
+        "model": "sequential",
+        "start_method": "n/a",
+        "workers": 1,
+        "timed": "tasks",
+        "measure": "batch",
+        "variant": "none",
+        "payload_bytes": 0,
+        "chunksize": 1,
+        "cpu_count": 2,
+        "round": 1,
+        "metric": "time",
+        "unit": "second",
+        "value": 1.0,
+    }
+    out = base | kw
+    method = out["start_method"]
+    out.setdefault(
+        "benchmark",
+        f"{out['group']} {out['model']}{'' if method == 'n/a' else '/' + method} "
+        f"w={out['workers']} {out['variant']} c={out['chunksize']}",
+    )
+    out["time_s"] = out["value"] if out["unit"] == "second" else float("nan")
+    return out
+
+
+def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows)
+
+
+# speedups over the loop per interpreter: (model, start method, workers) -> speedup
+SCALING = {
+    GIL: {
+        ("threads", "n/a", 2): 1 / 1.1,
+        ("threads", "n/a", 4): 1 / 1.05,
+        ("process_pool", "fork", 2): 2.0,
+        ("process_pool", "spawn", 2): 1.6,
+    },
+    FT: {
+        ("threads", "n/a", 2): 1.92,
+        ("threads", "n/a", 4): 1.9,
+        ("process_pool", "fork", 2): 2.0,
+        ("process_pool", "spawn", 2): 1.6,
+    },
+}
+
+
+def scaling_frame() -> pd.DataFrame:
+    """Round 2 runs on a CPU twice as slow: paired ratios must not notice."""
+    rows = []
+    for interpreter, cases in SCALING.items():
+        for round_, slow in ((1, 1.0), (2, 2.0)):
+            rows.append(row(interpreter=interpreter, round=round_, value=slow))
+            for (model, method, workers), speedup in cases.items():
+                rows.append(
+                    row(
+                        interpreter=interpreter,
+                        round=round_,
+                        model=model,
+                        start_method=method,
+                        workers=workers,
+                        value=slow / speedup,
+                    )
+                )
+    return frame(rows)
+
+
+def startup_frame() -> pd.DataFrame:
+    rows = []
+    for family, workers, cases in (
+        ("startup", 1, (("threads", "n/a", 100e-6), ("processes", "fork", 2e-3),
+                        ("processes", "spawn", 50e-3))),
+        ("article", 5, (("threads", "n/a", 500e-6), ("processes", "fork", 10e-3),
+                        ("sequential", "n/a", 1e-6))),
+    ):  # fmt: skip
+        for model, method, seconds in cases:
+            rows.append(
+                row(family=family, group=f"{family}:g", model=model, start_method=method,
+                    workers=workers, value=seconds, timed="lifecycle")
+            )  # fmt: skip
+    return frame(rows)
+
+
+def memory_frame(metric: str = "pss_bytes") -> pd.DataFrame:
+    per_worker = {("threads", "n/a"): 16 << 10, ("processes", "fork"): 2 * MIB,
+                  ("processes", "spawn"): 10 * MIB}  # fmt: skip
+    rows = []
+    for variant, label, extra in (("none", "idle", 0), ("working_set", "50MiB", 50 * MIB)):
+        for (model, method), slope in per_worker.items():
+            for workers in (1, 4):
+                rows.append(
+                    row(family="memory", group=f"memory:{label}", measure="memory",
+                        variant=variant, size_label=label, model=model, start_method=method,
+                        workers=workers, metric=metric, unit="byte",
+                        value=30 * MIB + extra + workers * slope)
+                )  # fmt: skip
+    return frame(rows)
+
+
+def ipc_frame() -> pd.DataFrame:
+    # (channel, start method) -> round trip at 64 B and at 1 MiB
+    times = {("memcpy", "n/a"): (1e-7, 2 * MIB / 10e9), ("queue.Queue", "n/a"): (50e-6, 60e-6),
+             ("mp.Pipe", "fork"): (70e-6, 2 * MIB / 1e9)}  # fmt: skip
+    rows = []
+    for (channel, method), pair in times.items():
+        for size, seconds in zip((64, MIB), pair, strict=True):
+            rows.append(
+                row(family="ipc", group=f"ipc:{size}", measure="ipc", model=channel,
+                    start_method=method, size=size, value=seconds)
+            )  # fmt: skip
+    return frame(rows)
+
+
+def race_frame() -> pd.DataFrame:
+    rows = []
+    for interpreter in (GIL, FT):
+        for workers, racy in ((2, (100, 200, 300)), (4, (1000, 2000, 3000))):
+            for round_, lost in enumerate(racy, start=1):
+                for variant, value in (("racy", lost), ("locked", 0)):
+                    rows.append(
+                        row(interpreter=interpreter, family="race", group="race:g",
+                            measure="race", model="threads", workers=workers, variant=variant,
+                            round=round_, metric="lost_updates_per_million", unit="count",
+                            value=float(value))
+                    )  # fmt: skip
+    return frame(rows)
+
+
+# (task length, payload) -> seconds of: sequential, thread pool, process pool, chunked pool
+GRANULARITY = {
+    (("10us", 400), 0): (1.0, 2.0, 9.0, 1.5),
+    (("1ms", 40_000), 0): (1.0, 1.1, 0.6, 0.5),
+    (("10us", 400), MIB): (1.0, 1.2, 20.0, 4.0),
+    (("1ms", 40_000), MIB): (1.0, 0.8, 2.0, 1.0),
+}
+
+
+def decision_frame() -> pd.DataFrame:
+    rows = []
+    for ((label, size), payload), seconds in GRANULARITY.items():
+        group = f"granularity:spin[{label}] payload={payload}"
+        cases = (("sequential", "n/a", 1, 1), ("thread_pool", "n/a", 2, 1),
+                 ("process_pool", "fork", 2, 1), ("process_pool", "fork", 2, 8))  # fmt: skip
+        for round_ in (1, 2):
+            for (model, method, workers, chunks), s in zip(cases, seconds, strict=True):
+                rows.append(
+                    row(family="granularity", group=group, size=size, size_label=label,
+                        payload_bytes=payload, model=model, start_method=method,
+                        workers=workers, chunksize=chunks, round=round_, value=s * round_)
+                )  # fmt: skip
+    return frame(rows)
+
+
+def everything() -> pd.DataFrame:
+    parts = [scaling_frame(), startup_frame(), memory_frame(), ipc_frame(), race_frame(),
+             decision_frame()]  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+def panels(fig: Figure) -> list[Axes]:
+    return list(fig.axes)
+
+
+def labels(ax: Axes) -> list[str]:
+    return ax.get_legend_handles_labels()[1]
+
+
+def errorbars(ax: Axes) -> list[ErrorbarContainer]:
+    return [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+
+
+def made(result: tuple[Figure, str] | None) -> tuple[Figure, str]:
+    assert result is not None
+    return result
+
+
+# --- the figures ---------------------------------------------------------------------
+
+
+def test_scaling_curves_pair_rounds_and_draw_a_line_per_model_and_method() -> None:
+    fig, alt = made(figures.make_scaling(scaling_frame()))
+    ft, gil = panels(fig)  # interpreters in name order
+    assert "py-ft (free-threaded, no GIL)" in ft.get_title()
+    assert "py-gil (GIL), 2 cores" in gil.get_title()
+    for ax in (ft, gil):
+        assert labels(ax) == [
+            "ideal: min(workers, cores)",
+            "process_pool (fork)",
+            "process_pool (spawn)",
+            "threads",
+        ]
+        assert len(errorbars(ax)) == 3
+        assert ax.get_xscale() == "log"
+        assert "workers" in ax.get_xlabel()
+        ideal = ax.get_lines()[0]
+        assert max(ideal.get_ydata()) == pytest.approx(2.0)  # min(workers, 2 cores)
+    assert "speedup" in ft.get_ylabel() and "\N{MULTIPLICATION SIGN}" in ft.get_ylabel()
+    assert fig.get_suptitle() == figures.scaling_title(figures.SCALING_GROUP)
+    # the threads line on the GIL build: 1/1.1 and 1/1.05, whatever the round's speed
+    threads = errorbars(gil)[2].lines[0]
+    assert list(threads.get_ydata()) == pytest.approx([1 / 1.1, 1 / 1.05])
+    assert "process_pool (fork) at 2.00x with 2 workers" in alt
+    assert "threads at 0.91x with 2 workers" in alt
+    assert "process_pool (spawn) at 1.60x" in alt
+
+
+def test_scaling_of_any_group_and_its_name() -> None:
+    data = scaling_frame().assign(group="io:sleep[10ms]", family="io")
+    fig, alt = made(figures.make_scaling_group(data, "io:sleep[10ms]"))
+    assert "io:sleep[10ms]" in fig.get_suptitle() and "io:sleep[10ms]" in alt
+    for ax in panels(fig):  # waiting needs no core: the ideal is the worker count
+        assert labels(ax)[0] == "ideal: workers"
+        assert max(ax.get_lines()[0].get_ydata()) == pytest.approx(4.0)
+    assert "ideal (workers)" in alt and "On py-ft the best is" in alt
+    assert figures.make_scaling(data) is None  # not the featured group
+    assert figures.scaling_name("io:sleep[10ms]") == "scaling-io-sleep-10ms"
+    assert figures.scaling_groups(data) == ["io:sleep[10ms]"]
+
+
+def test_startup_bars_on_a_log_scale_per_start_method() -> None:
+    fig, alt = made(figures.make_startup(startup_frame()))
+    (ax,) = panels(fig)
+    assert ax.get_xscale() == "log"
+    assert "ms" in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "threads",
+        "processes (fork)",
+        "processes (spawn)",
+    ]
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert [len(b) for b in bars] == [3, 2]  # 1 worker: all three; the article: no spawn
+    assert labels(ax) == ["start + join 1 worker", "article: start, run, join 5 workers"]
+    widths = sorted(p.get_width() for p in bars[0])
+    assert widths == pytest.approx([0.1, 2.0, 50.0])  # milliseconds
+    assert fig.get_suptitle() == figures.TITLES["startup"]
+    assert "1 thread takes 100 µs" in alt
+    assert "2 ms (fork), 50 ms (spawn)" in alt
+    assert "20 to 500 times as long" in alt
+
+
+def test_memory_lines_per_model_and_start_method_idle_and_working_set() -> None:
+    fig, alt = made(figures.make_memory(memory_frame()))
+    idle, working = panels(fig)
+    assert "idle" in idle.get_title() and "50MiB" in working.get_title()
+    for ax in (idle, working):
+        assert labels(ax) == ["processes (fork)", "processes (spawn)", "threads"]
+        assert ax.get_xscale() == "log"
+    assert "PSS" in idle.get_ylabel() and "MiB" in idle.get_ylabel()
+    spawn = idle.get_lines()[1]
+    assert list(spawn.get_ydata()) == pytest.approx([40, 70])  # 30 MiB + 10 MiB per worker
+    assert "processes (spawn) 10 MiB" in alt
+    assert "processes (fork) 2 MiB" in alt
+    assert "threads 16 KiB" in alt
+
+
+def test_memory_falls_back_to_uss_where_pss_is_not_measured() -> None:
+    fig, alt = made(figures.make_memory(memory_frame("uss_bytes")))
+    assert "USS" in panels(fig)[0].get_ylabel()
+    assert "USS" in alt
+
+
+def test_ipc_latency_and_throughput_are_log_log_with_the_memcpy_ceiling() -> None:
+    fig, alt = made(figures.make_ipc(ipc_frame()))
+    latency, rate = panels(fig)
+    for ax in (latency, rate):
+        assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+        assert labels(ax) == ["memcpy (ceiling)", "mp.Pipe (fork)", "queue.Queue"]
+        assert ax.get_lines()[0].get_linestyle() == "--"
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["64B", "1MiB"]
+    assert "µs" in latency.get_ylabel() and "MB/s" in rate.get_ylabel()
+    pipe = rate.get_lines()[1]
+    assert pipe.get_ydata()[-1] == pytest.approx(1000)  # 2 x 1 MiB in 2.1 ms: 1 GB/s
+    assert "memcpy 10 GB/s" in alt and "mp.Pipe 1 GB/s" in alt
+
+
+def test_races_racy_and_locked_per_interpreter() -> None:
+    fig, alt = made(figures.make_races(race_frame()))
+    assert len(panels(fig)) == 2
+    for ax in panels(fig):
+        assert labels(ax) == ["locked", "racy"]
+        assert len(errorbars(ax)) == 2
+        assert "lost updates per million" in ax.get_ylabel() or not ax.get_ylabel()
+        racy = errorbars(ax)[1].lines[0]
+        assert list(racy.get_ydata()) == pytest.approx([200, 2000])
+    assert "(count)" in panels(fig)[0].get_ylabel()
+    assert "racy: 200 at 2 threads, 2,000 at 4 threads" in alt
+    assert "locked: 0 at 2 threads, 0 at 4 threads" in alt
+
+
+def test_decision_map_names_the_winner_of_every_cell() -> None:
+    fig, alt = made(figures.make_decision_map(decision_frame()))
+    (ax,) = panels(fig)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10us", "1ms"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["none", "1MiB"]
+    cells = {
+        (round(t.get_position()[0]), round(t.get_position()[1])): t.get_text().split("\n")[0]
+        for t in ax.texts
+    }
+    assert cells == {
+        (0, 0): "sequential",
+        (1, 0): "process_pool",  # chunksize 8: 2.00x
+        (0, 1): "sequential",
+        (1, 1): "thread_pool",  # 1.25x
+    }
+    chunked = next(t.get_text() for t in ax.texts if "chunksize" in t.get_text())
+    assert chunked == "process_pool\nchunksize 8\n2.00x vs loop\n1.20x vs next"
+    assert "task length" in ax.get_xlabel() and "payload" in ax.get_ylabel()
+    assert "(2 workers)" in fig.get_suptitle()
+    assert "sequential 2, process_pool 1, thread_pool 1" in alt
+    assert "process_pool chunksize 8 at 2.00x (1ms tasks, no payload)" in alt
+
+
+def test_gil_vs_free_threaded_bars_at_two_workers() -> None:
+    fig, alt = made(figures.make_gil(scaling_frame()))
+    (ax,) = panels(fig)
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    threads, pool = ([p.get_height() for p in b] for b in bars)
+    assert threads == pytest.approx([1.92, 1 / 1.1])  # interpreters in name order: FT, GIL
+    assert pool == pytest.approx([2.0, 2.0])
+    assert labels(ax) == ["ideal (2x)", "sequential (1x)", "threads", "process_pool (fork)"]
+    assert "speedup" in ax.get_ylabel()
+    assert "py-gil (GIL): process_pool (fork) 2.00x, threads 0.91x" in alt
+    assert "py-ft (free-threaded, no GIL): process_pool (fork) 2.00x, threads 1.92x" in alt
+
+
+@pytest.mark.parametrize(
+    "plot",
+    [
+        figures.plot_scaling,
+        figures.plot_startup,
+        figures.plot_memory,
+        figures.plot_ipc,
+        figures.plot_races,
+        figures.plot_decision_map,
+        figures.plot_gil,
+    ],
+)
+def test_no_data_gives_none_and_writes_nothing(plot: Any, tmp_path: Path) -> None:
+    path = tmp_path / "figure.svg"
+    unrelated = frame([row(family="fault", group="fault:g", metric="tasks_finished",
+                           unit="count", value=7)])  # fmt: skip
+    for data in (pd.DataFrame(), unrelated):
+        assert plot(data, path) is None
+    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_group_without_its_baseline_has_no_scaling_figure() -> None:
+    data = scaling_frame()
+    assert figures.make_scaling(data[data["model"] != "sequential"]) is None
+
+
+def test_plot_writes_an_svg_without_a_date_and_returns_the_alt(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "races.svg"
+    alt = figures.plot_races(race_frame(), path)
+    assert alt is not None and "2,000" in alt
+    svg = path.read_bytes()
+    assert svg.startswith(b"<?xml") and b'id="races"' in svg
+    assert b"<dc:date>" not in svg
+    assert [p.name for p in path.parent.iterdir()] == ["races.svg"]
+
+
+# --- determinism and the cache ---------------------------------------------------------
+
+
+def test_renders_are_byte_identical_whatever_the_row_order(tmp_path: Path) -> None:
+    data = everything()
+    rows = list(data.index)
+    random.Random(4).shuffle(rows)
+    first = figures.render_all(data, tmp_path / "a")
+    second = figures.render_all(data.loc[rows].reset_index(drop=True), tmp_path / "b")
+    assert [f.name for f in first] == [f.name for f in second]
+    assert {f.name for f in first} == {
+        "startup", "memory", "ipc", "races", "decision-map", "gil-vs-free-threaded",
+        figures.scaling_name(figures.SCALING_GROUP),
+    }  # fmt: skip
+    for a, b in zip(first, second, strict=True):
+        assert a.path.read_bytes() == b.path.read_bytes(), a.name
+        assert a.alt == b.alt and a.alt
+        assert a.title == figures.TITLES.get(a.name, figures.scaling_title(figures.SCALING_GROUP))
+
+
+def test_the_cache_skips_unchanged_figures_and_redraws_changed_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saved: list[str] = []
+    real_save = figures.save
+
+    def counting_save(fig: Figure, path: Path) -> None:
+        saved.append(path.name)
+        real_save(fig, path)
+
+    monkeypatch.setattr(figures, "save", counting_save)
+    data = everything()
+    first = figures.render_all(data, tmp_path)
+    assert len(saved) == len(first) == 7
+    stamps = {f.name: f.path.stat().st_mtime_ns for f in first}
+    old_races = (tmp_path / "races.svg").read_bytes()
+
+    saved.clear()
+    again = figures.render_all(data, tmp_path)
+    assert saved == []
+    assert again == first  # alt texts and titles come back from the key files
+    assert {f.name: f.path.stat().st_mtime_ns for f in again} == stamps
+
+    changed = data.copy()
+    lost = changed["metric"] == "lost_updates_per_million"
+    changed.loc[lost & (changed["value"] == 2000), "value"] = 2200.0
+    saved.clear()
+    third = figures.render_all(changed, tmp_path)
+    assert saved == ["races.svg"]
+    assert (tmp_path / "races.svg").read_bytes() != old_races
+    assert "2,200 at 4 threads" in next(f for f in third if f.name == "races").alt
+
+    saved.clear()
+    figures.render_all(changed[~lost], tmp_path)  # the races are gone from the data
+    assert saved == []
+    assert not (tmp_path / "races.svg").exists()
+    assert not (tmp_path / "races.svg.key").exists()
+
+
+def test_a_lost_svg_is_redrawn_even_with_its_key(tmp_path: Path) -> None:
+    data = race_frame()
+    (info,) = figures.render_all(data, tmp_path)
+    svg = info.path.read_bytes()
+    info.path.unlink()
+    figures.render_all(data, tmp_path)
+    assert info.path.read_bytes() == svg
+
+
+def test_numbers_read_in_the_unit_they_round_to() -> None:
+    assert figures.fmt_rate(999.9999) == "1 GB/s"
+    assert figures.fmt_rate(537.13) == "537 MB/s"
+    assert figures.fmt_seconds(0.0009999) == "1 ms"
+    assert figures.fmt_seconds(111e-6) == "111 µs"
+    assert figures.fmt_bytes(-5120) == "-5 KiB"
+    assert figures.fmt_bytes(10 * MIB) == "10 MiB"
+    assert figures.fmt_size(0) == "none" and figures.fmt_size(65536) == "64KiB"
+
+
+def test_the_key_hashes_the_rows_not_their_order() -> None:
+    data = race_frame()
+    key = figures.data_key(data, "races")
+    assert figures.data_key(data.iloc[::-1], "races") == key
+    assert figures.data_key(data[list(reversed(data.columns))], "races") == key
+    assert figures.data_key(data.assign(value=data["value"] + 1), "races") != key
+    assert figures.data_key(data, "other") != key
+
+
+# --- colours -----------------------------------------------------------------------------
+
+
+def contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        linear = [
+            c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)
+        ]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("page", ["#ffffff", "#1e2029"])  # Material's light and slate themes
+def test_every_colour_reads_on_a_light_and_a_dark_page(page: str) -> None:
+    colours = {figures.TEXT, *figures.PALETTE, *figures.MODEL_COLOURS.values(),
+               *figures.CHANNEL_COLOURS.values(), *figures.RACE_COLOURS.values()}  # fmt: skip
+    for colour in colours:
+        assert contrast(colour, page) >= 3.0, colour
+    assert contrast(figures.TEXT, page) >= 3.9
+
+
+def test_the_palette_tells_models_and_channels_apart() -> None:
+    for colours in (figures.MODEL_COLOURS, figures.CHANNEL_COLOURS):
+        assert len(set(colours.values())) == len(colours)
+
+
+# --- the committed smoke run ---------------------------------------------------------------
+
+
+def test_render_all_draws_the_smoke_run(tmp_path: Path) -> None:
+    runs = sorted(FIXTURE_RESULTS.glob("*/*/run.json"))
+    if not runs:
+        pytest.skip("no committed smoke run")
+    data = pd.concat([load_run(r.parent) for r in runs], ignore_index=True)
+    infos = figures.render_all(data, tmp_path)
+    names = {i.name for i in infos}
+    assert {"startup", "memory", "ipc", "races"} <= names
+    for info in infos:
+        assert info.path.stat().st_size > 1000
+        assert info.alt.endswith(".") and len(info.alt) > 80
