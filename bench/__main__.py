@@ -80,6 +80,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import time
+
+    from bench.report.build import build_report
+    from bench.report.load import ResultsError
+
+    start = time.perf_counter()
+    try:
+        report = build_report(Path(args.results), Path(args.out))
+    except ResultsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    holds = report.verdicts["verdict"].value_counts().to_dict() if report.rows else {}
+    print(
+        f"report: {report.out / 'index.md'} ({report.rows} values, {report.runs} run(s), "
+        f"{len(report.figures)} figure(s), verdicts {holds}) in {time.perf_counter() - start:.1f}s"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +148,21 @@ def build_parser() -> argparse.ArgumentParser:
     p_validate = sub.add_parser("validate", help="check every results file under a folder")
     p_validate.add_argument("dir", metavar="DIR", help="a results folder (or one run folder)")
     p_validate.set_defaults(func=cmd_validate)
+
+    p_report = sub.add_parser("report", help="tidy CSV, figures, tables and verdicts in a folder")
+    p_report.add_argument(
+        "--results",
+        default=str(DEFAULT_RESULTS),
+        metavar="DIR",
+        help="results folder (default: %(default)s)",
+    )
+    p_report.add_argument(
+        "--out",
+        default=str(PROJECT_ROOT / "report"),
+        metavar="DIR",
+        help="output folder (default: %(default)s)",
+    )
+    p_report.set_defaults(func=cmd_report)
     return parser
 
 

@@ -28,7 +28,7 @@ PARAM_KEYS = (
     "run_id", "machine", "profile", "interpreter", "python_version", "python_build",
     "python_options", "gil_enabled", "family", "workload", "group", "size", "size_label",
     "tasks", "model", "start_method", "workers", "timed", "measure", "variant",
-    "payload_bytes", "chunksize", "cpu_count", "cpu_model_name", "round",
+    "payload_bytes", "chunksize", "cpu_count", "cpu_model_name", "round", "date",
 )  # fmt: skip
 
 #: The tidy frame's columns, in order: also those of an empty frame.

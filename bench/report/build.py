@@ -1,0 +1,101 @@
+"""``python -m bench report``: results in, a folder out (usable without the site).
+
+The folder holds the tidy table (``tidy.csv``), the figures (``figures/*.svg``
+with their alt text), the Markdown tables (``tables/*.md``), the claims' verdicts
+(``claims.csv``) and an ``index.md`` that puts them together. Figures, tables and
+verdicts describe the newest run of each machine and interpreter; the tidy table
+keeps every run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from bench import store
+from bench.report import claims, figures, metrics, tables
+from bench.report.load import load_results
+
+
+@dataclass(frozen=True)
+class Report:
+    out: Path
+    rows: int
+    runs: int
+    figures: list[figures.FigureInfo]
+    verdicts: pd.DataFrame
+    tables: dict[str, str]
+
+
+def latest_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the newest run (run ids sort by start time) per machine and interpreter."""
+    if frame.empty:
+        return frame
+    newest = frame.groupby(["machine", "interpreter"], dropna=False)["run_id"].transform("max")
+    return frame[frame["run_id"] == newest]
+
+
+def verdict_table(verdicts: pd.DataFrame) -> str:
+    return tables.markdown_table(
+        verdicts,
+        [("statement", "claim"), ("interpreter", "interpreter"), ("verdict", "verdict"),
+         ("evidence", "evidence")],
+    )  # fmt: skip
+
+
+def make_tables(
+    frame: pd.DataFrame, latest: pd.DataFrame, verdicts: pd.DataFrame
+) -> dict[str, str]:
+    """Every Markdown table of the report, by name."""
+    return {
+        "claims": verdict_table(verdicts),
+        "environment": tables.environment_table(frame),
+        "speedups": tables.speedup_table(metrics.paired_speedups(latest)),
+        "timings": tables.timings_table(latest),
+        "memory": tables.memory_table(metrics.memory_per_worker(latest)),
+        "ipc": tables.ipc_table(metrics.ipc_throughput(latest)),
+        "outcomes": tables.outcomes_table(latest),
+    }
+
+
+def index_page(report: Report, results: Path) -> str:
+    lines = [
+        "# Threads or processes: the report",
+        "",
+        f"From `{results}`: {report.rows} measured values in {report.runs} run(s).",
+        "Verdicts, figures and tables describe the newest run of each machine and interpreter.",
+        "",
+    ]
+    for name, table in report.tables.items():
+        lines += [f"## {name.capitalize()}", "", table.rstrip(), ""]
+        if name == "claims":
+            lines += ["## Figures", ""]
+            lines += [f"### {info.title}\n\n![{info.alt}](figures/{info.path.name})\n"
+                      for info in report.figures]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    with store.atomic_writer(path) as f:
+        f.write(text)
+
+
+def build_report(results: Path, out: Path) -> Report:
+    """Load every results file under ``results`` (a bad one stops the build with its name)
+    and write the report into ``out``; figures whose data did not change are not redrawn."""
+    frame = load_results(results)
+    out.mkdir(parents=True, exist_ok=True)
+    _write(out / "tidy.csv", frame.to_csv(index=False))
+    latest = latest_runs(frame)
+    verdicts = claims.evaluate(latest)
+    _write(out / "claims.csv", verdicts.to_csv(index=False))
+    drawn = figures.render_all(latest, out / "figures")
+    made = make_tables(frame, latest, verdicts)
+    for name, text in made.items():
+        _write(out / "tables" / f"{name}.md", text)
+    runs = frame[["machine", "run_id"]].drop_duplicates().shape[0] if not frame.empty else 0
+    report = Report(out, len(frame), runs, drawn, verdicts, made)
+    _write(out / "index.md", index_page(report, results))
+    return report
