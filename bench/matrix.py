@@ -222,12 +222,12 @@ GRANULARITY_PAYLOADS = (0, 64 << 10, 1 << 20)
 
 
 def _granularity(payload: int) -> Family:
-    """Batches of ~50 ms of work (at least 4 tasks), at most 64 MiB of payload each way."""
+    """Batches of ~50 ms of work (at least 2 tasks), at most 64 MiB of payload each way."""
     sizes = []
     for label, iterations in GRANULARITY_TASKS:
-        tasks = max(4, min(1000, round(2_000_000 / iterations)))
+        tasks = max(2, min(1000, round(2_000_000 / iterations)))
         if payload:
-            tasks = max(4, min(tasks, (64 << 20) // payload))
+            tasks = max(2, min(tasks, (64 << 20) // payload))
         sizes.append(Size(label, iterations, tasks))
     return Family(
         f"granularity_{format_bytes(payload) if payload else 'none'}", "granularity", "spin",
@@ -256,7 +256,7 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
     Family("sha256", "cpu_c", "sha256", (Size("16MiB", 16, 8),), ALL_CPU_MODELS, CPU_WORKERS),
     Family("zlib", "cpu_c", "zlib", (Size("1MiB", 1, 8),), ALL_CPU_MODELS, CPU_WORKERS),
     # I/O. asyncio has no native file I/O, so the file workload leaves it out.
-    _io("sleep", "10ms", 10, 64),
+    _io("sleep", "5ms", 5, 64),
     _io("tcp", "5ms", 5, 64),
     _io("file", "256KiB", 256, 32),
     # Start-up: start and join N threads or processes (each runs one no-op).
@@ -360,13 +360,23 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
         ),
     ),
     Profile(
-        "standard", "The nightly: every family at every worker count.",
-        rounds=3, values=2, warmups=1, timeout_s=300,
-        picks=tuple(
-            Pick(f, start_methods=_FAST) if f == "ipc" or f.startswith("granularity") else
-            Pick(f, start_methods=("fork", "spawn")) if f == "fault" else
-            Pick(f)
-            for f in FAMILIES
+        "standard", "The nightly (15 minutes an interpreter on 2 cores): every family at "
+                    "every worker count, start methods where they matter.",
+        rounds=3, values=2, warmups=1, timeout_s=300, min_time=0.05,
+        picks=(
+            Pick("article"),
+            # The pure-Python 100 ms task carries the central claims: every start method.
+            Pick("count_primes", sizes=("100ms",)),
+            # The rest compares models; a start method matters for start-up (below).
+            Pick("count_primes", sizes=("1ms",), start_methods=_FAST),
+            Pick("sha256", start_methods=_FAST),
+            *(Pick(f) for f in ("sleep", "tcp", "file", "startup", "pool_startup",
+                                "pool_first_result", "memory")),
+            Pick("memory_working_set", workers=(1, 4, 16)),
+            Pick("ipc", start_methods=_FAST),
+            Pick("race", workers=(2, 4)),
+            Pick("fault", start_methods=("fork", "spawn")),
+            *(Pick(f, start_methods=_FAST) for f in FAMILIES if f.startswith("granularity")),
         ),
     ),
     Profile(
