@@ -365,13 +365,19 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
         rounds=3, values=2, warmups=1, timeout_s=300, min_time=0.05,
         picks=(
             Pick("article"),
-            # The pure-Python 100 ms task carries the central claims: every start method.
-            Pick("count_primes", sizes=("100ms",)),
+            # The pure-Python 100 ms task carries the central claims: every start method for
+            # the pool; per-batch processes under fork and spawn (forkserver's start-up is
+            # measured by the startup families).
+            Pick("count_primes", sizes=("100ms",),
+                 models=("sequential", "threads", "thread_pool", "process_pool")),
+            Pick("count_primes", sizes=("100ms",), models=("processes",),
+                 start_methods=("fork", "spawn")),
             # The rest compares models; a start method matters for start-up (below).
             Pick("count_primes", sizes=("1ms",), start_methods=_FAST),
             Pick("sha256", start_methods=_FAST),
-            *(Pick(f) for f in ("sleep", "tcp", "file", "startup", "pool_startup",
-                                "pool_first_result", "memory")),
+            *(Pick(f) for f in ("sleep", "tcp", "file", "startup", "pool_first_result",
+                                "memory")),
+            Pick("pool_startup", workers=(1, 2, 4)),
             Pick("memory_working_set", workers=(1, 4, 16)),
             Pick("ipc", start_methods=_FAST),
             Pick("race", workers=(2, 4)),

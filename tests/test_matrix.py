@@ -100,9 +100,11 @@ def test_cpu_families_use_1_2_4_8_workers_in_standard(
     cpu = [c for c in cases_by_profile["standard"] if c.family in ("cpu_python", "cpu_c")]
     assert cpu
     for model in ("threads", "thread_pool", "processes", "process_pool"):
-        for workload in ("count_primes", "sha256", "zlib"):
+        for workload in ("count_primes", "sha256"):  # zlib: the full profile only
             counts = {c.workers for c in cpu if c.model == model and c.workload == workload}
             assert counts == set(CPU_WORKERS), (model, workload)
+    full = {c.workload for c in PROFILES["full"].cases() if c.family == "cpu_c"}
+    assert full == {"sha256", "zlib"}
 
 
 def test_io_reaches_64_workers_but_caps_process_models(
