@@ -238,7 +238,30 @@ class MemcpyTimer(ChannelTimer):
                 view.release()
 
 
-class ThreadQueueTimer(ChannelTimer):
+class _QueueRoundTrips:
+    """Round trips through an inbox queue and a ``_receive()`` that waits for the echo:
+    the same for the thread's ``queue.Queue`` and the process's ``multiprocessing.Queue``."""
+
+    _inbox: Any
+    payload: bytes
+
+    def _receive(self) -> Any:
+        raise NotImplementedError
+
+    def roundtrip(self) -> bytes:
+        self._inbox.put(self.payload)
+        return bytes(self._receive())
+
+    def run(self, loops: int) -> float:
+        put, receive, data = self._inbox.put, self._receive, self.payload
+        start = time.perf_counter()
+        for _ in range(loops):
+            put(data)
+            receive()
+        return time.perf_counter() - start
+
+
+class ThreadQueueTimer(_QueueRoundTrips, ChannelTimer):
     channel = "queue.Queue"
 
     def start(self) -> None:
@@ -260,18 +283,6 @@ class ThreadQueueTimer(ChannelTimer):
                 raise RuntimeError(f"{self.channel}: the peer thread has died")
             if waited >= ANSWER_TIMEOUT_S:
                 raise RuntimeError(f"{self.channel}: no answer from the peer in {waited:.0f} s")
-
-    def roundtrip(self) -> bytes:
-        self._inbox.put(self.payload)
-        return bytes(self._receive())
-
-    def run(self, loops: int) -> float:
-        put, receive, data = self._inbox.put, self._receive, self.payload
-        start = time.perf_counter()
-        for _ in range(loops):
-            put(data)
-            receive()
-        return time.perf_counter() - start
 
     def close(self) -> None:
         if self.closed:
@@ -481,7 +492,7 @@ class SharedMemoryTimer(_ConnectionTimer):
             self._block.unlink()
 
 
-class MpQueueTimer(_ProcessTimer):
+class MpQueueTimer(_QueueRoundTrips, _ProcessTimer):
     channel = "mp.Queue"
 
     _inbox: Any = None
@@ -505,18 +516,6 @@ class MpQueueTimer(_ProcessTimer):
                 raise self._died()
             if waited >= ANSWER_TIMEOUT_S:
                 raise self._stuck()
-
-    def roundtrip(self) -> bytes:
-        self._inbox.put(self.payload)
-        return bytes(self._receive())
-
-    def run(self, loops: int) -> float:
-        put, receive, data = self._inbox.put, self._receive, self.payload
-        start = time.perf_counter()
-        for _ in range(loops):
-            put(data)
-            receive()
-        return time.perf_counter() - start
 
     def _ask_to_stop(self) -> None:
         self._inbox.put(None)
