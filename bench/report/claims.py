@@ -88,6 +88,13 @@ class Verdict:
 Rule = Callable[[pd.DataFrame], Verdict]
 
 
+def decide(*, holds: bool, fails: bool, line: str, figures: dict[str, Any]) -> Verdict:
+    """The verdict of a rule's two tests: its claim holds, else fails, else it depends."""
+    if holds:
+        return Verdict(HOLDS, line, figures)
+    return Verdict(DOES_NOT_HOLD if fails else DEPENDS, line, figures)
+
+
 @dataclass(frozen=True)
 class Claim:
     """One claim of the guide: our paraphrase, what measures it, and its rule."""
@@ -221,11 +228,12 @@ def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
     if ideal < 2:
         return Verdict(DEPENDS, f"{line}; one core: nothing can run in parallel", figures)
     line += f" (ideal {_times(ideal)})"
-    if speedup >= SCALES_FRACTION * ideal:
-        return Verdict(HOLDS, line, figures)
-    if speedup < NO_GAIN:
-        return Verdict(DOES_NOT_HOLD, line, figures)
-    return Verdict(DEPENDS, line, figures)
+    return decide(
+        holds=speedup >= SCALES_FRACTION * ideal,
+        fails=speedup < NO_GAIN,
+        line=line,
+        figures=figures,
+    )
 
 
 def gil_limits_threads(frame: pd.DataFrame) -> Verdict:
@@ -255,11 +263,12 @@ def gil_limits_threads(frame: pd.DataFrame) -> Verdict:
     line += f" (ideal {_times(ideal)}; GIL {gil or 'unknown'})"
     if ideal < 2:
         return Verdict(DEPENDS, f"{line}; one core: nothing can run in parallel", figures)
-    if speedup < NO_GAIN:
-        return Verdict(HOLDS, line, figures)
-    if speedup >= SCALES_FRACTION * ideal:  # threads scale as processes do: no GIL in the way
-        return Verdict(DOES_NOT_HOLD, line, figures)
-    return Verdict(DEPENDS, line, figures)
+    return decide(
+        holds=speedup < NO_GAIN,
+        fails=speedup >= SCALES_FRACTION * ideal,  # threads scale as processes do: no GIL
+        line=line,
+        figures=figures,
+    )
 
 
 # --- fault isolation ---------------------------------------------------------------------
@@ -360,11 +369,12 @@ def processes_cost_memory(frame: pd.DataFrame) -> Verdict:
     line = f"extra {kind.upper()} per idle worker: thread {_bytes(per_thread)}, " + ", ".join(
         f"{c} {_bytes(v)}" for c, v in process.items()
     )
-    if gap >= MEMORY_GAP_BYTES and process[cheapest] >= MEMORY_RATIO * max(per_thread, PAGE):
-        return Verdict(HOLDS, line, figures)
-    if gap < MEMORY_SAME_BYTES:
-        return Verdict(DOES_NOT_HOLD, line, figures)
-    return Verdict(DEPENDS, line, figures)
+    return decide(
+        holds=gap >= MEMORY_GAP_BYTES and process[cheapest] >= MEMORY_RATIO * max(per_thread, PAGE),
+        fails=gap < MEMORY_SAME_BYTES,
+        line=line,
+        figures=figures,
+    )
 
 
 # --- communication -----------------------------------------------------------------------
@@ -394,11 +404,7 @@ def ipc_slower(frame: pd.DataFrame) -> Verdict:
         f"{label}: " + ", ".join(f"{c} {_times(v)}" for c, v in ratios.items())
         for label, ratios in per_size.items()
     )
-    if all(slower):
-        return Verdict(HOLDS, line, figures)
-    if not any(slower):
-        return Verdict(DOES_NOT_HOLD, line, figures)
-    return Verdict(DEPENDS, line, figures)
+    return decide(holds=all(slower), fails=not any(slower), line=line, figures=figures)
 
 
 def threads_suit_frequent_communication(frame: pd.DataFrame) -> Verdict:
@@ -451,11 +457,7 @@ def threads_suit_frequent_communication(frame: pd.DataFrame) -> Verdict:
             for k, v in figures["shortest_task"].items()
         )
         line += " the thread pool's time"
-    if all(loses_fine):
-        return Verdict(HOLDS, line, figures)
-    if not any(loses_fine):
-        return Verdict(DOES_NOT_HOLD, line, figures)
-    return Verdict(DEPENDS, line, figures)
+    return decide(holds=all(loses_fine), fails=not any(loses_fine), line=line, figures=figures)
 
 
 # --- start-up ----------------------------------------------------------------------------
@@ -488,11 +490,9 @@ def threads_start_faster(frame: pd.DataFrame) -> Verdict:
         f"{w}: " + ", ".join(f"{c.split('/')[-1]} {_times(v)}" for c, v in ratios.items())
         for w, ratios in per_workers.items()
     )
-    if cheapest >= STARTUP_CHEAPER:
-        return Verdict(HOLDS, line, figures)
-    if cheapest <= 1.0:
-        return Verdict(DOES_NOT_HOLD, line, figures)
-    return Verdict(DEPENDS, line, figures)
+    return decide(
+        holds=cheapest >= STARTUP_CHEAPER, fails=cheapest <= 1.0, line=line, figures=figures
+    )
 
 
 # --- races ---------------------------------------------------------------------------------
@@ -557,11 +557,12 @@ def threads_suit_io(frame: pd.DataFrame) -> Verdict:
     line = f"best of threads, up to {workers} workers, vs the loop: " + ", ".join(
         f"{w} {_times(v)}" for w, v in best.items()
     )
-    if all(v >= IO_GAIN for v in best.values()):
-        return Verdict(HOLDS, line, figures)
-    if all(v < NO_GAIN for v in best.values()):
-        return Verdict(DOES_NOT_HOLD, line, figures)
-    return Verdict(DEPENDS, line, figures)
+    return decide(
+        holds=all(v >= IO_GAIN for v in best.values()),
+        fails=all(v < NO_GAIN for v in best.values()),
+        line=line,
+        figures=figures,
+    )
 
 
 # --- the claims, and their evaluation --------------------------------------------------------
