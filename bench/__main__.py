@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from bench import interpreters, matrix
-from bench.environment import PROJECT_ROOT
+from bench.environment import LOCAL_RESULTS, PROJECT_ROOT
 
-DEFAULT_RESULTS = PROJECT_ROOT / "results"
+DEFAULT_RESULTS = LOCAL_RESULTS
 
 
 def _cases(profile: str, only: str | None) -> list[matrix.Case]:

@@ -10,6 +10,9 @@ from pathlib import Path
 from bench.store import slug
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: A user's runs (gitignored), and the committed baseline the site shows beside them.
+LOCAL_RESULTS = PROJECT_ROOT / "results" / "local"
+BASELINE_RESULTS = PROJECT_ROOT / "results" / "baseline"
 
 
 def cpu_model() -> str:

@@ -1,0 +1,1 @@
+"""The site: results folders in, Markdown pages and figures out (written by mkdocs-gen-files)."""

@@ -1,0 +1,151 @@
+"""One site build: load every results folder, generate pages and files, expand markers.
+
+Returns what to write; ``scripts/gen_pages.py`` writes it through mkdocs-gen-files.
+Figures and the tidy table are kept under ``build/site-cache`` so that a rebuild
+redraws only what changed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from bench import store
+from bench.environment import PROJECT_ROOT
+from bench.site import markers, pages
+from bench.site.data import SourceData, load_source
+from bench.site.sources import resolve
+
+CACHE = PROJECT_ROOT / "build" / "site-cache"
+STALE_ENV = "BENCH_STALE_DAYS"
+EXAMPLE_TIMEOUT_S = 120
+
+
+class SiteError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class GeneratedSite:
+    pages: dict[str, str]  # docs path -> Markdown
+    files: dict[str, str]  # docs path -> file to copy
+    stale_notice: str
+    sources_notice: str
+    seconds: float
+
+
+def run_example() -> str:
+    """The real output of the corrected article example, run now by this interpreter."""
+    cmd = [sys.executable, "-m", "bench.workloads.article"]
+    try:
+        done = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=EXAMPLE_TIMEOUT_S, check=False,
+            cwd=PROJECT_ROOT,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        raise SiteError(f"the article example ({' '.join(cmd)}) did not finish") from exc
+    if done.returncode != 0:
+        raise SiteError(f"the article example failed ({done.returncode}): {done.stderr[-2000:]}")
+    return done.stdout
+
+
+def newest(sources: list[SourceData]) -> pd.Timestamp | None:
+    dates = [d for d in (s.newest_date() for s in sources) if d is not None]
+    return max(dates) if dates else None
+
+
+def stale_notice(sources: list[SourceData], max_age_days: float, now: datetime) -> str:
+    """A warning for every page when the newest results are older than ``max_age_days``."""
+    when = newest(sources)
+    if when is None:
+        return ""
+    age = pd.Timestamp(now) - when
+    if age <= pd.Timedelta(days=max_age_days):
+        return ""
+    days = age / pd.Timedelta(days=1)
+    return (
+        f"These results are stale: the newest was measured on {when:%Y-%m-%d} "
+        f"({days:.0f} days ago, more than {max_age_days:g})."
+    )
+
+
+def sources_notice(sources: list[SourceData]) -> str:
+    mine = [s.source.title for s in sources if s.source.yours and not s.empty]
+    if not mine:
+        return ""
+    return f"Results from your own machine are shown in the tabs named “{mine[0]}”."
+
+
+def hand_written(docs_dir: Path) -> dict[str, str]:
+    """Docs pages (path -> text) that contain at least one marker."""
+    found = {}
+    for path in sorted(docs_dir.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if markers.MARKER.search(text):
+            found[path.relative_to(docs_dir).as_posix()] = text
+    return found
+
+
+def generated_pages(sources: list[SourceData]) -> dict[str, str]:
+    made = {topic.path: pages.topic_page(sources, topic) for topic in pages.TOPICS}
+    made["results/index.md"] = pages.results_index(sources)
+    made["environment.md"] = pages.environment_page(sources)
+    made["downloads.md"] = pages.downloads_page(sources)
+    return made
+
+
+def data_files(sources: list[SourceData], cache: Path) -> dict[str, str]:
+    """Figures, the tidy tables and the raw files, docs path -> file on disk."""
+    files: dict[str, str] = {}
+    for data in sources:
+        for name, info in data.figures.items():
+            files[pages.figure_target(data, name)] = str(info.path)
+        if data.empty:
+            continue
+        tidy = cache / data.source.key / "tidy.csv"
+        text = data.latest.to_csv(index=False)
+        if not tidy.exists() or tidy.read_text(encoding="utf-8") != text:
+            with store.atomic_writer(tidy) as f:
+                f.write(text)
+        files[pages.tidy_target(data)] = str(tidy)
+        files |= pages.download_targets(data)
+    return files
+
+
+def generate(
+    docs_dir: str | Path,
+    stale_after_days: float = 7,
+    *,
+    environ: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+    cache: Path = CACHE,
+) -> GeneratedSite:
+    start = time.perf_counter()
+    sources = [load_source(source, cache) for source in resolve(environ)]
+    made = generated_pages(sources)
+    output: list[str] = []
+
+    def example() -> str:
+        if not output:
+            output.append(run_example())
+        return output[0]
+
+    for page, text in hand_written(Path(docs_dir)).items():
+        try:
+            made[page] = markers.expand(text, page, sources, example)
+        except markers.MarkerError as exc:
+            raise SiteError(str(exc)) from None
+    return GeneratedSite(
+        pages=made,
+        files=data_files(sources, cache),
+        stale_notice=stale_notice(sources, stale_after_days, now or datetime.now(UTC)),
+        sources_notice=sources_notice(sources),
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,89 @@
+"""Markers in hand-written pages, replaced by generated Markdown at build time.
+
+A marker is an HTML comment on a line of its own, e.g. ``<!-- evidence: ipc_slower -->``,
+so an unprocessed page still renders (without the evidence). Known markers:
+
+- ``evidence: CLAIM_ID``: the claim's verdicts, the numbers behind them, its figures
+- ``figure: NAME``: a figure (``NAME`` may end in ``*`` to take every match)
+- ``table: NAME``: a table of the report (claims, environment, speedups, timings,
+  memory, ipc, outcomes)
+- ``family: FAMILY``: every timing of one workload family
+- ``verdicts``: the verdict of every claim at a glance
+- ``measured-on``: where and when the results were measured
+- ``example-output``: the real output of the corrected article example
+
+An unknown marker or argument stops the build with the page's name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from bench.report import claims
+from bench.site import pages
+from bench.site.data import SourceData
+
+MARKER = re.compile(r"^<!--\s*([a-z-]+)(?::\s*(\S+))?\s*-->\s*$", re.MULTILINE)
+
+
+class MarkerError(ValueError):
+    pass
+
+
+def expand(
+    text: str,
+    page: str,
+    sources: Sequence[SourceData],
+    example_output: Callable[[], str] = lambda: "",
+) -> str:
+    """``text`` of the docs page ``page`` with every marker replaced."""
+
+    def replace(match: re.Match[str]) -> str:
+        name, arg = match.group(1), match.group(2)
+        try:
+            return render(name, arg, page, sources, example_output).rstrip("\n") + "\n"
+        except MarkerError as exc:
+            raise MarkerError(f"{page}: marker {match.group(0).strip()!r}: {exc}") from None
+
+    return MARKER.sub(replace, text)
+
+
+Renderer = Callable[[str | None, str, Sequence[SourceData], Callable[[], str]], str]
+
+
+def _evidence(arg: str | None, page: str, sources: Sequence[SourceData], _: object) -> str:
+    if arg not in claims.CLAIMS_BY_ID:
+        raise MarkerError(f"no claim {arg!r}; known: {', '.join(claims.CLAIMS_BY_ID)}")
+    return pages.evidence(sources, arg, page)
+
+
+#: marker name -> (takes an argument, renderer)
+RENDERERS: dict[str, tuple[bool, Renderer]] = {
+    "evidence": (True, _evidence),
+    "figure": (True, lambda arg, page, sources, _: pages.figure(sources, str(arg), page)),
+    "table": (True, lambda arg, _page, sources, _: pages.table(sources, str(arg))),
+    "family": (True, lambda arg, _page, sources, _: pages.family_timings(sources, str(arg))),
+    "verdicts": (False, lambda _arg, _page, sources, _: pages.verdicts_at_a_glance(sources)),
+    "measured-on": (False, lambda _arg, _page, sources, _: pages.measured_on(sources)),
+    "example-output": (
+        False,
+        lambda _arg, _page, _sources, example: f"```text\n{example().rstrip()}\n```\n",
+    ),
+}
+
+
+def render(
+    name: str,
+    arg: str | None,
+    page: str,
+    sources: Sequence[SourceData],
+    example_output: Callable[[], str],
+) -> str:
+    known = RENDERERS.get(name)
+    if known is None:
+        raise MarkerError(f"unknown marker; known: {', '.join(RENDERERS)}")
+    takes_arg, renderer = known
+    if takes_arg != (arg is not None):
+        raise MarkerError("needs an argument" if takes_arg else "takes no argument")
+    return renderer(arg, page, sources, example_output)

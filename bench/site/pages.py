@@ -1,0 +1,390 @@
+"""The generated parts of the site: Markdown from the loaded results (pure functions).
+
+``evidence``, ``figure``, ``table``, ``family`` and ``verdicts_at_a_glance`` give
+blocks that hand-written pages embed through markers (see ``markers.py``); the
+other functions give whole generated pages. With several results folders (the
+baseline and the reader's own runs) every block shows one content tab per folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bench.report import figures, metrics, tables
+from bench.site.data import SourceData
+from bench.site.markdown import (
+    VERDICT_KINDS,
+    admonition,
+    bullet_list,
+    image,
+    relative,
+    tabs,
+)
+
+GENERATED = "generated"  # docs folder of the figures and downloads
+
+#: The figures that show each claim's evidence; ``*`` ends a name prefix.
+CLAIM_FIGURES: dict[str, tuple[str, ...]] = {
+    "processes_sidestep_gil": ("scaling-cpu-python-count-primes-100ms",),
+    "gil_limits_threads": ("scaling-cpu-python-count-primes-100ms", "gil-vs-free-threaded"),
+    "processes_isolate_faults": (),
+    "processes_cost_memory": ("memory",),
+    "ipc_slower": ("ipc",),
+    "threads_start_faster": ("startup",),
+    "races_lose_updates": ("races",),
+    "threads_suit_io": ("scaling-io-*",),
+    "threads_suit_frequent_communication": ("decision-map",),
+}
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A results page: the families it covers, its figures and its own tables."""
+
+    path: str
+    title: str
+    intro: str
+    families: tuple[str, ...]
+    figures: tuple[str, ...]
+    tables: tuple[str, ...] = ()
+    speedups: bool = False
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(
+        "results/cpu.md",
+        "CPU-bound work",
+        "Pure-Python prime counting and C code that releases the GIL (hashing, "
+        "compression), from 1 to 8 workers. Speedups are taken over the plain loop within "
+        "each round.",
+        ("cpu_python", "cpu_c"),
+        ("scaling-cpu-*", "gil-vs-free-threaded"),
+        speedups=True,
+    ),
+    Topic(
+        "results/io.md",
+        "I/O-bound work",
+        "Sleeps, requests to a loopback TCP server and file writes, with threads, "
+        "processes and asyncio, up to 64 workers.",
+        ("io",),
+        ("scaling-io-*",),
+        speedups=True,
+    ),
+    Topic(
+        "results/startup.md",
+        "Start-up",
+        "Starting and joining threads and processes, creating pools and waiting for a "
+        "new pool's first result, per start method; the article's example as written, "
+        "with its workers started and joined.",
+        ("article", "startup", "pool_startup", "pool_first_result"),
+        ("startup",),
+    ),
+    Topic(
+        "results/memory.md",
+        "Memory",
+        "Memory of the whole process tree with more and more live workers, idle and with "
+        "a large structure every worker reads.",
+        ("memory", "memory_working_set"),
+        ("memory",),
+        ("memory",),
+    ),
+    Topic(
+        "results/communication.md",
+        "Communication",
+        "Round trips of payloads between workers, and how task length and payload decide "
+        "whether a pool pays off.",
+        ("ipc", "granularity"),
+        ("ipc", "decision-map"),
+        ("ipc",),
+        speedups=True,
+    ),
+    Topic(
+        "results/races-and-faults.md",
+        "Races and faults",
+        "Lost updates of an unsynchronised counter, the cost of the lock, and what a "
+        "crashing or leaking task does to threads and processes.",
+        ("race", "fault"),
+        ("races",),
+        ("outcomes",),
+    ),
+)
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def figure_target(data: SourceData, name: str) -> str:
+    return f"{GENERATED}/{data.source.key}/figures/{name}.svg"
+
+
+def figure_names(data: SourceData, patterns: Sequence[str]) -> list[str]:
+    """Names of drawn figures matching ``patterns`` (exact, or a prefix ending in ``*``)."""
+    names: list[str] = []
+    for pattern in patterns:
+        if pattern.endswith("*"):
+            found = sorted(n for n in data.figures if n.startswith(pattern[:-1]))
+        else:
+            found = [pattern] if pattern in data.figures else []
+        names += [n for n in found if n not in names]
+    return names
+
+
+def figure_block(data: SourceData, name: str, page: str) -> str:
+    info = data.figures[name]
+    return image(info.alt, figure_target(data, name), page, info.title) + "\n"
+
+
+def no_results(data: SourceData) -> str:
+    return admonition(
+        "info",
+        "No results",
+        f"No results were found in `{data.source.path}`. Run the suite "
+        "(`python -m bench run --profile quick`) or point `BENCH_RESULTS` at a results "
+        "folder, then rebuild the site.",
+    )
+
+
+def per_source(
+    sources: Sequence[SourceData], body: Callable[[SourceData], str], *, skip_empty: bool = False
+) -> str:
+    """One tab per results folder (none when there is one); empty folders say so."""
+    items = []
+    for data in sources:
+        if data.empty:
+            if not skip_empty:
+                items.append((data.source.title, no_results(data)))
+            continue
+        items.append((data.source.title, body(data) or tables.NO_DATA))
+    return tabs(items) or tables.NO_DATA
+
+
+def label(data: SourceData, interpreter: str) -> str:
+    return figures.interpreter_label(data.latest, interpreter)
+
+
+def _machines(data: SourceData) -> int:
+    return int(data.latest["machine"].nunique()) if not data.latest.empty else 0
+
+
+def _where(data: SourceData, machine: str, interpreter: str) -> str:
+    where = label(data, interpreter)
+    return f"{where} on {machine}" if _machines(data) > 1 else where
+
+
+def in_families(frame: pd.DataFrame, families: Sequence[str]) -> pd.DataFrame:
+    return frame[frame["family"].isin(families)] if "family" in frame else frame.iloc[0:0]
+
+
+# --- blocks embedded by markers ---------------------------------------------------------------
+
+
+def evidence(sources: Sequence[SourceData], claim_id: str, page: str) -> str:
+    """A claim's verdict per interpreter with the numbers behind it, then its figures."""
+
+    def body(data: SourceData) -> str:
+        rows = data.verdicts[data.verdicts["claim_id"] == claim_id]
+        parts = []
+        for row in rows.itertuples():
+            title = f"{row.verdict.capitalize()}: {_where(data, row.machine, row.interpreter)}"
+            kind = VERDICT_KINDS.get(row.verdict, "note")
+            parts.append(admonition(kind, title, f"{row.evidence}\n"))
+        if not rows.empty:
+            parts.append(f"_Measured by: {rows.iloc[0].measured_by}._\n")
+        for name in figure_names(data, CLAIM_FIGURES.get(claim_id, ())):
+            parts.append(figure_block(data, name, page))
+        return "\n".join(parts)
+
+    return per_source(sources, body)
+
+
+def figure(sources: Sequence[SourceData], name: str, page: str) -> str:
+    def body(data: SourceData) -> str:
+        found = figure_names(data, (name,))
+        return "\n".join(figure_block(data, n, page) for n in found) or tables.NO_DATA
+
+    return per_source(sources, body)
+
+
+def table(sources: Sequence[SourceData], name: str) -> str:
+    return per_source(sources, lambda data: data.tables.get(name, tables.NO_DATA))
+
+
+def family_timings(sources: Sequence[SourceData], family: str) -> str:
+    return per_source(sources, lambda d: tables.timings_table(in_families(d.latest, [family])))
+
+
+def family_speedups(data: SourceData, families: Sequence[str]) -> str:
+    part = in_families(data.latest, families)
+    if part.empty:
+        return tables.NO_DATA
+    return tables.speedup_table(metrics.paired_speedups(part))
+
+
+def verdicts_at_a_glance(sources: Sequence[SourceData]) -> str:
+    """Claims down, interpreters across, each cell its verdict."""
+
+    def body(data: SourceData) -> str:
+        verdicts = data.verdicts
+        if verdicts.empty:
+            return tables.NO_DATA
+        columns = [(m, i) for m, i in verdicts[["machine", "interpreter"]].drop_duplicates()
+                   .itertuples(index=False)]  # fmt: skip
+        head = ["claim", *(_where(data, m, i) for m, i in columns)]
+        lines = ["| " + " | ".join(tables.escape_cell(h) for h in head) + " |",
+                 "|" + "---|" * len(head)]  # fmt: skip
+        for claim_id, part in verdicts.groupby("claim_id", sort=False):
+            by_column = {(r.machine, r.interpreter): r.verdict for r in part.itertuples()}
+            cells = [tables.escape_cell(str(part.iloc[0].statement))]
+            cells += [f"**{by_column.get(c, 'no data')}**" for c in columns]
+            lines.append("| " + " | ".join(cells) + " |")
+            del claim_id
+        return "\n".join(lines) + "\n"
+
+    return per_source(sources, body)
+
+
+def measured_on(sources: Sequence[SourceData]) -> str:
+    """Where and when each folder's newest runs were measured, one line per folder."""
+    lines = []
+    for data in sources:
+        if data.empty:
+            lines.append(f"**{data.source.title}**: no results in `{data.source.path}`.")
+            continue
+        env = data.latest
+        cpus = ", ".join(sorted({f"{m} ({c} logical cores)" for m, c in
+                                 env[["cpu_model_name", "cpu_count"]].dropna()
+                                 .drop_duplicates().itertuples(index=False)}))  # fmt: skip
+        interpreters = ", ".join(label(data, i) for i in sorted(env["interpreter"].unique()))
+        newest = data.newest_date()
+        when = newest.strftime("%Y-%m-%d %H:%M UTC") if newest is not None else "an unknown date"
+        profiles = ", ".join(sorted(env["profile"].dropna().unique()))
+        mine = " (measured on your machine)" if data.source.yours else ""
+        lines.append(
+            f"**{data.source.title}**{mine}: {cpus or 'unknown CPU'}; {interpreters}; "
+            f"`{profiles}` profile; newest run {when}."
+        )
+    return bullet_list(lines)
+
+
+# --- whole generated pages --------------------------------------------------------------------
+
+
+def topic_page(sources: Sequence[SourceData], topic: Topic) -> str:
+    def body(data: SourceData) -> str:
+        parts = [figure_block(data, n, topic.path) for n in figure_names(data, topic.figures)]
+        if topic.speedups:
+            parts += ["#### Speedups over the plain loop\n", family_speedups(data, topic.families)]
+        for name in topic.tables:
+            parts += [data.tables.get(name, tables.NO_DATA)]
+        for family in topic.families:
+            part = in_families(data.latest, [family])
+            if not part.empty:
+                parts += [f"#### Every timing: `{family}`\n", tables.timings_table(part)]
+        return "\n".join(parts)
+
+    return f"# {topic.title}\n\n{topic.intro}\n\n{per_source(sources, body)}"
+
+
+def results_index(sources: Sequence[SourceData]) -> str:
+    links = "".join(f"- [{t.title}]({relative(t.path, 'results/index.md')}): {t.intro}\n"
+                    for t in TOPICS)  # fmt: skip
+    covered = {f for t in TOPICS for f in t.families}
+
+    def others(data: SourceData) -> str:
+        rest = data.latest[~data.latest["family"].isin(covered)] if not data.empty else data.latest
+        return tables.timings_table(rest) if not rest.empty else ""
+
+    other = (
+        per_source(sources, others, skip_empty=True)
+        if any(not d.empty and not d.latest["family"].isin(covered).all() for d in sources)
+        else ""
+    )
+    parts = [
+        "# Results\n",
+        "Every number on these pages is computed from the results files at build time. "
+        "Figures and tables show the newest run of each machine and interpreter.\n",
+        "## Verdicts\n",
+        verdicts_at_a_glance(sources),
+        "## By topic\n",
+        links,
+    ]
+    if other:
+        parts += ["## Other families\n", other]
+    return "\n".join(parts)
+
+
+def runs_table(data: SourceData) -> str:
+    """One row per run: profile, interpreters, values, rounds."""
+    frame = data.frame
+    rows = (
+        frame.groupby(["machine", "run_id"], dropna=False)
+        .agg(profile=("profile", "first"), interpreters=("interpreter", "nunique"),
+             values=("value", "size"), rounds=("round", "nunique"))
+        .reset_index()
+    )  # fmt: skip
+    return tables.markdown_table(
+        rows,
+        [("machine", "machine"), ("run_id", "run"), ("profile", "profile"),
+         ("interpreters", "interpreters"), ("values", "values"), ("rounds", "rounds")],
+        right=["interpreters", "values", "rounds"],
+    )  # fmt: skip
+
+
+def environment_page(sources: Sequence[SourceData]) -> str:
+    def body(data: SourceData) -> str:
+        return "\n".join([
+            f"Folder: `{data.source.path}`\n",
+            "#### Machines and interpreters\n",
+            tables.environment_table(data.frame),
+            "#### Runs\n",
+            runs_table(data),
+        ])  # fmt: skip
+
+    return (
+        "# Environment\n\nWhere and when every result was measured: the CPU and its logical "
+        "cores, the operating system's name for the machine, the Python version and build, "
+        "and the GIL state the worker processes themselves reported.\n\n"
+        + per_source(sources, body)
+    )
+
+
+def download_targets(data: SourceData) -> dict[str, str]:
+    """Docs path of each downloadable file of a folder -> its source path (raw files)."""
+    if data.empty:
+        return {}
+    out = {}
+    for machine, run_id in (
+        data.latest[["machine", "run_id"]].drop_duplicates().itertuples(index=False)
+    ):
+        del machine
+        for path in sorted(data.source.path.glob(f"*/{run_id}/*.json")):
+            out[f"{GENERATED}/{data.source.key}/raw/{path.parent.parent.name}/{run_id}/"
+                f"{path.name}"] = str(path)  # fmt: skip
+    return out
+
+
+def tidy_target(data: SourceData) -> str:
+    return f"{GENERATED}/{data.source.key}/tidy.csv"
+
+
+def downloads_page(sources: Sequence[SourceData]) -> str:
+    page = "downloads.md"
+
+    def body(data: SourceData) -> str:
+        raw = download_targets(data)
+        tidy = relative(tidy_target(data), page)
+        lines = [
+            f"[`tidy.csv`]({tidy}): one row per measured value of the newest runs "
+            f"({len(data.latest)} rows), parameters as columns."
+        ]
+        lines += [f"[`{'/'.join(t.split('/')[-3:])}`]({relative(t, page)})" for t in raw]
+        return bullet_list(lines)
+
+    return (
+        "# Downloads\n\nThe data behind every page: the tidy table the figures are drawn "
+        "from, and the raw pyperf files (`python -m pyperf stats FILE` reads them) with "
+        "each run's manifest and outcomes.\n\n" + per_source(sources, body)
+    )
