@@ -12,6 +12,7 @@ import pyperf
 import pytest
 
 from bench import matrix, store
+from bench.environment import PROJECT_ROOT as ROOT
 from bench.interpreters import case_environment
 from bench.report.load import load_run
 from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
@@ -145,6 +146,19 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
             [sys.executable, "-m", "pyperf", *args], capture_output=True, text=True, check=False
         )
         assert checked.returncode == 0, checked.stderr
+    # and the site builds from it, strictly, with the run's verdicts on the home page
+    site = tmp_path.parent / f"{tmp_path.name}-site"
+    env = case_environment({}) | {
+        "BENCH_RESULTS": f"Smoke={tmp_path}",
+        "BENCH_SITE_CACHE": str(tmp_path.parent / "site-cache"),
+    }
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "smoke" in home and "Smoke" in home and "No results" not in home
 
 
 def test_no_matching_case_is_a_usage_error(tmp_path: Path) -> None:

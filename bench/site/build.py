@@ -7,6 +7,7 @@ redraws only what changed.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ from bench.site.data import SourceData, load_source
 from bench.site.sources import resolve
 
 CACHE = PROJECT_ROOT / "build" / "site-cache"
+CACHE_ENV = "BENCH_SITE_CACHE"  # another cache folder (tests, parallel builds)
 STALE_ENV = "BENCH_STALE_DAYS"
 EXAMPLE_TIMEOUT_S = 120
 
@@ -125,9 +127,11 @@ def generate(
     *,
     environ: Mapping[str, str] | None = None,
     now: datetime | None = None,
-    cache: Path = CACHE,
+    cache: Path | None = None,
 ) -> GeneratedSite:
     start = time.perf_counter()
+    environ = os.environ if environ is None else environ
+    cache = cache or Path(environ.get(CACHE_ENV) or CACHE)
     sources = [load_source(source, cache) for source in resolve(environ)]
     made = generated_pages(sources)
     output: list[str] = []
