@@ -13,6 +13,7 @@ import multiprocessing
 import sys
 import threading
 
+# --8<-- [start:worker]
 WORKERS = 5
 
 
@@ -27,6 +28,7 @@ def worker(num: int) -> None:
     interleave mid-line (``print`` writes the text and the newline separately).
     """
     print(f"{greeting(num)}\n", end="", flush=True)
+    # --8<-- [end:worker]
 
 
 def quiet_worker(size: int, index: int) -> str:
@@ -39,6 +41,7 @@ def quiet_worker(size: int, index: int) -> str:
     return greeting(index)
 
 
+# --8<-- [start:processes]
 def run_processes(count: int = WORKERS, start_method: str | None = None) -> None:
     """The multiprocessing example: start ``count`` processes, then join them all."""
     context = multiprocessing.get_context(start_method)
@@ -49,8 +52,10 @@ def run_processes(count: int = WORKERS, start_method: str | None = None) -> None
         processes.append(p)
     for p in processes:
         p.join()
+    # --8<-- [end:processes]
 
 
+# --8<-- [start:threads]
 def run_threads(count: int = WORKERS) -> None:
     """The threading example: start ``count`` threads, then join them all."""
     threads = []
@@ -60,8 +65,10 @@ def run_threads(count: int = WORKERS) -> None:
         threads.append(t)
     for t in threads:
         t.join()
+    # --8<-- [end:threads]
 
 
+# --8<-- [start:main]
 def main() -> int:
     print("multiprocessing:", flush=True)
     run_processes()
@@ -72,3 +79,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+# --8<-- [end:main]
