@@ -205,3 +205,10 @@ def test_a_corrupt_results_file_stops_the_build_with_its_name(tmp_path: Path) ->
     with pytest.raises(ResultsError, match=r"cpython-3\.11\.7\.json"):
         build.generate(_docs(tmp_path), environ={sources.ENV_VAR: str(results)},
                        cache=tmp_path / "cache")  # fmt: skip
+
+
+def test_the_rules_table_states_every_threshold_from_the_code() -> None:
+    out = markers.expand("<!-- rules -->\n", "methodology.md", [])
+    for claim in claims.CLAIMS:
+        assert claim.criteria and claim.criteria in out
+    assert f"{claims.IPC_SLOWER}x" in out and f"{claims.NO_GAIN}x" in out

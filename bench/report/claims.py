@@ -103,6 +103,7 @@ class Claim:
     statement: str
     measured_by: str
     rule: Rule
+    criteria: str = ""  # the rule in words, its thresholds filled in from the constants
 
 
 # --- small helpers -----------------------------------------------------------------------
@@ -574,6 +575,8 @@ CLAIMS: tuple[Claim, ...] = (
         "cores at once.",
         "speedup of a process pool over the plain loop on a pure-Python CPU task",
         processes_sidestep_gil,
+        f"holds when the best process model reaches {SCALES_FRACTION:.0%} of the ideal "
+        f"speedup min(workers, cores); does not hold below {NO_GAIN}x; depends between",
     ),
     Claim(
         "processes_isolate_faults",
@@ -581,48 +584,68 @@ CLAIMS: tuple[Claim, ...] = (
         "tasks still finished when one task dies hard; recovery; the parent's memory "
         "after leaking tasks",
         processes_isolate_faults,
+        "holds when one crashing task costs the processes model no other task, processes "
+        "and pools recover, and the crash kills the threaded program; does not hold when "
+        "processes lose other tasks; depends when threads survive the crash",
     ),
     Claim(
         "processes_cost_memory",
         "Every extra process costs far more memory than an extra thread.",
         "extra memory (PSS) of the process tree per live idle worker, per start method",
         processes_cost_memory,
+        f"holds when an extra process costs at least {MEMORY_RATIO:g}x an extra thread (a "
+        f"thread counted as at least {PAGE // 1024} KiB) and {MEMORY_GAP_BYTES >> 20} MiB more; "
+        f"does not hold under {MEMORY_SAME_BYTES >> 10} KiB more; depends between",
     ),
     Claim(
         "ipc_slower",
         "Handing data to another process takes longer than handing it to another thread.",
         "round trip of a payload through queue.Queue vs multiprocessing Queue and Pipe",
         ipc_slower,
+        f"holds when at every payload the faster of mp.Queue and mp.Pipe takes at least "
+        f"{IPC_SLOWER}x the round trip of queue.Queue; does not hold at no payload; "
+        f"depends when mixed",
     ),
     Claim(
         "threads_start_faster",
         "A thread is much quicker to start than a process.",
         "start and join of threads vs processes, per start method",
         threads_start_faster,
+        f"holds when the cheapest process start takes at least {STARTUP_CHEAPER:g}x a "
+        f"thread's; does not hold at 1x or below; depends between",
     ),
     Claim(
         "gil_limits_threads",
         "Because of the GIL, more threads do not make CPU-heavy Python code faster.",
         "speedup of threads over the plain loop on a pure-Python CPU task",
         gil_limits_threads,
+        f"holds when the best thread model stays below {NO_GAIN}x the loop; does not "
+        f"hold when it reaches {SCALES_FRACTION:.0%} of the ideal speedup; depends between",
     ),
     Claim(
         "races_lose_updates",
         "Threads that change shared data without a lock lose updates.",
         "lost updates of a shared counter, unsynchronised and locked",
         races_lose_updates,
+        "holds when the unlocked counter loses updates in some run and the locked one in "
+        "none; does not hold when no run loses any; depends when the lock loses some",
     ),
     Claim(
         "threads_suit_io",
         "Threads speed up programs that spend their time waiting on I/O.",
         "speedup of threads over the plain loop on sleeps and loopback TCP requests",
         threads_suit_io,
+        f"holds when the best thread model does at least {IO_GAIN:g}x the loop's throughput "
+        f"on every wait; does not hold when below {NO_GAIN}x on every wait; depends between",
     ),
     Claim(
         "threads_suit_frequent_communication",
         "For small tasks that pass data around often, threads serve better than processes.",
         "task length at which a process pool overtakes the loop and the thread pool, per payload",
         threads_suit_frequent_communication,
+        "holds when, for every payload, a process pool sending one message per task "
+        "overtakes the loop and the thread pool only at longer tasks than the shortest, or "
+        "never; does not hold when it wins from the shortest task on; depends when mixed",
     ),
 )
 CLAIMS_BY_ID = {claim.id: claim for claim in CLAIMS}

@@ -10,6 +10,7 @@ so an unprocessed page still renders (without the evidence). Known markers:
 - ``family: FAMILY``: every timing of one workload family
 - ``verdicts``: the verdict of every claim at a glance
 - ``measured-on``: where and when the results were measured
+- ``rules``: every claim's rule, its thresholds filled in from the code
 - ``example-output``: the real output of the corrected article example
 
 An unknown marker or argument stops the build with the page's name.
@@ -65,6 +66,7 @@ RENDERERS: dict[str, tuple[bool, Renderer]] = {
     "table": (True, lambda arg, _page, sources, _: pages.table(sources, str(arg))),
     "family": (True, lambda arg, _page, sources, _: pages.family_timings(sources, str(arg))),
     "verdicts": (False, lambda _arg, _page, sources, _: pages.verdicts_at_a_glance(sources)),
+    "rules": (False, lambda _arg, _page, _sources, _: pages.rules_table()),
     "measured-on": (False, lambda _arg, _page, sources, _: pages.measured_on(sources)),
     "example-output": (
         False,

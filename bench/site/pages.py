@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from bench.report import figures, metrics, tables
+from bench.report import claims, figures, metrics, tables
 from bench.site.data import SourceData
 from bench.site.markdown import (
     VERDICT_KINDS,
@@ -244,6 +244,17 @@ def verdicts_at_a_glance(sources: Sequence[SourceData]) -> str:
         return "\n".join(lines) + "\n"
 
     return per_source(sources, body)
+
+
+def rules_table() -> str:
+    """Every claim with what measures it and its rule, thresholds filled in from the code."""
+    frame = pd.DataFrame(
+        [{"statement": c.statement, "measured_by": c.measured_by, "criteria": c.criteria}
+         for c in claims.CLAIMS]
+    )  # fmt: skip
+    return tables.markdown_table(
+        frame, [("statement", "claim"), ("measured_by", "measured by"), ("criteria", "rule")]
+    )
 
 
 def measured_on(sources: Sequence[SourceData]) -> str:
