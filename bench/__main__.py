@@ -1,4 +1,4 @@
-"""Command line: ``python -m bench list | run | validate | report``."""
+"""Command line: ``python -m bench list | run | validate | report | record | history``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bench import interpreters, matrix
 from bench.environment import LOCAL_RESULTS, PROJECT_ROOT
 
 DEFAULT_RESULTS = LOCAL_RESULTS
+DEFAULT_HISTORY = PROJECT_ROOT / "history"
 
 
 def _cases(profile: str, only: str | None) -> list[matrix.Case]:
@@ -100,6 +101,45 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    from bench.history.record import record
+    from bench.report.load import ResultsError
+
+    try:
+        done = record(Path(args.run_dir), Path(args.history))
+    except ResultsError as exc:
+        print(f"error: not recorded: {exc}", file=sys.stderr)
+        return 1
+    what = "recorded" if done.created else "already recorded (identical), nothing written:"
+    print(f"{what} {done.path} ({len(done.files)} file(s))")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from bench.history.cache import load_site_data
+    from bench.history.regress import detect_changes
+    from bench.history.trends import changes_table
+    from bench.report.load import ResultsError
+
+    history = Path(args.history)
+    try:
+        data = load_site_data(history, Path(args.cache) if args.cache else history / ".cache")
+    except ResultsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    changes = detect_changes(data.summaries, window=args.window, alpha=args.alpha)
+    print(changes_table(changes, significant_only=not args.all), end="")
+    runs = data.summaries[["machine", "interpreter", "run_id"]].drop_duplicates()
+    series = len(runs[["machine", "interpreter"]].drop_duplicates())
+    flagged = int(changes["significant"].sum()) if not changes.empty else 0
+    print(
+        f"\n{len(runs)} run(s) (per interpreter) of {series} series; "
+        f"{data.parsed} file(s) parsed, {data.cached} from the cache; "
+        f"{flagged} significant change(s)"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +203,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder (default: %(default)s)",
     )
     p_report.set_defaults(func=cmd_report)
+
+    def add_history(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--history",
+            default=str(DEFAULT_HISTORY),
+            metavar="DIR",
+            help="history folder (default: %(default)s)",
+        )
+
+    p_record = sub.add_parser("record", help="copy a finished run into the history (append-only)")
+    p_record.add_argument("run_dir", metavar="RUN_DIR", help="a run folder <machine>/<run_id>")
+    add_history(p_record)
+    p_record.set_defaults(func=cmd_record)
+
+    p_history = sub.add_parser("history", help="what changed in the newest runs of the history")
+    add_history(p_history)
+    p_history.add_argument("--cache", metavar="DIR", help="parse cache (default: DIR/.cache)")
+    p_history.add_argument("--window", type=int, default=10, help="earlier runs compared")
+    p_history.add_argument("--alpha", type=float, default=0.01, help="significance level")
+    p_history.add_argument("--all", action="store_true", help="every benchmark, not only changes")
+    p_history.set_defaults(func=cmd_history)
     return parser
 
 

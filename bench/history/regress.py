@@ -1,0 +1,356 @@
+"""Did the newest run change? A significance test against the same series' history.
+
+A series is one machine and one interpreter: runs of different machines or
+interpreters are never compared. For every benchmark metric of the newest run of
+a series, the reference is the same metric in the previous ``window`` runs of
+that series; at least :data:`MIN_RUNS` of them or no verdict.
+
+The test works on log medians (ratios, not differences, are what changes):
+
+* **Between-run noise is measured, not assumed.** The newest log median is
+  compared with a Student-t *prediction* interval of the reference runs' log
+  medians: the spread of earlier runs, not of one run's values, is the yardstick,
+  so a benchmark that wanders 10 % from night to night needs a bigger step.
+* **Machine drift is modelled.** This VM's CPU runs tens of percent faster or
+  slower from one run to the next, for every timing at once. For timings, each
+  run gets a speed factor (the median over its benchmarks of the log ratio to
+  their reference medians), and each benchmark's log median is regressed on it
+  over the reference runs (a slope near 1 for CPU work, near 0 for sleeps); the
+  newest run is compared with the regression's prediction at its own speed
+  factor (prediction interval of a simple linear regression, ``m - 2`` degrees of
+  freedom). A slowdown of *every* benchmark is therefore read as drift, reported
+  in ``drift``, not as a change of each: on a shared VM the two cannot be told
+  apart. Bytes and counts do not drift: plain interval, ``m - 1`` degrees of freedom.
+* **Many benchmarks, one verdict.** p-values are corrected for the number of
+  tests of each series' newest run (the question asked is "did this interpreter
+  on this machine change tonight?"): Holm's step-down by default, which bounds
+  the chance of any false alarm of the series by ``alpha``; or
+  Benjamini-Hochberg's false discovery rate.
+
+With ``window=10`` a 20 % step of one benchmark stands out when the run-to-run
+noise left after the drift is a few per cent; a benchmark that wanders 5-10 %
+by itself cannot show a single-night 20 % step at this confidence, and is not
+flagged: more runs (a larger ``window``) or a second night will.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Fewer earlier runs than this: no verdict.
+MIN_RUNS = 3
+#: Below this many reference runs the drift regression (2 parameters) is not fitted.
+MIN_RUNS_DRIFT = 4
+#: Beyond this many degrees of freedom p-values come from the normal distribution.
+MAX_DF = 400
+TOO_FEW = "too few runs"
+NOT_POSITIVE = "not positive"
+NO_CHANGE = "no change"
+CHANGE_KEYS = ["machine", "interpreter", "benchmark", "metric", "unit"]
+COLUMNS = [
+    *CHANGE_KEYS, "run_id", "date", "runs", "before", "after", "change", "expected", "drift",
+    "p_value", "p_adjusted", "direction", "significant", "verdict",
+]  # fmt: skip
+
+
+# --- Student's t, without scipy -----------------------------------------------------
+
+
+def t_two_sided_p(t: float, df: int) -> float:
+    """P(|T| >= |t|) for Student's t with ``df`` (integer >= 1) degrees of freedom.
+
+    Exact finite series in theta = atan(|t| / sqrt(df)) (Abramowitz and Stegun
+    26.7.3 and 26.7.4): P(|T| < t) = sin(theta) * sum over even powers of cos(theta)
+    for even df; (2 / pi) * (theta + sin(theta) * sum over odd powers) for odd df.
+    """
+    if df < 1:
+        raise ValueError("Student's t needs at least one degree of freedom")
+    if math.isnan(t):
+        return math.nan
+    if math.isinf(t):
+        return 0.0
+    theta = math.atan(abs(t) / math.sqrt(df))
+    s, c2 = math.sin(theta), math.cos(theta) ** 2
+    if df % 2 == 0:
+        term, total = 1.0, 1.0
+        for k in range(1, df // 2):  # terms (1*3*...*(2k-1)) / (2*4*...*2k) * cos^2k
+            term *= c2 * (2 * k - 1) / (2 * k)
+            total += term
+        inside = s * total
+    else:
+        total = 0.0
+        if df > 1:
+            term = math.cos(theta)
+            total = term
+            for k in range(1, (df - 1) // 2):  # (2*4*...*2k) / (3*5*...*(2k+1)) * cos^(2k+1)
+                term *= c2 * (2 * k) / (2 * k + 1)
+                total += term
+        inside = 2 / math.pi * (theta + s * total)
+    return min(1.0, max(0.0, 1.0 - inside))
+
+
+def holm(p: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values (NaN stays NaN, not counted)."""
+    values = np.asarray(p, dtype=float)
+    out = np.full(values.shape, np.nan)
+    idx = np.flatnonzero(~np.isnan(values))
+    order = idx[np.argsort(values[idx], kind="stable")]
+    m = len(order)
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * values[order]) if m else order
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values; NaN stays NaN, not counted)."""
+    values = np.asarray(p, dtype=float)
+    out = np.full(values.shape, np.nan)
+    idx = np.flatnonzero(~np.isnan(values))
+    order = idx[np.argsort(values[idx], kind="stable")]
+    m = len(order)
+    if m:
+        scaled = values[order] * m / np.arange(1, m + 1)
+        out[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    return out
+
+
+ADJUST = {"holm": holm, "bh": benjamini_hochberg}
+
+
+# --- one benchmark ------------------------------------------------------------------
+
+
+@dataclass
+class _Fit:
+    """The reference fit of one benchmark: predicted log median of the new run, the
+    residual variance ``s2`` with ``df`` degrees of freedom, and ``leverage``: the
+    prediction's variance is ``s2 * leverage``."""
+
+    pred: float
+    s2: float
+    df: int
+    leverage: float
+
+
+def _prediction(y: np.ndarray, f: np.ndarray | None, f_new: float) -> _Fit | None:
+    m = len(y)
+    if f is not None and m >= MIN_RUNS_DRIFT:
+        sxx = float(((f - f.mean()) ** 2).sum())
+        if sxx > 1e-12:
+            slope = float(((f - f.mean()) * (y - y.mean())).sum()) / sxx
+            fitted = y.mean() + slope * (f - f.mean())
+            s2 = float(((y - fitted) ** 2).sum()) / (m - 2)
+            pred = y.mean() + slope * (f_new - f.mean())
+            return _Fit(float(pred), s2, m - 2, 1 + 1 / m + (f_new - f.mean()) ** 2 / sxx)
+    if m < 2:
+        return None
+    return _Fit(float(y.mean()), float(y.var(ddof=1)), m - 1, 1 + 1 / m)
+
+
+# --- pooling the variances (empirical Bayes) -----------------------------------------
+
+
+def digamma(x: float) -> float:
+    """psi(x) for x > 0: recurrence up to 6, then the asymptotic series."""
+    acc = 0.0
+    while x < 6:
+        acc -= 1 / x
+        x += 1
+    x2 = 1 / (x * x)
+    return acc + math.log(x) - 0.5 / x - x2 * (1 / 12 - x2 * (1 / 120 - x2 / 252))
+
+
+def trigamma(x: float) -> float:
+    """psi'(x) for x > 0: recurrence up to 6, then the asymptotic series."""
+    acc = 0.0
+    while x < 6:
+        acc += 1 / (x * x)
+        x += 1
+    x2 = 1 / (x * x)
+    return acc + 1 / x + x2 / 2 + x2 / x * (1 / 6 - x2 * (1 / 30 - x2 / 42))
+
+
+def _inverse_trigamma(v: float) -> float:
+    lo, hi = 1e-8, 1e8  # trigamma falls monotonically: bisect on a log scale
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if trigamma(mid) > v else (lo, mid)
+    return math.sqrt(lo * hi)
+
+
+def prior_variance(s2: Sequence[float], df: Sequence[int]) -> tuple[float, float]:
+    """The scaled inverse chi-square prior of many benchmarks' variances, ``(s0^2, d0)``,
+    fitted by moments of log s^2 (Smyth's empirical Bayes for moderated t tests).
+
+    ``d0`` is how many degrees of freedom the pooled variance is worth: infinite when
+    the benchmarks' variances differ no more than sampling alone explains, small
+    when they truly differ. ``(nan, 0)`` with fewer than five positive variances.
+    """
+    pairs = [(v, d) for v, d in zip(s2, df, strict=True) if v > 0 and d > 0]
+    if len(pairs) < 5:
+        return math.nan, 0.0
+    e = [math.log(v) - digamma(d / 2) + math.log(d / 2) for v, d in pairs]
+    mean = float(np.mean(e))
+    excess = float(np.var(e, ddof=1)) - float(np.mean([trigamma(d / 2) for _, d in pairs]))
+    if excess <= 0:
+        return math.exp(mean), math.inf
+    d0 = 2 * _inverse_trigamma(excess)
+    return math.exp(mean + digamma(d0 / 2) - math.log(d0 / 2)), d0
+
+
+def moderated_p(resid: float, fit: _Fit, s0: float, d0: float) -> float:
+    """Two-sided p of the new run's residual, its variance shrunk towards the prior."""
+    if d0 == 0 or math.isnan(s0):
+        s2, df = fit.s2, float(fit.df)
+    elif math.isinf(d0):
+        s2, df = s0, math.inf
+    else:
+        s2, df = (d0 * s0 + fit.df * fit.s2) / (d0 + fit.df), d0 + fit.df
+    se = math.sqrt(s2 * fit.leverage)
+    if se <= 1e-12:  # no spread at all (a count): any change is one
+        return 1.0 if abs(resid) <= 1e-12 else 0.0
+    t = resid / se
+    if df > MAX_DF:  # Student's t is the normal distribution here, to 1e-3
+        return math.erfc(abs(t) / math.sqrt(2))
+    return t_two_sided_p(t, int(df))  # fewer degrees of freedom: conservative
+
+
+def _direction(unit: str, up: bool) -> str:
+    if unit == "second":
+        return "slower" if up else "faster"
+    return "bigger" if up else "smaller"
+
+
+# --- one series ---------------------------------------------------------------------
+
+
+def _drift(logs: pd.DataFrame, reference: list[str]) -> pd.Series:
+    """Each run's speed factor: the median over timings of log(median / reference median).
+
+    Timings that wait (sleeps, I/O) do not follow the CPU: a median over a mix of
+    both is pulled towards zero by an amount that depends on the drift's sign. So a
+    second pass keeps only the timings that follow the first estimate over the
+    reference runs (regression slope above one half), when at least ten do.
+    """
+    relative = logs.sub(logs[reference].median(axis=1), axis=0)
+    first = relative.median(axis=0)
+    f = first[reference] - first[reference].mean()
+    sxx = float((f**2).sum())
+    if len(reference) < MIN_RUNS_DRIFT or sxx <= 1e-12:
+        return first
+    ref = relative[reference]
+    slopes = ref.sub(ref.mean(axis=1), axis=0).mul(f, axis=1).sum(axis=1, min_count=1) / sxx
+    following = relative[slopes > 0.5]
+    return following.median(axis=0) if len(following) >= 10 else first
+
+
+def _series_changes(series: pd.DataFrame, window: int) -> list[dict[str, object]]:
+    runs = sorted(series["run_id"].unique())
+    newest, reference = runs[-1], runs[:-1][-window:]
+    keys = ["benchmark", "metric", "unit"]
+    medians = series.pivot_table(index=keys, columns="run_id", values="median", aggfunc="first")
+    positive = medians.where(medians > 0)
+    logs = np.log(positive)
+    timings = logs[logs.index.get_level_values("unit") == "second"]
+    factors = _drift(timings, reference) if reference and not timings.empty else None
+    new_rows = series[series["run_id"] == newest]
+    first = new_rows.iloc[0]
+    rows = []
+    fits: list[tuple[dict[str, object], _Fit, float]] = []
+    for (benchmark, metric, unit), raw in medians[newest].dropna().items():
+        ref = (
+            medians.loc[(benchmark, metric, unit), reference].dropna()
+            if reference
+            else pd.Series(dtype=float)
+        )
+        row: dict[str, object] = {
+            "machine": first["machine"],
+            "interpreter": first["interpreter"],
+            "benchmark": benchmark,
+            "metric": metric,
+            "unit": unit,
+            "run_id": newest,
+            "date": first["date"],
+            "runs": len(ref),
+            "before": float(np.median(ref)) if len(ref) else math.nan,
+            "after": float(raw),
+            "expected": math.nan,
+            "drift": math.nan,
+            "p_value": math.nan,
+            "direction": None,
+            "verdict": TOO_FEW,
+        }
+        before = float(row["before"])  # type: ignore[arg-type]
+        row["change"] = raw / before if before > 0 else math.nan
+        if len(ref) < MIN_RUNS:
+            rows.append(row)
+            continue
+        if raw <= 0 or (ref <= 0).any():
+            rows.append(row | {"verdict": NOT_POSITIVE})
+            continue
+        y = np.log(ref.to_numpy(dtype=float))
+        f = f_new = None
+        if unit == "second" and factors is not None:
+            f = factors[ref.index].to_numpy(dtype=float)
+            f_new = float(factors[newest])
+        fit = _prediction(y, f, f_new if f_new is not None else 0.0)
+        if fit is None:
+            rows.append(row)
+            continue
+        y_new = math.log(raw)
+        if f is not None and f_new is not None:
+            row["drift"] = math.exp(f_new - float(np.median(f)))
+        row |= {
+            "expected": math.exp(fit.pred),
+            "direction": _direction(str(unit), y_new > fit.pred),
+            "verdict": NO_CHANGE,
+        }
+        rows.append(row)
+        fits.append((row, fit, y_new - fit.pred))
+    for unit in {str(r["unit"]) for r, _, _ in fits}:
+        mine = [(r, fit, resid) for r, fit, resid in fits if r["unit"] == unit]
+        s0, d0 = prior_variance([fit.s2 for _, fit, _ in mine], [fit.df for _, fit, _ in mine])
+        for r, fit, resid in mine:
+            r["p_value"] = moderated_p(resid, fit, s0, d0)
+    return rows
+
+
+def detect_changes(
+    summaries: pd.DataFrame, *, window: int = 10, alpha: float = 0.01, adjust: str = "holm"
+) -> pd.DataFrame:
+    """Compare the newest run of every machine and interpreter with its previous
+    ``window`` runs (see the module's docstring), one row per benchmark metric of
+    that run (:data:`COLUMNS`).
+
+    ``before``: median of the reference runs' medians; ``after``: the newest
+    median; ``change`` = after / before. ``expected``: the reference predicted at
+    the newest run's machine speed (timings) or their mean (log scale); ``drift``:
+    the newest run's speed factor against the reference runs' (timings; > 1:
+    slower). ``p_value``: two-sided, of the new median against that prediction;
+    ``p_adjusted``: corrected over the tests of the series' newest run (``adjust``:
+    "holm" or "bh"); ``significant``: p_adjusted <= alpha. ``direction`` (slower / faster
+    for seconds, bigger / smaller otherwise) follows the newest value against
+    ``expected``. ``verdict``: the direction when significant, else "no change",
+    "too few runs" (under :data:`MIN_RUNS` earlier runs) or "not positive" (a zero
+    or negative median has no log).
+    """
+    if adjust not in ADJUST:
+        raise ValueError(f"adjust must be one of {sorted(ADJUST)}, not {adjust!r}")
+    if window < MIN_RUNS:
+        raise ValueError(f"window must be at least {MIN_RUNS}")
+    if summaries.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    parts = []
+    for _, series in summaries.groupby(["machine", "interpreter"], dropna=False, sort=True):
+        part = pd.DataFrame(_series_changes(series, window))
+        part["p_adjusted"] = ADJUST[adjust](part["p_value"].to_numpy(dtype=float))
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out["significant"] = out["p_adjusted"].le(alpha)
+    out.loc[out["significant"], "verdict"] = out.loc[out["significant"], "direction"]
+    return out.loc[:, COLUMNS].sort_values(CHANGE_KEYS, kind="stable").reset_index(drop=True)

@@ -1,0 +1,270 @@
+"""Trend charts of key benchmarks over the nights, and the table of what changed.
+
+One SVG per key (a small family of benchmarks), one panel per benchmark, one
+line per machine and interpreter (never one line across them): x is the run's
+date, y the run's median with the confidence interval of that median as a band.
+Drawn with the report's style (``bench.report.figures``): transparent, mid-grey
+text, Okabe-Ito colours plus markers, deterministic bytes, and cached by the
+hash of the rows drawn (``<name>.svg.key``) like ``figures.render_all``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+from matplotlib.ticker import FuncFormatter
+
+from bench.report import tables
+from bench.report.figures import (
+    PALETTE,
+    FigureInfo,
+    _axes,
+    _figure,
+    _legend_below,
+    _read_key,
+    data_key,
+    fmt_bytes,
+    fmt_seconds,
+    save,
+    styled,
+)
+
+
+@dataclass(frozen=True)
+class TrendKey:
+    """A trend chart: ``panels`` are (label, benchmark, metric) present in the data."""
+
+    name: str
+    title: str
+    panels: tuple[tuple[str, str, str], ...]
+
+
+#: Candidate charts; a panel whose benchmark is not in the data is left out.
+TREND_SPECS: tuple[TrendKey, ...] = (
+    TrendKey(
+        "trend-count-primes",
+        "Trend: count_primes[100ms], the loop and 2 workers",
+        (
+            ("sequential loop", "count_primes[100ms] sequential w=1", "time"),
+            ("2 threads", "count_primes[100ms] threads w=2", "time"),
+            ("process pool (fork), 2 workers", "count_primes[100ms] process_pool/fork w=2", "time"),
+        ),
+    ),
+    TrendKey(
+        "trend-startup",
+        "Trend: start and join one worker",
+        (
+            ("thread", "noop[1 task/worker] threads w=1", "time"),
+            ("process (fork)", "noop[1 task/worker] processes/fork w=1", "time"),
+            ("process (spawn)", "noop[1 task/worker] processes/spawn w=1", "time"),
+        ),
+    ),
+    TrendKey(
+        "trend-ipc",
+        "Trend: round trip of 64 B",
+        (
+            ("mp.Pipe (fork)", "echo[64B] mp.Pipe/fork w=1", "time"),
+            ("mp.Queue (fork)", "echo[64B] mp.Queue/fork w=1", "time"),
+        ),
+    ),
+    TrendKey(
+        "trend-memory",
+        "Trend: memory per extra idle worker (PSS)",
+        (
+            (
+                "process (fork), 2 workers",
+                "live_workers[idle] processes/fork w=2 extra_pss_per_worker_bytes",
+                "extra_pss_per_worker_bytes",
+            ),
+            (
+                "thread, 2 workers",
+                "live_workers[idle] threads w=2 extra_pss_per_worker_bytes",
+                "extra_pss_per_worker_bytes",
+            ),
+        ),
+    ),
+)
+
+#: Columns of the summaries a trend draws (and its cache key hashes).
+TREND_COLUMNS = [
+    "machine", "interpreter", "run_id", "date", "benchmark", "metric", "unit",
+    "median", "low", "high",
+]  # fmt: skip
+MARKERS = ("o", "s", "^", "D", "v", "P")
+#: Up to this many runs per line the points get markers; beyond, they would be a smear.
+MARKED_POINTS = 60
+LINESTYLES = ("-", "--", ":", "-.")
+
+
+def trend_keys(frame: pd.DataFrame) -> list[TrendKey]:
+    """The charts of :data:`TREND_SPECS` with the panels whose benchmark and metric
+    ``frame`` (tidy rows or summaries) holds; charts without any panel are dropped."""
+    if frame.empty:
+        return []
+    present = set(zip(frame["benchmark"], frame["metric"], strict=True))
+    keys = []
+    for spec in TREND_SPECS:
+        panels = tuple(p for p in spec.panels if (p[1], p[2]) in present)
+        if panels:
+            keys.append(TrendKey(spec.name, spec.title, panels))
+    return keys
+
+
+def select_trend(summaries: pd.DataFrame, key: TrendKey) -> pd.DataFrame:
+    """The summary rows ``key`` draws, sorted."""
+    wanted = {(b, m) for _, b, m in key.panels}
+    mask = [
+        pair in wanted for pair in zip(summaries["benchmark"], summaries["metric"], strict=True)
+    ]
+    rows = summaries.loc[mask, TREND_COLUMNS]
+    return rows.sort_values(["machine", "interpreter", "benchmark", "run_id"], kind="stable")
+
+
+def _fmt(unit: str) -> Any:
+    return fmt_bytes if unit == "byte" else fmt_seconds if unit == "second" else "{:.3g}".format
+
+
+def series_label(machine: Any, interpreter: Any, machines: int) -> str:
+    return f"{interpreter} on {machine}" if machines > 1 else str(interpreter)
+
+
+@styled
+def make_trend(rows: pd.DataFrame, key: TrendKey) -> tuple[Any, str] | None:
+    """The chart of ``key`` from its rows (``select_trend``) and its alt text."""
+    if rows.empty:
+        return None
+    series = sorted(
+        rows.loc[:, ["machine", "interpreter"]].drop_duplicates().itertuples(index=False)
+    )
+    machines = rows["machine"].nunique()
+    fig = _figure(len(key.panels), width=4.2, height=3.2)
+    axes = _axes(fig, len(key.panels))[0]
+    described = []
+    for ax, (label, benchmark, metric) in zip(axes, key.panels, strict=True):
+        panel = rows[(rows["benchmark"] == benchmark) & (rows["metric"] == metric)]
+        unit = str(panel["unit"].iloc[0]) if not panel.empty else "second"
+        fmt = _fmt(unit)
+        for k, (machine, interpreter) in enumerate(series):
+            line = panel[(panel["machine"] == machine) & (panel["interpreter"] == interpreter)]
+            if line.empty:
+                continue
+            line = line.sort_values(["date", "run_id"], kind="stable")
+            x = date2num(pd.to_datetime(line["date"]).dt.tz_localize(None).to_numpy())
+            colour = PALETTE[k % len(PALETTE)]
+            ax.fill_between(
+                x, line["low"].to_numpy(float), line["high"].to_numpy(float),
+                color=colour, alpha=0.18, linewidth=0,
+            )  # fmt: skip
+            ax.plot(
+                x,
+                line["median"].to_numpy(float),
+                color=colour,
+                marker=MARKERS[k % len(MARKERS)],
+                linestyle=LINESTYLES[k % len(LINESTYLES)],
+                markersize=4 if len(line) <= MARKED_POINTS else 0,  # a year: line styles tell
+                linewidth=1.5,
+                label=series_label(machine, interpreter, machines),
+            )
+            first, last = line.iloc[0], line.iloc[-1]
+            described.append(
+                f"{label}, {series_label(machine, interpreter, machines)}: "
+                f"{fmt(float(first['median']))} on {_day(first['date'])}, "
+                f"{fmt(float(last['median']))} on {_day(last['date'])} ({len(line)} runs)"
+            )
+        locator = AutoDateLocator(minticks=2, maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, f=fmt: f(v)))
+        ax.set_ylim(bottom=0)
+        ax.set_title(label)
+        ax.set_ylabel(f"median {metric}" if metric != "time" else "median time")
+    fig.suptitle(key.title)
+    _legend_below(fig, list(np.asarray(axes).flat), ncols=3)
+    alt = (
+        f"{key.title}. Median per run with the confidence interval of the median as a band, "
+        f"one line per machine and interpreter. " + "; ".join(described) + "."
+    )
+    return fig, alt
+
+
+def _day(value: Any) -> str:
+    when = pd.Timestamp(value)
+    return "unknown date" if pd.isna(when) else when.strftime("%Y-%m-%d %H:%M")
+
+
+def render_trends(summaries: pd.DataFrame, out_dir: Path) -> list[FigureInfo]:
+    """Draw every trend chart there is data for into ``out_dir/<name>.svg``, each
+    with ``<name>.svg.key`` (hash of its rows, title, alt): unchanged data is not
+    redrawn; a chart left without data loses its stale SVG."""
+    infos = []
+    keys = {k.name: k for k in trend_keys(summaries)}
+    for spec in TREND_SPECS:
+        svg = out_dir / f"{spec.name}.svg"
+        key_file = svg.with_name(f"{svg.name}.key")
+        key = keys.get(spec.name)
+        rows = select_trend(summaries, key) if key else pd.DataFrame()
+        if key is None or rows.empty:
+            for stale in (svg, key_file):
+                stale.unlink(missing_ok=True)
+            continue
+        digest = data_key(rows.astype(str), f"{spec.name}:{key.panels}")
+        cached = _read_key(key_file)
+        if cached and cached.get("key") == digest and svg.exists():
+            infos.append(FigureInfo(spec.name, svg, key.title, str(cached["alt"])))
+            continue
+        made = make_trend(rows, key)
+        if made is None:
+            continue
+        fig, alt = made
+        save(fig, svg)
+        key_file.write_text(
+            json.dumps({"key": digest, "title": key.title, "alt": alt}, indent=2) + "\n",
+            encoding="utf-8",
+        )
+        infos.append(FigureInfo(spec.name, svg, key.title, alt))
+    return infos
+
+
+# --- the table of changes -------------------------------------------------------------
+
+
+def _value_text(value: Any, unit: Any) -> str | None:
+    if tables.is_missing(value):
+        return None
+    return tables.UNIT_FORMATS.get(str(unit), tables.format_number)(value)
+
+
+def changes_table(changes: pd.DataFrame, *, significant_only: bool = True) -> str:
+    """``detect_changes`` as a Markdown table: by default only the significant rows,
+    slowest first within each machine and interpreter; ``tables.NO_DATA`` without rows."""
+    rows = changes[changes["significant"]] if significant_only and not changes.empty else changes
+    if rows.empty:
+        return tables.NO_DATA
+    rows = rows.assign(
+        before_text=[_value_text(v, u) for v, u in zip(rows["before"], rows["unit"], strict=True)],
+        after_text=[_value_text(v, u) for v, u in zip(rows["after"], rows["unit"], strict=True)],
+        p_text=[None if tables.is_missing(p) else f"{p:.2g}" for p in rows["p_adjusted"]],
+        _order=-rows["change"].astype(float),
+    ).sort_values(["machine", "interpreter", "_order", "benchmark"], kind="stable")
+    columns = [
+        ("machine", "machine"),
+        ("interpreter", "interpreter"),
+        ("benchmark", "benchmark"),
+        ("metric", "metric"),
+        ("before_text", "before (median of runs)"),
+        ("after_text", "newest"),
+        ("change", "change"),
+        ("drift", "machine drift"),
+        ("p_text", "p (adjusted)"),
+        ("runs", "runs"),
+        ("verdict", "verdict"),
+    ]
+    formats = {"change": tables.format_ratio, "drift": tables.format_ratio}
+    right = ["before_text", "after_text", "change", "drift", "p_text", "runs"]
+    return tables.markdown_table(rows, columns, formats, right=right)
