@@ -212,3 +212,10 @@ def test_the_rules_table_states_every_threshold_from_the_code() -> None:
     for claim in claims.CLAIMS:
         assert claim.criteria and claim.criteria in out
     assert f"{claims.IPC_SLOWER}x" in out and f"{claims.NO_GAIN}x" in out
+
+
+def test_history_page_shows_runs_trends_and_too_few_runs(fixture_data: SourceData) -> None:
+    text = pages.history_page([fixture_data])
+    assert "Too few runs" in text
+    assert "trend-" in text  # one point per series is still a chart
+    assert "cpython-3.13.5t" in text

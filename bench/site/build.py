@@ -100,6 +100,7 @@ def generated_pages(sources: list[SourceData]) -> dict[str, str]:
     made["results/index.md"] = pages.results_index(sources)
     made["environment.md"] = pages.environment_page(sources)
     made["downloads.md"] = pages.downloads_page(sources)
+    made["history.md"] = pages.history_page(sources)
     return made
 
 
@@ -112,7 +113,7 @@ def data_files(sources: list[SourceData], cache: Path) -> dict[str, str]:
         if data.empty:
             continue
         tidy = cache / data.source.key / "tidy.csv"
-        text = data.latest.to_csv(index=False)
+        text = data.latest.to_csv(index=False)  # the newest runs: a year of history is too big
         if not tidy.exists() or tidy.read_text(encoding="utf-8") != text:
             with store.atomic_writer(tidy) as f:
                 f.write(text)

@@ -1,30 +1,40 @@
-"""Everything the pages need from one results folder, computed once per build."""
+"""Everything the pages need from one results folder, computed once per build.
+
+A folder may hold one run or a year of nightly runs: only the newest run of each
+machine and interpreter is loaded in full (for verdicts, figures and tables); every
+run is read as a per-benchmark summary (for trends and the change detector), and
+both come from a cache that parses only files it has not seen.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from bench.history.cache import load_site_data
+from bench.history.regress import detect_changes
+from bench.history.trends import render_trends
 from bench.report import claims, figures
-from bench.report.build import latest_runs, make_tables
-from bench.report.load import load_results
+from bench.report.build import make_tables
 from bench.site.sources import Source
 
 
 @dataclass(frozen=True)
 class SourceData:
     source: Source
-    frame: pd.DataFrame  # every run of the folder
-    latest: pd.DataFrame  # the newest run per machine and interpreter
+    latest: pd.DataFrame  # full rows of the newest run per machine and interpreter
+    summaries: pd.DataFrame  # one row per run and benchmark, every run
     verdicts: pd.DataFrame
-    figures: dict[str, figures.FigureInfo] = field(default_factory=dict)
+    figures: dict[str, figures.FigureInfo] = field(default_factory=dict)  # trends included
     tables: dict[str, str] = field(default_factory=dict)
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def empty(self) -> bool:
-        return self.frame.empty
+        return self.latest.empty
 
     def newest_date(self) -> pd.Timestamp | None:
         """When the newest value shown was measured (UTC)."""
@@ -38,17 +48,22 @@ def load_source(source: Source, cache: Path) -> SourceData:
     """Load a results folder (a bad file raises ResultsError naming it) and draw its
     figures into ``cache/<source.key>/figures`` (redrawn only when their data changed).
     A missing or empty folder gives empty data, which the pages report as such."""
-    frame = load_results(source.path) if source.path.is_dir() else pd.DataFrame()
-    if frame.empty:
-        return SourceData(source, frame, frame, claims.evaluate(frame))
-    latest = latest_runs(frame)
+    if not source.path.is_dir():
+        return SourceData(source, pd.DataFrame(), pd.DataFrame(), claims.evaluate(pd.DataFrame()))
+    folder = cache / source.key
+    loaded = load_site_data(source.path, folder / "history", jobs=os.cpu_count() or 1)
+    latest, summaries = loaded.latest, loaded.summaries
+    if latest.empty:
+        return SourceData(source, latest, summaries, claims.evaluate(latest))
     verdicts = claims.evaluate(latest)
-    drawn = figures.render_all(latest, cache / source.key / "figures")
+    drawn = figures.render_all(latest, folder / "figures")
+    drawn += render_trends(summaries, folder / "trends")
     return SourceData(
         source,
-        frame,
         latest,
+        summaries,
         verdicts,
         {info.name: info for info in drawn},
-        make_tables(frame, latest, verdicts),
+        make_tables(latest, latest, verdicts),
+        detect_changes(summaries),
     )

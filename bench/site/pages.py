@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from bench.history.regress import MIN_RUNS
+from bench.history.trends import changes_table
 from bench.report import claims, figures, metrics, tables
 from bench.site.data import SourceData
 from bench.site.markdown import (
@@ -327,20 +329,29 @@ def results_index(sources: Sequence[SourceData]) -> str:
     return "\n".join(parts)
 
 
+def _minute(when: pd.Timestamp) -> str | None:
+    return when.strftime("%Y-%m-%d %H:%M") if pd.notna(when) else None
+
+
 def runs_table(data: SourceData) -> str:
-    """One row per run: profile, interpreters, values, rounds."""
-    frame = data.frame
+    """One row per machine and interpreter: how many runs, the first and the newest."""
+    runs = data.summaries.drop_duplicates(["machine", "interpreter", "run_id"])
+    if runs.empty:
+        return tables.NO_DATA
+    dates = pd.to_datetime(runs["date"], errors="coerce", utc=True)
     rows = (
-        frame.groupby(["machine", "run_id"], dropna=False)
-        .agg(profile=("profile", "first"), interpreters=("interpreter", "nunique"),
-             values=("value", "size"), rounds=("round", "nunique"))
+        runs.assign(_date=dates)
+        .groupby(["machine", "interpreter"], dropna=False)
+        .agg(runs=("run_id", "nunique"), first=("_date", "min"), newest=("_date", "max"),
+             newest_run=("run_id", "max"))
         .reset_index()
     )  # fmt: skip
+    rows = rows.assign(first=rows["first"].map(_minute), newest=rows["newest"].map(_minute))
     return tables.markdown_table(
         rows,
-        [("machine", "machine"), ("run_id", "run"), ("profile", "profile"),
-         ("interpreters", "interpreters"), ("values", "values"), ("rounds", "rounds")],
-        right=["interpreters", "values", "rounds"],
+        [("machine", "machine"), ("interpreter", "interpreter"), ("runs", "runs"),
+         ("first", "first (UTC)"), ("newest", "newest (UTC)"), ("newest_run", "newest run")],
+        right=["runs"],
     )  # fmt: skip
 
 
@@ -349,7 +360,7 @@ def environment_page(sources: Sequence[SourceData]) -> str:
         return "\n".join([
             f"Folder: `{data.source.path}`\n",
             "#### Machines and interpreters\n",
-            tables.environment_table(data.frame),
+            tables.environment_table(data.latest),
             "#### Runs\n",
             runs_table(data),
         ])  # fmt: skip
@@ -398,4 +409,42 @@ def downloads_page(sources: Sequence[SourceData]) -> str:
         "# Downloads\n\nThe data behind every page: the tidy table the figures are drawn "
         "from, and the raw pyperf files (`python -m pyperf stats FILE` reads them) with "
         "each run's manifest and outcomes.\n\n" + per_source(sources, body)
+    )
+
+
+def history_page(sources: Sequence[SourceData]) -> str:
+    """Trends of the key benchmarks over runs, and what changed in the newest run."""
+
+    def body(data: SourceData) -> str:
+        trends = [n for n in data.figures if n.startswith("trend-")]
+        changes = data.changes
+        tested = changes[changes["verdict"] != "too few runs"] if not changes.empty else changes
+        if changes.empty or tested.empty:
+            verdict = (
+                "Too few runs to test the newest one: the detector needs at least "
+                f"{MIN_RUNS} earlier runs of the same machine and interpreter."
+            )
+        else:
+            flagged = int(tested["significant"].sum())
+            verdict = (
+                f"{flagged} of {len(tested)} benchmark(s) changed significantly in the newest "
+                "run of their machine and interpreter."
+            )
+        return "\n".join([
+            "#### Runs\n",
+            runs_table(data),
+            "#### What changed in the newest run\n",
+            verdict + "\n",
+            changes_table(changes) if not tested.empty else "",
+            "#### Trends\n",
+            "\n".join(figure_block(data, n, "history.md") for n in trends) or tables.NO_DATA,
+        ])  # fmt: skip
+
+    return (
+        "# History\n\nEvery run kept, per machine and interpreter: never one series across "
+        "two of either. The newest run of each is compared with up to ten earlier ones "
+        "by a significance test on its median (a prediction interval that allows for the "
+        "run-to-run drift of the machine, corrected for testing many benchmarks at once), "
+        "not by a fixed percentage. Bands are the confidence interval of each run's "
+        "median.\n\n" + per_source(sources, body)
     )
