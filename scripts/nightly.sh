@@ -80,7 +80,7 @@ if [[ "${SKIP_SITE:-0}" == 1 ]]; then
     say "4/4 site: skipped (SKIP_SITE=1)"
 else
     say "4/4 site: from $history into $site_dir"
-    BENCH_RESULTS="$history" "$mkdocs" build --strict --site-dir "$site_dir" ||
+    BENCH_RESULTS="History=$history" "$mkdocs" build --strict --site-dir "$site_dir" ||
         die "the site build failed; the history keeps the new run"
 fi
 

@@ -151,6 +151,7 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     env = case_environment({}) | {
         "BENCH_RESULTS": f"Smoke={tmp_path}",
         "BENCH_SITE_CACHE": str(tmp_path.parent / "site-cache"),
+        "BENCH_STALE_DAYS": "0",  # any age is too old: every page must say so
     }
     built = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
@@ -159,6 +160,8 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "smoke" in home and "Smoke" in home and "No results" not in home
+    for page in site.rglob("index.html"):
+        assert "stale-notice" in page.read_text(encoding="utf-8"), page
 
 
 def test_no_matching_case_is_a_usage_error(tmp_path: Path) -> None:

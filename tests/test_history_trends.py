@@ -60,7 +60,7 @@ def test_two_runs_give_two_points_per_series(two_runs: pd.DataFrame, tmp_path: P
         lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
         assert len(lines) == 2  # one per interpreter
         assert all(len(ln.get_xdata()) == 2 for ln in lines)
-    assert "cpython-3.11.7" in alt and "2 runs" in alt
+    assert "cpython-3.11.7" in alt and "2 run(s)" in alt
     svg = (tmp_path / "trend-startup.svg").read_text(encoding="utf-8")
     assert svg.startswith("<?xml") and "<dc:date>" not in svg
 

@@ -18,8 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "nightly.sh"
 
-#: Two in-process cases of the smoke profile: a run takes seconds.
-TINY = r"^echo\[64B\] (queue\.Queue|memcpy) "
+#: Three small cases of the smoke profile, one of them a trend's (the Pipe): seconds a run.
+TINY = r"^echo\[64B\] (queue\.Queue|memcpy|mp\.Pipe/fork) "
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bash") is None or os.name != "posix", reason="the script is for POSIX bash"
@@ -70,8 +70,12 @@ def test_two_runs_give_a_history_of_two_runs(tmp_path: Path) -> None:
     [run] = run_folders(history)
     before = snapshot(history)
 
-    second = nightly(history)
+    # the second night builds the site too: its trend has a point per night
+    site, cache = tmp_path / "site", tmp_path / "site-cache"
+    second = nightly(history, SKIP_SITE="0", SITE_DIR=str(site), BENCH_SITE_CACHE=str(cache))
     assert second.returncode == 0, second.stdout + second.stderr
+    page = (site / "history" / "index.html").read_text(encoding="utf-8")
+    assert "Trend: round trip of 64 B" in page and "(2 run(s))" in page
     runs = run_folders(history)
     assert len(runs) == 2
     assert run in runs

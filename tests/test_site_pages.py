@@ -143,6 +143,8 @@ def test_environment_page_names_the_cpu_and_the_runs(fixture_data: SourceData) -
     text = pages.environment_page([fixture_data])
     assert "AMD EPYC" in text
     assert "smoke" in text
+    assert "Linux-" in text  # the OS, from the run's manifest
+    assert "seed 1" in text and "complete" in text
 
 
 def test_downloads_point_at_real_files(fixture_data: SourceData) -> None:

@@ -175,8 +175,12 @@ def make_trend(rows: pd.DataFrame, key: TrendKey) -> tuple[Any, str] | None:
             described.append(
                 f"{label}, {series_label(machine, interpreter, machines)}: "
                 f"{fmt(float(first['median']))} on {_day(first['date'])}, "
-                f"{fmt(float(last['median']))} on {_day(last['date'])} ({len(line)} runs)"
+                f"{fmt(float(last['median']))} on {_day(last['date'])} ({len(line)} run(s))"
             )
+        lines = ax.get_lines()
+        xs = np.concatenate([ln.get_xdata() for ln in lines]) if lines else np.array([])
+        if xs.size and np.ptp(xs) < 1:  # one night: a day either side, not minute ticks
+            ax.set_xlim(float(np.mean(xs)) - 1, float(np.mean(xs)) + 1)
         locator = AutoDateLocator(minticks=2, maxticks=6)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))

@@ -8,6 +8,7 @@ baseline and the reader's own runs) every block shows one content tab per folder
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -355,6 +356,41 @@ def runs_table(data: SourceData) -> str:
     )  # fmt: skip
 
 
+def manifest_rows(data: SourceData) -> list[dict[str, object]]:
+    """The run manifests (``run.json``) of the newest runs: OS, settings, commit, status."""
+    rows: list[dict[str, object]] = []
+    if data.empty:
+        return rows
+    for run_id in sorted(data.latest["run_id"].dropna().unique()):
+        for path in sorted(data.source.path.glob(f"*/{run_id}/run.json")):
+            try:
+                manifest = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # the loader has already checked it; nothing to add here
+            host = manifest.get("host") or {}
+            rows.append({
+                "run_id": run_id,
+                "os": host.get("platform"),
+                "settings": f"{manifest.get('profile')}: {manifest.get('rounds')} round(s) x "
+                            f"{manifest.get('values')} value(s), {manifest.get('warmups')} "
+                            f"warmup(s), seed {manifest.get('seed')}",
+                "commit": str(manifest.get("git_commit") or "")[:12],
+                "status": manifest.get("status"),
+            })  # fmt: skip
+    return rows
+
+
+def manifests_table(data: SourceData) -> str:
+    rows = manifest_rows(data)
+    if not rows:
+        return tables.NO_DATA
+    return tables.markdown_table(
+        pd.DataFrame(rows),
+        [("run_id", "run"), ("os", "operating system"), ("settings", "settings"),
+         ("commit", "suite commit"), ("status", "status")],
+    )  # fmt: skip
+
+
 def environment_page(sources: Sequence[SourceData]) -> str:
     def body(data: SourceData) -> str:
         return "\n".join([
@@ -363,6 +399,8 @@ def environment_page(sources: Sequence[SourceData]) -> str:
             tables.environment_table(data.latest),
             "#### Runs\n",
             runs_table(data),
+            "#### Settings of the newest runs\n",
+            manifests_table(data),
         ])  # fmt: skip
 
     return (
