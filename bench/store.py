@@ -42,10 +42,10 @@ def atomic_writer(path: Path) -> Iterator[Any]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # Makes the rename itself durable; not possible (nor needed) on Windows.
     if os.name == "posix":
         fd = os.open(folder, os.O_RDONLY)

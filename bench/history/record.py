@@ -72,15 +72,6 @@ def _copy_exclusive(src: Path, dst: Path) -> None:
         os.fsync(out.fileno())
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "posix":
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _same_run(staged: Path, existing: Path) -> None:
     """Raise naming the first differing file unless both folders hold the same files."""
     ours = {p.name for p in staged.iterdir()}
@@ -123,7 +114,7 @@ def record(run_dir: Path, history: Path) -> Recorded:
             except ResultsError as exc:  # name the file of the run, not the staging copy
                 raise ResultsError(run_dir / copied.name, exc.reason) from None
         staging.chmod(0o755)  # mkdtemp makes it private; history is for reading
-        _fsync_dir(staging)
+        store.fsync_dir(staging)
         try:
             staging.rename(final)  # os.rename: fails onto a non-empty folder
             published = True
@@ -132,7 +123,7 @@ def record(run_dir: Path, history: Path) -> Recorded:
                 raise
             _same_run(staging, final)
             return Recorded(final, tuple(f.name for f in files), False, tuple(skipped))
-        _fsync_dir(machine_dir)
+        store.fsync_dir(machine_dir)
         return Recorded(final, tuple(f.name for f in files), True, tuple(skipped))
     finally:
         if not published:

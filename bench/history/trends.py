@@ -10,7 +10,7 @@ hash of the rows drawn (``<name>.svg.key``) like ``figures.render_all``.
 
 from __future__ import annotations
 
-import json
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,10 @@ from bench.report.figures import (
     _axes,
     _figure,
     _legend_below,
-    _read_key,
     data_key,
+    draw_cached,
     fmt_bytes,
     fmt_seconds,
-    save,
     styled,
 )
 
@@ -203,35 +202,24 @@ def _day(value: Any) -> str:
 
 
 def render_trends(summaries: pd.DataFrame, out_dir: Path) -> list[FigureInfo]:
-    """Draw every trend chart there is data for into ``out_dir/<name>.svg``, each
-    with ``<name>.svg.key`` (hash of its rows, title, alt): unchanged data is not
-    redrawn; a chart left without data loses its stale SVG."""
+    """Draw every trend chart there is data for into ``out_dir/<name>.svg``
+    (cached by its rows, see ``figures.draw_cached``)."""
     infos = []
     keys = {k.name: k for k in trend_keys(summaries)}
     for spec in TREND_SPECS:
-        svg = out_dir / f"{spec.name}.svg"
-        key_file = svg.with_name(f"{svg.name}.key")
         key = keys.get(spec.name)
         rows = select_trend(summaries, key) if key else pd.DataFrame()
-        if key is None or rows.empty:
-            for stale in (svg, key_file):
-                stale.unlink(missing_ok=True)
-            continue
-        digest = data_key(rows.astype(str), f"{spec.name}:{key.panels}")
-        cached = _read_key(key_file)
-        if cached and cached.get("key") == digest and svg.exists():
-            infos.append(FigureInfo(spec.name, svg, key.title, str(cached["alt"])))
-            continue
-        made = make_trend(rows, key)
-        if made is None:
-            continue
-        fig, alt = made
-        save(fig, svg)
-        key_file.write_text(
-            json.dumps({"key": digest, "title": key.title, "alt": alt}, indent=2) + "\n",
-            encoding="utf-8",
+        digest = data_key(rows.astype(str), f"{spec.name}:{key.panels}") if key else None
+        info = draw_cached(
+            spec.name,
+            key.title if key else spec.title,
+            rows,
+            functools.partial(make_trend, key=key or spec),  # no key: no rows, never drawn
+            out_dir,
+            digest if not rows.empty else None,
         )
-        infos.append(FigureInfo(spec.name, svg, key.title, alt))
+        if info is not None:
+            infos.append(info)
     return infos
 
 

@@ -1032,33 +1032,43 @@ def _read_key(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def render_all(frame: pd.DataFrame, out_dir: Path) -> list[FigureInfo]:
-    """Draw every figure there is data for into ``out_dir/<name>.svg``.
+def draw_cached(
+    name: str,
+    title: str,
+    rows: pd.DataFrame,
+    make: Callable[[pd.DataFrame], Made],
+    out_dir: Path,
+    key: str | None = None,
+) -> FigureInfo | None:
+    """Draw ``make(rows)`` into ``out_dir/<name>.svg`` unless its data did not change.
 
-    Beside each SVG, ``<name>.svg.key`` holds the hash of the rows drawn, the title and
-    the alt text: while the hash matches, the SVG is not redrawn. A figure left without
-    data loses its stale SVG.
+    Beside the SVG, ``<name>.svg.key`` holds the hash of the rows drawn (or ``key``),
+    the title and the alt text: while the hash matches, the SVG is not redrawn. A
+    figure left without data loses its stale SVG.
     """
-    infos = []
-    for spec in figure_specs(frame):
-        svg = out_dir / f"{spec.name}.svg"
-        key_file = svg.with_name(f"{svg.name}.key")
-        rows = spec.select(frame)
-        key = data_key(rows, spec.name) if not rows.empty else None
-        cached = _read_key(key_file)
-        if key and cached and cached.get("key") == key and svg.exists():
-            infos.append(FigureInfo(spec.name, svg, spec.title, str(cached["alt"])))
-            continue
-        made = spec.make(rows) if key else None
-        if made is None:
-            for stale in (svg, key_file):
-                stale.unlink(missing_ok=True)
-            continue
-        fig, alt = made
-        save(fig, svg)
-        key_file.write_text(
-            json.dumps({"key": key, "title": spec.title, "alt": alt}, indent=2) + "\n",
-            encoding="utf-8",
-        )
-        infos.append(FigureInfo(spec.name, svg, spec.title, alt))
-    return infos
+    svg = out_dir / f"{name}.svg"
+    key_file = svg.with_name(f"{svg.name}.key")
+    key = key or (data_key(rows, name) if not rows.empty else None)
+    cached = _read_key(key_file)
+    if key and cached and cached.get("key") == key and svg.exists():
+        return FigureInfo(name, svg, title, str(cached["alt"]))
+    made = make(rows) if key else None
+    if made is None:
+        for stale in (svg, key_file):
+            stale.unlink(missing_ok=True)
+        return None
+    fig, alt = made
+    save(fig, svg)
+    key_file.write_text(
+        json.dumps({"key": key, "title": title, "alt": alt}, indent=2) + "\n", encoding="utf-8"
+    )
+    return FigureInfo(name, svg, title, alt)
+
+
+def render_all(frame: pd.DataFrame, out_dir: Path) -> list[FigureInfo]:
+    """Draw every figure there is data for into ``out_dir`` (see ``draw_cached``)."""
+    drawn = (
+        draw_cached(spec.name, spec.title, spec.select(frame), spec.make, out_dir)
+        for spec in figure_specs(frame)
+    )
+    return [info for info in drawn if info is not None]
