@@ -353,3 +353,19 @@ def test_a_results_error_survives_pickling() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.path, copy.reason, str(copy)) == (error.path, error.reason, str(error))
     assert copy.problems[0].path == Path("b.json")
+
+
+def test_the_indexed_suite_reads_what_pyperf_reads_and_refuses_duplicates() -> None:
+    import pyperf
+
+    from bench.report.load import IndexedSuite
+
+    path = next((Path(__file__).parent / "fixtures" / "results").glob("*/*/cpython-3.11.7.json"))
+    ours, theirs = IndexedSuite.load(str(path)), pyperf.BenchmarkSuite.load(str(path))
+    assert ours.get_benchmark_names() == theirs.get_benchmark_names()
+    name = theirs.get_benchmark_names()[3]
+    assert ours.get_benchmark(name).get_values() == theirs.get_benchmark(name).get_values()
+    with pytest.raises(KeyError, match="no benchmark called"):
+        ours.get_benchmark("no such benchmark")
+    with pytest.raises(ValueError, match="already a benchmark called"):
+        IndexedSuite([*theirs.get_benchmarks(), theirs.get_benchmarks()[0]])
