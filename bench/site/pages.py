@@ -238,12 +238,11 @@ def verdicts_at_a_glance(sources: Sequence[SourceData]) -> str:
         head = ["claim", *(_where(data, m, i) for m, i in columns)]
         lines = ["| " + " | ".join(tables.escape_cell(h) for h in head) + " |",
                  "|" + "---|" * len(head)]  # fmt: skip
-        for claim_id, part in verdicts.groupby("claim_id", sort=False):
+        for _, part in verdicts.groupby("claim_id", sort=False):
             by_column = {(r.machine, r.interpreter): r.verdict for r in part.itertuples()}
             cells = [tables.escape_cell(str(part.iloc[0].statement))]
             cells += [f"**{by_column.get(c, 'no data')}**" for c in columns]
             lines.append("| " + " | ".join(cells) + " |")
-            del claim_id
         return "\n".join(lines) + "\n"
 
     return per_source(sources, body)
@@ -416,10 +415,7 @@ def download_targets(data: SourceData) -> dict[str, str]:
     if data.empty:
         return {}
     out = {}
-    for machine, run_id in (
-        data.latest[["machine", "run_id"]].drop_duplicates().itertuples(index=False)
-    ):
-        del machine
+    for run_id in data.latest["run_id"].drop_duplicates():
         for path in sorted(data.source.path.glob(f"*/{run_id}/*.json")):
             out[f"{GENERATED}/{data.source.key}/raw/{path.parent.parent.name}/{run_id}/"
                 f"{path.name}"] = str(path)  # fmt: skip
