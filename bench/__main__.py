@@ -6,11 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import interpreters, matrix
+from bench import exit_codes, interpreters, matrix
 from bench.environment import LOCAL_RESULTS, PROJECT_ROOT
 
 DEFAULT_RESULTS = LOCAL_RESULTS
 DEFAULT_HISTORY = PROJECT_ROOT / "history"
+#: Outside every history folder (never committed with one), beside the site's cache.
+DEFAULT_HISTORY_CACHE = PROJECT_ROOT / "build" / "site-cache" / "cli-history"
 
 
 def _cases(profile: str, only: str | None) -> list[matrix.Case]:
@@ -63,29 +65,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         **({"machine": args.machine} if args.machine else {}),
     )
-    outcome = runner.run(settings, Progress(0))
+    try:
+        outcome = runner.run(settings, Progress(0))
+    except runner.ResultsNotWritten as exc:
+        # One line naming the file, not a traceback: a full disk or a read-only folder.
+        print(f"error: {exc}", file=sys.stderr)
+        return exit_codes.NOT_WRITTEN
     print(runner.summary(outcome), file=sys.stderr)
     return outcome.exit_code
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from bench.report.load import describe_problems, results_files, validate_tree
+    from bench.results.read import describe_problems, results_files, validate_tree
 
     root = Path(args.dir)
+    if not root.is_dir():
+        print(f"error: {root}: no such folder", file=sys.stderr)
+        return exit_codes.USAGE
     problems = validate_tree(root)
     if problems:
         print(describe_problems(problems), file=sys.stderr)
-        print(f"{len(problems)} bad file(s) under {root}", file=sys.stderr)
-        return 1
-    print(f"{len(results_files(root))} results file(s) under {root}: all valid")
-    return 0
+        print(f"{len(problems)} problem(s) under {root}", file=sys.stderr)
+        return exit_codes.FAILURES
+    found = len(results_files(root))
+    if not found:  # nothing to vouch for: an empty folder is not a valid run
+        print(f"error: {root}: no results files in this folder", file=sys.stderr)
+        return exit_codes.FAILURES
+    print(f"{found} results file(s) under {root}: all valid")
+    return exit_codes.OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     import time
 
     from bench.report.build import build_report
-    from bench.report.load import ResultsError
+    from bench.results.read import ResultsError
 
     start = time.perf_counter()
     try:
@@ -103,30 +117,53 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     from bench.history.record import record
-    from bench.report.load import ResultsError
+    from bench.results.read import ResultsError
 
     try:
         done = record(Path(args.run_dir), Path(args.history))
     except ResultsError as exc:
         print(f"error: not recorded: {exc}", file=sys.stderr)
-        return 1
+        return exit_codes.FAILURES
+    for folder in done.cleaned:
+        print(f"removed {folder}: the staging folder of a killed record", file=sys.stderr)
     what = "recorded" if done.created else "already recorded (identical), nothing written:"
     print(f"{what} {done.path} ({len(done.files)} file(s))")
-    return 0
+    return exit_codes.OK
+
+
+def cmd_history_check(history: Path) -> int:
+    """``bench history --check``: what a killed or mistaken record left in the history."""
+    from bench.history.record import check_history
+    from bench.results.read import describe_problems
+
+    problems = check_history(history)
+    if problems:
+        print(describe_problems(problems), file=sys.stderr)
+        print(f"{len(problems)} problem(s) in {history}", file=sys.stderr)
+        return exit_codes.FAILURES
+    print(f"{history}: no staging leftovers, empty machine folders or misnamed runs")
+    return exit_codes.OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     from bench.history.cache import load_site_data
     from bench.history.regress import detect_changes
     from bench.history.trends import changes_table
-    from bench.report.load import ResultsError
+    from bench.results.read import ResultsError
 
     history = Path(args.history)
+    if args.check:
+        return cmd_history_check(history)
+    cache = Path(args.cache) if args.cache else DEFAULT_HISTORY_CACHE
+    if cache.resolve().is_relative_to(history.resolve()):
+        # It would be copied, committed or pushed with the history (the history branch).
+        print(f"error: the cache {cache} must lie outside the history {history}", file=sys.stderr)
+        return exit_codes.USAGE
     try:
-        data = load_site_data(history, Path(args.cache) if args.cache else history / ".cache")
+        data = load_site_data(history, cache)
     except ResultsError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exit_codes.FAILURES
     changes = detect_changes(data.summaries, window=args.window, alpha=args.alpha)
     print(changes_table(changes, significant_only=not args.all), end="")
     runs = data.summaries[["machine", "interpreter", "run_id"]].drop_duplicates()
@@ -137,7 +174,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         f"{data.parsed} file(s) parsed, {data.cached} from the cache; "
         f"{flagged} significant change(s)"
     )
-    return 0
+    return exit_codes.OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,7 +256,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_history = sub.add_parser("history", help="what changed in the newest runs of the history")
     add_history(p_history)
-    p_history.add_argument("--cache", metavar="DIR", help="parse cache (default: DIR/.cache)")
+    p_history.add_argument(
+        "--cache",
+        metavar="DIR",
+        default=None,
+        help=f"parse cache, outside the history (default: {DEFAULT_HISTORY_CACHE})",
+    )
+    p_history.add_argument(
+        "--check",
+        action="store_true",
+        help="only list staging folders of killed records, empty machine folders and runs "
+        "whose folder names disagree with their manifest (exit 1 if any)",
+    )
     p_history.add_argument("--window", type=int, default=10, help="earlier runs compared")
     p_history.add_argument("--alpha", type=float, default=0.01, help="significance level")
     p_history.add_argument("--all", action="store_true", help="every benchmark, not only changes")

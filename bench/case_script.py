@@ -164,7 +164,8 @@ def write_measurements(
 
     import pyperf
 
-    from bench.store import OUTCOMES_SUFFIX, outcome_record
+    from bench.results.layout import OUTCOMES_SUFFIX
+    from bench.results.write import outcome_record
 
     benchmarks, outcomes = [], []
     for m in results:

@@ -7,7 +7,7 @@ import platform
 import subprocess
 from pathlib import Path
 
-from bench.store import slug
+from bench.results.layout import slug
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: A user's runs (gitignored), and the committed baseline the site shows beside them.

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.environment import PROJECT_ROOT
-from bench.store import slug
+from bench.results.layout import slug
 
 #: What the suite needs inside every interpreter it measures (the ranges of pyproject.toml).
 REQUIREMENTS = ("pyperf>=2.8,<3", "psutil>=5.9,<8")

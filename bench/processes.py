@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -84,6 +85,14 @@ class Supervisor:
             with contextlib.suppress(OSError):
                 self._guardian.stdin.write(line + "\n")
                 self._guardian.stdin.flush()
+
+    def remove_at_exit(self, folder: Path) -> None:
+        """Have the watchdog delete the scratch ``folder`` if the runner dies first.
+
+        The runner removes its scratch folders itself; this covers a SIGKILL. POSIX only,
+        like the watchdog.
+        """
+        self._tell(f"@{folder}")
 
     def start(self, cmd: list[str], **kwargs: Any) -> subprocess.Popen[str]:
         if os.name == "posix":

@@ -15,6 +15,7 @@ a round, where this machine's drifting CPU speed cancels out.
 
 from __future__ import annotations
 
+import errno
 import json
 import platform
 import random
@@ -31,18 +32,21 @@ from typing import Any
 
 import pyperf
 
-from bench import environment, store
+from bench import environment, exit_codes
 from bench.interpreters import Interpreter, case_environment, probe
 from bench.matrix import Case, Profile
 from bench.processes import Supervisor
 from bench.progress import Progress
+from bench.results import layout, schema, write
 from bench.services import services
 from bench.workloads.io import FILE_DIR_ENV, TCP_ADDRESS_ENV
 
 #: Marks every process of a run, so a test can prove none outlived it.
 RUN_TOKEN_ENV = "BENCH_RUN_TOKEN"
 INHERITED_ENV = (TCP_ADDRESS_ENV, FILE_DIR_ENV, RUN_TOKEN_ENV)
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# The codes themselves live in bench.exit_codes; these names are kept for callers.
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE = exit_codes.OK, exit_codes.FAILURES, exit_codes.USAGE
+EXIT_NOT_WRITTEN, EXIT_INTERRUPTED = exit_codes.NOT_WRITTEN, exit_codes.INTERRUPTED
 
 
 @dataclass
@@ -73,12 +77,35 @@ class _Result:
     ok: bool
     seconds: float
     reason: str = ""
+    output: str = ""
     benchmarks: list[pyperf.Benchmark] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Interrupted(Exception):
     """The run was stopped by a signal."""
+
+
+class ResultsNotWritten(Exception):
+    """A results file or folder could not be written (disk full, read-only, ...)."""
+
+    def __init__(self, path: Path, error: OSError, run_dir: Path | None = None) -> None:
+        # The OS names the file it failed on when it knows it better (the parent of a folder).
+        self.path = Path(error.filename) if error.filename else path
+        self.error = error
+        self.run_dir = run_dir
+        reason = error.strerror or errno.errorcode.get(error.errno or 0) or str(error)
+        kept = f"; what was written before is in {run_dir}" if run_dir else ""
+        super().__init__(f"could not write {self.path}: {reason}{kept}")
+
+
+@contextmanager
+def _writing(path: Path, run_dir: Path | None = None) -> Iterator[None]:
+    """Turn an OSError while writing ``path`` into :class:`ResultsNotWritten`."""
+    try:
+        yield
+    except OSError as exc:
+        raise ResultsNotWritten(path, exc, run_dir) from exc
 
 
 @contextmanager
@@ -151,10 +178,11 @@ class Run:
         self.seed = (
             settings.seed if settings.seed is not None else random.SystemRandom().randrange(10**9)
         )
-        self.started = store.utc_now()
-        self.run_dir = store.create_run_dir(
-            settings.results, settings.machine, self.profile.name, self.started
-        )
+        self.started = layout.utc_now()
+        with _writing(settings.results):
+            self.run_dir = layout.create_run_dir(
+                settings.results, settings.machine, self.profile.name, self.started
+            )
         self.token = f"{self.run_dir.name}-{self.seed}"
         self.suites: dict[str, pyperf.BenchmarkSuite] = {}
         self.outcomes: dict[str, list[dict[str, Any]]] = {}
@@ -193,8 +221,8 @@ class Run:
                 }
             )
         return {
-            "kind": store.MANIFEST_KIND,
-            "schema_version": store.SCHEMA_VERSION,
+            "kind": schema.MANIFEST_KIND,
+            "schema_version": schema.SCHEMA_VERSION,
             "run_id": self.run_dir.name,
             "machine": self.s.machine,
             "profile": self.profile.name,
@@ -219,13 +247,15 @@ class Run:
         }
 
     def _save_manifest(self) -> None:
-        store.write_json(self.run_dir / store.MANIFEST_NAME, self.manifest)
+        path = self.run_dir / layout.MANIFEST_NAME
+        with _writing(path, self.run_dir):
+            write.write_json(path, self.manifest)
 
     # -- one case -----------------------------------------------------------
     def _meta(self, entry: dict[str, Any], round_no: int) -> dict[str, Any]:
         host = self.manifest["host"]
         return {
-            "bench_schema_version": store.SCHEMA_VERSION,
+            "bench_schema_version": schema.SCHEMA_VERSION,
             "run_id": self.run_dir.name,
             "machine": self.s.machine,
             "profile": self.profile.name,
@@ -247,7 +277,6 @@ class Run:
         meta: dict[str, Any],
         env: dict[str, str],
         scratch: Path,
-        log: Any,
     ) -> _Result:
         out_file = scratch / f"case-{time.monotonic_ns()}.json"
         p = self.profile
@@ -282,19 +311,18 @@ class Run:
             except subprocess.TimeoutExpired:
                 sup.stop(proc)
                 output, _ = proc.communicate()
-                log.write(output)
                 return _Result(
                     False,
                     time.monotonic() - start,
                     f"timed out after {self.timeout_s:g}s; its processes were killed",
+                    output,
                 )
         finally:
             sup.stop(proc)  # also sweeps what a finished case left behind
-        log.write(output)
         seconds = time.monotonic() - start
         if proc.returncode != 0:
-            return _Result(False, seconds, failure_reason(output, proc.returncode))
-        outcomes_file = Path(f"{out_file}{store.OUTCOMES_SUFFIX}")
+            return _Result(False, seconds, failure_reason(output, proc.returncode), output)
+        outcomes_file = Path(f"{out_file}{layout.OUTCOMES_SUFFIX}")
         try:
             benchmarks = (
                 pyperf.BenchmarkSuite.load(str(out_file)).get_benchmarks()
@@ -303,13 +331,13 @@ class Run:
             )
             outcomes = json.loads(outcomes_file.read_text()) if outcomes_file.exists() else []
         except (OSError, ValueError) as exc:
-            return _Result(False, seconds, f"the case wrote no usable result: {exc}")
+            return _Result(False, seconds, f"the case wrote no usable result: {exc}", output)
         finally:
             out_file.unlink(missing_ok=True)
             outcomes_file.unlink(missing_ok=True)
         if not benchmarks and not outcomes:
-            return _Result(False, seconds, "the case exited 0 but wrote no result")
-        return _Result(True, seconds, benchmarks=benchmarks, outcomes=outcomes)
+            return _Result(False, seconds, "the case exited 0 but wrote no result", output)
+        return _Result(True, seconds, output=output, benchmarks=benchmarks, outcomes=outcomes)
 
     def _record(self, entry: dict[str, Any], result: _Result) -> None:
         """Add a case's results to the interpreter's files and rewrite them atomically."""
@@ -323,14 +351,19 @@ class Run:
                 else:
                     suite.add_benchmark(benchmark)
             entry["file"] = f"{entry['label']}.json"
-            store.write_suite(self.run_dir / entry["file"], suite)
+            with _writing(self.run_dir / entry["file"], self.run_dir):
+                write.write_suite(self.run_dir / entry["file"], suite)
         if result.outcomes:
             records = self.outcomes.setdefault(entry["label"], [])
             records.extend(result.outcomes)
-            entry["outcomes_file"] = f"{entry['label']}{store.OUTCOMES_SUFFIX}"
-            store.write_outcomes(
-                self.run_dir / entry["outcomes_file"], self.run_dir.name, entry["label"], records
-            )
+            entry["outcomes_file"] = f"{entry['label']}{layout.OUTCOMES_SUFFIX}"
+            with _writing(self.run_dir / entry["outcomes_file"], self.run_dir):
+                write.write_outcomes(
+                    self.run_dir / entry["outcomes_file"],
+                    self.run_dir.name,
+                    entry["label"],
+                    records,
+                )
         entry["measured"] += 1
 
     # -- the whole run ------------------------------------------------------
@@ -352,12 +385,17 @@ class Run:
         progress.plan([f"{e['label']}|{c.name}" for _, _, e, c in plan])
         failed: set[tuple[str, str]] = set()
         self._save_manifest()
-        (self.run_dir / "logs").mkdir(exist_ok=True)
+        logs = self.run_dir / "logs"
+        with _writing(logs, self.run_dir):
+            logs.mkdir(exist_ok=True)
         with (
             Supervisor() as sup,
             services(sup, {RUN_TOKEN_ENV: self.token}) as service_env,
             tempfile.TemporaryDirectory(prefix="bench-out-") as scratch,
         ):
+            # Removed as the with-blocks end; the watchdog removes them if the runner is killed.
+            sup.remove_at_exit(Path(service_env[FILE_DIR_ENV]))
+            sup.remove_at_exit(Path(scratch))
             env = case_environment(service_env | {RUN_TOKEN_ENV: self.token})
             for r, interp, entry, case in plan:
                 key = f"{entry['label']}|{case.name}"
@@ -365,11 +403,10 @@ class Run:
                 if (entry["label"], case.name) in failed:
                     progress.step(key, label, 0.0, "skip")
                     continue
-                with (self.run_dir / "logs" / f"{entry['label']}.log").open("a") as log:
-                    log.write(f"\n=== round {r}: {case.name}\n")
-                    result = self._run_case(
-                        sup, interp, case, self._meta(entry, r), env, Path(scratch), log
-                    )
+                result = self._run_case(sup, interp, case, self._meta(entry, r), env, Path(scratch))
+                log_file = logs / f"{entry['label']}.log"
+                with _writing(log_file, self.run_dir), log_file.open("a") as log:
+                    log.write(f"\n=== round {r}: {case.name}\n{result.output}")
                 if result.ok:
                     self._record(entry, result)
                 else:
@@ -387,7 +424,7 @@ class Run:
 
     def finish(self, status: str) -> None:
         self.manifest["status"] = status
-        self.manifest["finished_utc"] = store.utc_now().isoformat()
+        self.manifest["finished_utc"] = layout.utc_now().isoformat()
         self._save_manifest()
 
 
@@ -402,7 +439,10 @@ def _groups_in_order(ordered: list[Case]) -> list[list[Case]]:
 
 
 def run(settings: Settings, progress: Progress | None = None) -> Outcome:
-    """Run every case of ``settings`` under every interpreter; never raises for a failed case."""
+    """Run every case of ``settings`` under every interpreter; never raises for a failed case.
+
+    Raises :class:`ResultsNotWritten` when a results file or folder cannot be written.
+    """
     job = Run(settings)
     progress = progress or Progress(0)
     progress.say(
@@ -416,8 +456,17 @@ def run(settings: Settings, progress: Progress | None = None) -> Outcome:
         status = "complete"
     except (KeyboardInterrupt, Interrupted) as exc:
         progress.say(f"interrupted ({exc or 'SIGINT'}): results so far are kept in {job.run_dir}")
+    except ResultsNotWritten:
+        status = "failed"
+        raise
     finally:
-        job.finish(status)
+        # Once a write has failed the manifest may not be writable either: the first
+        # error is the one to report, and the manifest's "running" already says "not whole".
+        try:
+            job.finish(status)
+        except ResultsNotWritten:
+            if status != "failed":
+                raise
     return Outcome(job.run_dir, job.manifest, code)
 
 
@@ -440,8 +489,12 @@ def summary(outcome: Outcome) -> str:
 
 __all__ = [
     "EXIT_FAILURES",
+    "EXIT_INTERRUPTED",
+    "EXIT_NOT_WRITTEN",
     "EXIT_OK",
+    "EXIT_USAGE",
     "Outcome",
+    "ResultsNotWritten",
     "Settings",
     "failure_reason",
     "order_rounds",

@@ -10,7 +10,7 @@ import shutil
 import mkdocs_gen_files
 from mkdocs.exceptions import PluginError
 
-from bench.report.load import ResultsError
+from bench.results.read import ResultsError
 from bench.site import build
 
 log = logging.getLogger("mkdocs.plugins.gen_pages")

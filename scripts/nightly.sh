@@ -49,16 +49,31 @@ for interp in "$@"; do
     run_args+=(--python "$interp")
 done
 
+# The exit codes of python -m bench (bench/exit_codes.py, the README's table).
+readonly EXIT_OK=0 EXIT_FAILURES=1 EXIT_USAGE=2 EXIT_NOT_WRITTEN=3 EXIT_INTERRUPTED=130
+
 say "1/4 run: profile $profile${ONLY:+, cases matching $ONLY}, into $runs"
-run_status=0
+run_status=$EXIT_OK
 "$python" "${run_args[@]}" || run_status=$?
-# Exit 1 means some cases failed: they are in the manifest and the run is still
-# recorded, as on GitHub. Anything else means there is no run to record.
-if ((run_status != 0 && run_status != 1)); then
+# A run where some cases failed is recorded: every file it wrote is whole, the failures
+# and their reasons are in its manifest (the history shows them), and the other cases'
+# trends go on. A run that could not write its results (or was stopped, or never
+# started) is not whole: it is never recorded.
+case "$run_status" in
+"$EXIT_OK" | "$EXIT_FAILURES") ;;
+"$EXIT_NOT_WRITTEN") why="could not write its results (disk full? read-only folder?)" ;;
+"$EXIT_USAGE") why="was refused its arguments" ;;
+"$EXIT_INTERRUPTED") why="was interrupted" ;;
+*) why="stopped" ;;
+esac
+if ((run_status != EXIT_OK && run_status != EXIT_FAILURES)); then
+    # The run's own code is passed on, so a caller can tell these apart too.
     if rmdir "$runs" 2>/dev/null; then
-        die "the run stopped (exit $run_status) before writing anything"
+        say "error: the run $why (exit $run_status) before writing anything; nothing recorded"
+    else
+        say "error: the run $why (exit $run_status); nothing recorded; what it wrote is in $runs"
     fi
-    die "the run stopped (exit $run_status); what it wrote is in $runs"
+    exit "$run_status"
 fi
 
 shopt -s nullglob

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pyperf
 
-from bench import store
 from bench.case_script import write_measurements
 from bench.matrix import Case
 from bench.measures import Measurement
+from bench.results import layout
 
 CASE = Case("race", "counter", "1k", 1000, 1, "threads", 2, measure="race", variant="racy")
 
@@ -28,7 +28,7 @@ def test_positive_times_go_to_pyperf_counts_to_the_outcomes_file(tmp_path: Path)
     assert bench.get_name() == f"{CASE.name} seconds_per_million_increments"
     assert bench.get_unit() == "second" and bench.get_values() == (0.1, 0.2)
     assert bench.get_metadata()["metric"] == "seconds_per_million_increments"
-    records = json.loads(Path(output + store.OUTCOMES_SUFFIX).read_text())
+    records = json.loads(Path(output + layout.OUTCOMES_SUFFIX).read_text())
     assert [(r["metric"], r["values"]) for r in records] == [
         ("lost_updates", [0, 12]),
         ("extra_uss_per_worker_bytes", [-4096.0]),

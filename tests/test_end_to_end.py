@@ -11,11 +11,12 @@ from pathlib import Path
 import pyperf
 import pytest
 
-from bench import matrix, store
+from bench import matrix
 from bench.environment import PROJECT_ROOT as ROOT
 from bench.interpreters import case_environment
-from bench.report.load import load_run
 from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
+from bench.results import layout, schema
+from bench.results.read import load_run
 
 pytestmark = pytest.mark.slow
 
@@ -103,13 +104,13 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "left]" in out.stderr  # progress with an estimate of the time left
     run_dir = only_run(tmp_path)
-    manifest = json.loads((run_dir / store.MANIFEST_NAME).read_text())
-    assert manifest["status"] == "complete" and manifest["schema_version"] == store.SCHEMA_VERSION
+    manifest = json.loads((run_dir / layout.MANIFEST_NAME).read_text())
+    assert manifest["status"] == "complete" and manifest["schema_version"] == schema.SCHEMA_VERSION
     (entry,) = manifest["interpreters"]
     suite = pyperf.BenchmarkSuite.load(str(run_dir / entry["file"]))
     outcomes = json.loads((run_dir / entry["outcomes_file"]).read_text())
-    assert outcomes["kind"] == store.OUTCOMES_KIND
-    assert outcomes["schema_version"] == store.SCHEMA_VERSION
+    assert outcomes["kind"] == schema.OUTCOMES_KIND
+    assert outcomes["schema_version"] == schema.SCHEMA_VERSION
 
     seen: set[str] = set()
     measured = [
@@ -120,7 +121,7 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
         # per-run values (date, round) live in each run; the rest is common to the benchmark
         assert set(meta) >= REQUIRED, (name, REQUIRED - set(meta))
         assert meta["gil_enabled"] == "enabled"  # every interpreter here has a GIL
-        assert meta["profile"] == "smoke" and meta["bench_schema_version"] == store.SCHEMA_VERSION
+        assert meta["profile"] == "smoke" and meta["bench_schema_version"] == schema.SCHEMA_VERSION
         case = case_from_metadata(meta)
         if case.measure in ("batch", "ipc"):
             assert name == case.name
@@ -198,7 +199,7 @@ def test_free_threaded_records_the_gil_state_seen_by_the_workers(tmp_path: Path)
     )
     assert out.returncode == 0, out.stderr
     run_dir = only_run(tmp_path)
-    manifest = json.loads((run_dir / store.MANIFEST_NAME).read_text())
+    manifest = json.loads((run_dir / layout.MANIFEST_NAME).read_text())
     states = {}
     for entry in manifest["interpreters"]:
         assert entry["info"]["free_threaded_build"] is True

@@ -12,7 +12,7 @@ import pytest
 from bench.history import cache
 from bench.history.summary import run_summaries
 from bench.report.build import latest_runs
-from bench.report.load import ResultsError, load_results
+from bench.results.read import ResultsError, load_results
 
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -33,9 +33,9 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     calls: list[Path] = []
     real = cache.parse_file
 
-    def spy(path: Path) -> cache.Entry:
+    def spy(root: Path, path: Path) -> cache.Entry:
         calls.append(path)
-        return real(path)
+        return real(root, path)
 
     monkeypatch.setattr(cache, "parse_file", spy)
     return calls
@@ -67,11 +67,11 @@ def test_a_new_run_is_the_only_file_parsed(
     shutil.copytree(history, grown)
     cache.load_summaries(grown, tmp_path / "cache")
     counted.clear()
-    synthesise(FIXTURE_RUN, tmp_path / "more", runs=1, seed=9)
-    new = next((tmp_path / "more" / "fixture-machine").iterdir())
-    shutil.copytree(new, grown / "fixture-machine" / "2027-01-01T00-00-00Z-smoke")
+    # a run a day before the others: a run id the history lacks, under its own name
+    new = synthesise(FIXTURE_RUN, tmp_path / "more", runs=5, seed=9)[0]
+    shutil.copytree(new, grown / "fixture-machine" / new.name)
     data = cache.load_site_data(grown, tmp_path / "cache")
-    assert {p.parent.name for p in counted} == {"2027-01-01T00-00-00Z-smoke"}
+    assert {p.parent.name for p in counted} == {new.name}
     assert data.parsed == 5
 
 
@@ -111,7 +111,7 @@ def test_a_damaged_cache_entry_is_parsed_again(
     history: Path, tmp_path: Path, counted: list[Path]
 ) -> None:
     cache.load_history(history, tmp_path / "cache")
-    for entry in (tmp_path / "cache").rglob("*.rows.pkl"):
+    for entry in (tmp_path / "cache").rglob("*.rows.json"):
         entry.write_bytes(b"garbage")
     counted.clear()
     pd.testing.assert_frame_equal(

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from bench.__main__ import main
-from bench.history.record import record, record_run
-from bench.report.load import ResultsError, load_results, validate_tree
+from bench.history.record import STALE_STAGING_S, record, record_run
+from bench.results.read import ResultsError, load_results, validate_tree
 
 FIXTURE_RUN = Path(__file__).parent / "fixtures/results/fixture-machine/2026-11-25T08-30-24Z-smoke"
 
 
 def _run(tmp_path: Path, name: str = FIXTURE_RUN.name) -> Path:
-    """A copy of the fixture run under ``tmp_path/results/fixture-machine/<name>``, with logs."""
+    """A copy of the fixture run under ``tmp_path/results/fixture-machine/<name>``, with logs:
+    run id ``name`` in its manifest and metadata too, as the runner would have made it."""
     run = tmp_path / "results" / "fixture-machine" / name
-    shutil.copytree(FIXTURE_RUN, run)
+    run.mkdir(parents=True)
+    for src in FIXTURE_RUN.iterdir():
+        text = src.read_text(encoding="utf-8").replace(FIXTURE_RUN.name, name)
+        (run / src.name).write_text(text, encoding="utf-8")
     (run / "logs").mkdir()
     (run / "logs" / "run.log").write_text("log\n", encoding="utf-8")
     return run
@@ -158,3 +164,160 @@ def test_cli_record_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str
     (run / "cpython-3.13.5t.outcomes.json").write_text("{}", encoding="utf-8")
     assert main(["record", str(run), "--history", str(history)]) == 1
     assert "cpython-3.13.5t.outcomes.json" in capsys.readouterr().err
+
+
+# -- what record refuses, and what it leaves behind ---------------------------------
+
+
+def _set_manifest(run: Path, **changes: object) -> None:
+    manifest = run / "run.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize("status", ["running", "interrupted", None])
+def test_a_run_that_is_not_complete_is_refused(tmp_path: Path, status: str | None) -> None:
+    run = _run(tmp_path)
+    _set_manifest(run, status=status)
+    history = tmp_path / "history"
+    with pytest.raises(ResultsError, match="not complete") as caught:
+        record_run(run, history)
+    assert caught.value.path == run / "run.json"
+    assert not history.exists()  # refused before anything was made
+
+
+def test_a_renamed_run_folder_is_refused(tmp_path: Path) -> None:
+    history = tmp_path / "history"
+    record_run(_run(tmp_path / "a"), history)
+    before = _snapshot(history)
+    renamed = tmp_path / "b" / "fixture-machine" / "2026-12-01T00-00-00Z-smoke"
+    shutil.copytree(FIXTURE_RUN, renamed)  # a copy under another run id: twice the rows
+    with pytest.raises(ResultsError, match=r"run_id|names run"):
+        record_run(renamed, history)
+    other_machine = tmp_path / "c" / "another-machine" / FIXTURE_RUN.name
+    shutil.copytree(FIXTURE_RUN, other_machine)
+    with pytest.raises(ResultsError, match="machine"):
+        record_run(other_machine, history)
+    assert _snapshot(history) == before
+    assert sorted(p.name for p in history.iterdir()) == ["fixture-machine"]
+
+
+def test_metadata_that_disagrees_with_the_manifest_is_refused(tmp_path: Path) -> None:
+    run = _run(tmp_path, "2026-12-01T00-00-00Z-smoke")
+    suite = run / "cpython-3.11.7.json"
+    suite.write_text(
+        suite.read_text(encoding="utf-8").replace(run.name, FIXTURE_RUN.name), encoding="utf-8"
+    )
+    history = tmp_path / "history"
+    with pytest.raises(ResultsError, match="run_id") as caught:
+        record_run(run, history)
+    assert caught.value.path == suite
+    assert list(history.iterdir()) == []  # no machine folder, no staging folder
+
+
+def test_a_path_with_dot_dot_is_resolved_and_leaves_no_stray_folder(tmp_path: Path) -> None:
+    run = _run(tmp_path)
+    history = tmp_path / "history"
+    done = record(run / "logs" / "..", history)
+    assert done.path == history / "fixture-machine" / run.name
+    assert sorted(str(p.relative_to(history)) for p in history.rglob("*") if p.is_dir()) == [
+        "fixture-machine",
+        f"fixture-machine/{run.name}",
+    ]
+
+
+def test_a_refused_record_leaves_no_machine_folder(tmp_path: Path) -> None:
+    run = _run(tmp_path)
+    (run / "cpython-3.11.7.json").write_text("{", encoding="utf-8")
+    history = tmp_path / "history"
+    with pytest.raises(ResultsError):
+        record_run(run, history)
+    assert list(history.iterdir()) == []
+
+
+def _age(folder: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(folder, (then, then))
+
+
+def test_stale_staging_folders_are_cleaned_by_the_next_record(tmp_path: Path) -> None:
+    history = tmp_path / "history"
+    killed_new = history / ".incoming-killed"  # where this version stages
+    killed_old = history / "fixture-machine" / ".incoming-old"  # where earlier ones did
+    live = history / ".incoming-live"  # a record at work right now
+    for folder in (killed_new, killed_old, live):
+        (folder / "x").mkdir(parents=True)
+        (folder / "x" / "cpython-3.11.7.json").write_text("{", encoding="utf-8")
+    _age(killed_new, STALE_STAGING_S + 60)
+    _age(killed_old, 30 * 86400)
+    done = record(_run(tmp_path), history)
+    assert set(done.cleaned) == {killed_new, killed_old}
+    assert not killed_new.exists() and not killed_old.exists()
+    assert live.exists()  # younger than STALE_STAGING_S: maybe another record's
+    assert sorted(p.name for p in history.iterdir()) == [".incoming-live", "fixture-machine"]
+
+
+def _damaged_history(tmp_path: Path) -> Path:
+    """A history as killed and mistaken records of earlier versions could leave it."""
+    history = tmp_path / "history"
+    record_run(_run(tmp_path / "ok"), history)
+    stale = history / "fixture-machine" / ".incoming-abc"
+    stale.mkdir()
+    _age(stale, 2 * STALE_STAGING_S)
+    (history / "empty-machine").mkdir()
+    shutil.copytree(FIXTURE_RUN, history / "fixture-machine" / "2026-12-01T00-00-00Z-smoke")
+    unfinished = _run(tmp_path / "x", "2026-11-20T00-00-00Z-smoke")
+    _set_manifest(unfinished, status="running")
+    shutil.copytree(unfinished, history / "fixture-machine" / unfinished.name)
+    return history
+
+
+def test_history_check_lists_what_records_left_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = _damaged_history(tmp_path)
+    assert main(["history", "--check", "--history", str(history)]) == 1
+    err = capsys.readouterr().err
+    assert ".incoming-abc: staging folder of a record killed" in err
+    assert "empty-machine: a machine folder without any run" in err
+    assert "2026-12-01T00-00-00Z-smoke/run.json: the folder is named" in err
+    assert "2026-11-20T00-00-00Z-smoke/run.json: the run is not complete" in err
+    assert "4 problem(s)" in err
+
+
+def test_history_check_passes_a_sound_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = tmp_path / "history"
+    record_run(_run(tmp_path), history)
+    (history / ".incoming-live").mkdir()  # a record at work: not a problem
+    assert main(["history", "--check", "--history", str(history)]) == 0
+    assert "no staging leftovers" in capsys.readouterr().out
+
+
+def test_history_keeps_its_cache_outside_the_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bench.__main__ as cli
+
+    history = tmp_path / "history"
+    record_run(_run(tmp_path), history)
+    before = _snapshot(history)
+    monkeypatch.setattr(cli, "DEFAULT_HISTORY_CACHE", tmp_path / "build" / "cache")
+    assert main(["history", "--history", str(history)]) == 0
+    assert "5 file(s) parsed" in capsys.readouterr().out
+    assert _snapshot(history) == before  # nothing written into the history
+    assert any((tmp_path / "build" / "cache").rglob("*.json"))
+    assert main(["history", "--history", str(history), "--cache", str(history / ".c")]) == 2
+    assert "outside the history" in capsys.readouterr().err
+
+
+def test_the_default_history_cache_is_not_in_the_default_history() -> None:
+    import bench.__main__ as cli
+
+    assert not cli.DEFAULT_HISTORY_CACHE.is_relative_to(cli.DEFAULT_HISTORY)

@@ -7,15 +7,25 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from bench.history.regress import (
     TOO_FEW,
     benjamini_hochberg,
     detect_changes,
     holm,
+    prior_variance,
     t_two_sided_p,
 )
 from bench.report.metrics import t_quantile
+
+EULER_GAMMA = 0.5772156649015329
+#: Benjamini and Hochberg (1995), section 4: 15 p-values of one study; at q = 0.05 the
+#: procedure rejects the four smallest.
+BH_1995 = [
+    0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344,
+    0.0459, 0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.0000,
+]  # fmt: skip
 
 
 def synthetic(
@@ -61,17 +71,25 @@ def synthetic(
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 9, 10, 29, 30])
-def test_t_p_value_matches_the_quantile_table(df: int) -> None:
-    assert t_two_sided_p(t_quantile(df), df) == pytest.approx(0.05, abs=2e-4)
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 9, 10, 29, 30, 7.5, 1000])
+def test_t_p_value_is_the_library_s_and_inverts_the_quantile(df: float) -> None:
+    assert t_two_sided_p(2.5, df) == pytest.approx(2 * stats.t.sf(2.5, df), rel=1e-12)
+    if df == int(df):
+        assert t_two_sided_p(t_quantile(int(df)), df) == pytest.approx(0.05, rel=1e-9)
+        assert t_two_sided_p(-t_quantile(int(df)), df) == pytest.approx(0.05, rel=1e-9)
     assert t_two_sided_p(0.0, df) == pytest.approx(1.0)
-    assert t_two_sided_p(-t_quantile(df), df) == pytest.approx(0.05, abs=2e-4)
 
 
 def test_t_p_value_known_points() -> None:
+    assert t_two_sided_p(2.228138851986274, 10) == pytest.approx(0.05, rel=1e-9)
     assert t_two_sided_p(1.0, 1) == pytest.approx(0.5)  # Cauchy: P(|T|>1) = 1/2
     assert t_two_sided_p(1.0, 2) == pytest.approx(1 - 1 / math.sqrt(3))
+    assert t_two_sided_p(1.959963984540054, math.inf) == pytest.approx(0.05)  # the normal
     assert t_two_sided_p(3.0, 1000) == pytest.approx(0.0027, abs=2e-4)  # ~ normal
+    assert t_two_sided_p(math.inf, 5) == 0.0
+    assert math.isnan(t_two_sided_p(math.nan, 5))
+    with pytest.raises(ValueError, match="degrees of freedom"):
+        t_two_sided_p(1.0, 0)
 
 
 def test_multiple_comparison_adjustments() -> None:
@@ -79,6 +97,52 @@ def test_multiple_comparison_adjustments() -> None:
     assert holm(p)[:4].tolist() == pytest.approx([0.03, 0.06, 0.06, 0.02])
     assert math.isnan(holm(p)[4])
     assert benjamini_hochberg(p)[:4].tolist() == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert math.isnan(benjamini_hochberg(p)[4])
+    assert holm([]).size == benjamini_hochberg([]).size == 0
+
+
+def test_benjamini_hochberg_on_the_published_example() -> None:
+    adjusted = benjamini_hochberg([*reversed(BH_1995), math.nan])[::-1][1:]  # order kept
+    # by hand: p_(i) m / i, then the running minimum from the largest p down
+    assert adjusted.tolist() == pytest.approx([
+        0.0015, 0.003, 0.0095, 0.035625, 0.0603, 0.0298 * 15 / 7, 0.0298 * 15 / 7,
+        0.0645, 0.0765, 0.486, 0.4262 * 15 / 11, 0.714875, 0.6528 * 15 / 13,
+        0.7590 * 15 / 14, 1.0,
+    ])  # fmt: skip
+    assert (adjusted <= 0.05).sum() == 4  # the paper's four discoveries
+    assert adjusted == pytest.approx(stats.false_discovery_control(BH_1995, method="bh"))
+
+
+def test_holm_on_the_published_example() -> None:
+    adjusted = holm(BH_1995)
+    # by hand: (m - i + 1) p_(i), then the running maximum; three below 0.05
+    assert adjusted[:9].tolist() == pytest.approx(
+        [0.0015, 0.0056, 0.0247, 0.114, 0.2211, 0.278, 0.278, 0.278, 0.3213]
+    )
+    assert (adjusted[9:] == 1.0).all()
+    assert (adjusted <= 0.05).sum() == 3
+
+
+def test_prior_variance_known_points() -> None:
+    # equal variances: no spread beyond sampling, so d0 is infinite and s0^2 is the
+    # variance corrected by E[log chi2_d / d] = digamma(d/2) - log(d/2):
+    # for d = 2, -gamma; for d = 1, -gamma - log 2
+    assert prior_variance([0.5] * 6, [2] * 6) == (
+        pytest.approx(0.5 * math.exp(EULER_GAMMA)),
+        math.inf,
+    )
+    assert prior_variance([0.5] * 6, [1] * 6) == (
+        pytest.approx(0.5 * 2 * math.exp(EULER_GAMMA)),
+        math.inf,
+    )
+    # log variances whose sample variance is pi^2/3 at d = 2: the excess over
+    # trigamma(1) = pi^2/6 is pi^2/6, whose inverse trigamma is 1, so d0 = 2
+    a = math.sqrt(8 * math.pi**2 / 15)
+    variances = [math.exp(x) for x in (-a, -a / 2, 0.0, a / 2, a)]
+    s0, d0 = prior_variance(variances, [2] * 5)
+    assert d0 == pytest.approx(2.0, rel=1e-9)
+    assert s0 == pytest.approx(1.0, rel=1e-9)
+    assert prior_variance([1.0] * 4, [2] * 4) == (pytest.approx(math.nan, nan_ok=True), 0.0)
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from bench import exit_codes
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "nightly.sh"
 
@@ -96,7 +98,34 @@ def test_a_run_that_cannot_start_leaves_the_history_alone(tmp_path: Path) -> Non
     history.mkdir()
     (history / "kept.txt").write_text("an earlier night\n", encoding="utf-8")
     out = nightly(history, ONLY="no case has this name")
-    assert out.returncode == 1
-    assert "the run stopped (exit 2)" in out.stderr
+    assert out.returncode == exit_codes.USAGE
+    assert "the run was refused its arguments (exit 2)" in out.stderr
     assert snapshot(history) == {"kept.txt": b"an earlier night\n"}
     assert not list(tmp_path.glob("nightly-runs.*"))  # no empty scratch folder left
+
+
+#: A harness whose ``bench run`` writes a run folder, then fails as a full disk makes it
+#: fail (exit code NOT_WRITTEN); every other command is the real one.
+UNWRITABLE_RUN = """#!/usr/bin/env bash
+if [[ "$1 $2 $3" == "-m bench run" ]]; then
+    while (($#)); do [[ "$1" == --results ]] && results="$2"; shift; done
+    mkdir -p "$results/m/2026-01-01T00-00-00Z-smoke"
+    echo '{{"status": "running"}}' > "$results/m/2026-01-01T00-00-00Z-smoke/run.json"
+    echo "error: could not write $results/m/x.json: No space left on device" >&2
+    exit {code}
+fi
+exec {python} "$@"
+"""
+
+
+@pytest.mark.parametrize("code", [exit_codes.NOT_WRITTEN, exit_codes.INTERRUPTED])
+def test_a_run_that_is_not_whole_is_never_recorded(tmp_path: Path, code: int) -> None:
+    harness = tmp_path / "harness"
+    harness.write_text(UNWRITABLE_RUN.format(code=code, python=sys.executable), encoding="utf-8")
+    harness.chmod(0o755)
+    history = tmp_path / "history"
+    out = nightly(history, PYTHON=str(harness))
+    assert out.returncode == code, out.stderr
+    assert "nothing recorded" in out.stderr
+    assert "2/4 validate" not in out.stderr and "3/4 record" not in out.stderr
+    assert not history.exists()

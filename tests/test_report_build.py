@@ -12,7 +12,7 @@ import pytest
 
 from bench.interpreters import case_environment
 from bench.report.build import build_report, latest_runs
-from bench.report.load import ResultsError
+from bench.results.read import ResultsError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results"
 

@@ -464,7 +464,7 @@ def test_evaluate_of_nothing_is_an_empty_table() -> None:
 
 @pytest.mark.skipif(not FIXTURE.exists(), reason="no committed fixture results")
 def test_evaluate_reads_the_committed_smoke_results() -> None:
-    from bench.report.load import load_run
+    from bench.results.read import load_run
 
     runs = sorted(p for p in FIXTURE.glob("*/*") if p.is_dir())
     result = evaluate(pd.concat([load_run(run) for run in runs], ignore_index=True))

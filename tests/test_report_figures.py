@@ -14,7 +14,7 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 
 from bench.report import figures
-from bench.report.load import load_run
+from bench.results.read import load_run
 
 FIXTURE_RESULTS = Path(__file__).parent / "fixtures" / "results"
 GIL, FT = "py-gil", "py-ft"

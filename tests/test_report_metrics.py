@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from bench.report.metrics import (
     crossovers,
@@ -108,12 +109,25 @@ def test_ipc_throughput_counts_both_directions_and_sits_beside_memcpy() -> None:
 # --- confidence intervals and summaries -------------------------------------------------
 
 
-def test_t_quantiles_follow_the_table_and_approach_the_normal() -> None:
-    assert t_quantile(1) == pytest.approx(12.706)
-    assert t_quantile(5) == pytest.approx(2.571)
-    assert t_quantile(30) == pytest.approx(2.042)
-    assert t_quantile(50) == pytest.approx(2.009, abs=2e-3)  # exact: 2.0086
-    assert t_quantile(10_000) == pytest.approx(1.960, abs=1e-3)
+@pytest.mark.parametrize(
+    ("df", "printed"),
+    # two-sided 95 % critical values of Student's t as statistics tables print them
+    [(1, 12.706), (2, 4.303), (5, 2.571), (10, 2.228), (30, 2.042), (60, 2.000), (120, 1.980)],
+)
+def test_t_quantiles_are_the_library_s_and_the_published_values(df: int, printed: float) -> None:
+    assert t_quantile(df) == stats.t.ppf(0.975, df)
+    assert t_quantile(df) == pytest.approx(printed, abs=5e-4)
+
+
+def test_t_quantile_to_full_precision() -> None:
+    assert t_quantile(10) == pytest.approx(2.228138851986274, rel=1e-12)
+    assert t_quantile(1) == pytest.approx(1 / math.tan(math.pi * 0.025), rel=1e-12)  # Cauchy
+    # df = 2 has a closed form: (2p - 1) / sqrt(2 p (1 - p))
+    assert t_quantile(2) == pytest.approx(0.95 / math.sqrt(2 * 0.975 * 0.025), rel=1e-12)
+
+
+def test_t_quantiles_approach_the_normal() -> None:
+    assert t_quantile(10_000) == pytest.approx(1.959963984540054, abs=1e-3)
     quantiles = [t_quantile(df) for df in range(1, 300)]
     assert quantiles == sorted(quantiles, reverse=True)
     with pytest.raises(ValueError, match="degree"):
@@ -122,7 +136,7 @@ def test_t_quantiles_follow_the_table_and_approach_the_normal() -> None:
 
 def test_mean_ci_is_the_t_interval() -> None:
     low, high = mean_ci([1, 2, 3, 4, 5, 6])
-    half = 2.571 * 1.8708287 / 6**0.5  # t(5) x sample sd / sqrt(n)
+    half = 2.570581835636314 * 1.8708287 / 6**0.5  # t(5) x sample sd / sqrt(n)
     assert (low, high) == (pytest.approx(3.5 - half), pytest.approx(3.5 + half))
     assert all(math.isnan(x) for x in mean_ci([2.0]))
 
@@ -136,6 +150,18 @@ def test_median_ci_uses_order_statistics_with_their_coverage() -> None:
     low, high, coverage = median_ci([3.0, 1.0, 2.0])  # too few for 95 %: the range
     assert (low, high) == (1.0, 3.0)
     assert coverage == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "coverage"),
+    [(5, 1, 30 / 32), (6, 1, 62 / 64), (17, 5, 1 - 6428 / 131072), (60, 22, None)],
+)
+def test_median_ci_coverage_is_the_binomial_tail(n: int, k: int, coverage: float | None) -> None:
+    low, high, got = median_ci([float(i) for i in range(n)])
+    assert (low, high) == (k - 1, n - k)  # the k-th order statistics from either end
+    assert got == pytest.approx(1 - 2 * stats.binom.cdf(k - 1, n, 0.5), rel=1e-12)
+    if coverage is not None:  # by hand: 1 - 2 (C(n,0) + ... + C(n,k-1)) / 2^n
+        assert got == pytest.approx(coverage, rel=1e-12)
 
 
 def outcome(metric: str, unit: str, values: list, model: str = "threads") -> list[dict]:

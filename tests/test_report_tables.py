@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import html
 import math
+import re
 import textwrap
 from pathlib import Path
 
@@ -14,13 +16,12 @@ import markdown
 import pandas as pd
 import pytest
 
-from bench.report.load import load_run
+from bench.report.markdown import inert
 from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
 from bench.report.tables import (
     MISSING,
     NO_DATA,
     environment_table,
-    escape_cell,
     format_bytes,
     format_number,
     format_ratio,
@@ -33,6 +34,7 @@ from bench.report.tables import (
     summarise_values,
     timings_table,
 )
+from bench.results.read import load_run
 
 MIB = 1 << 20
 EVIL = "Evil | <script>alert(1)</script>\n# heading\r\nend"
@@ -91,11 +93,14 @@ def test_a_hostile_text_stays_plain_text_in_one_cell() -> None:
 @pytest.mark.parametrize(
     ("text", "escaped"),
     [
-        ("# heading", r"\# heading"),
-        ("#x", r"\#x"),
-        ("- item", r"\- item"),
-        ("+ item", r"\+ item"),
-        ("-", r"\-"),
+        ("# heading", "&#35; heading"),
+        ("#x", "&#35;x"),
+        ("- item", "&#45; item"),
+        ("+ item", "&#43; item"),
+        ("-", "&#45;"),
+        ('--8<-- ".git/config"', '&#45;-8&lt;-- ".git/config"'),  # snippets' include line
+        ("=== tab", "&#61;== tab"),
+        ("!!! note", "&#33;!! note"),
         ("> quote", "&gt; quote"),
         ("-5.00 KiB", "-5.00 KiB"),  # a negative number is not a list
         ("a `code` b", "a &#96;code&#96; b"),
@@ -106,18 +111,19 @@ def test_a_hostile_text_stays_plain_text_in_one_cell() -> None:
         ("  two\n\nlines  ", "two lines"),
     ],
 )
-def test_escape_cell(text: str, escaped: str) -> None:
-    assert escape_cell(text) == escaped
+def test_inert(text: str, escaped: str) -> None:
+    assert inert(text) == escaped
 
 
 @pytest.mark.parametrize(
-    "text", [EVIL, "# h", "- x", "**b**", "`c`", "[l](http://x)", "<b>x</b>", "a\\|b", "~~s~~"]
+    "text",
+    [EVIL, "# h", "- x", "**b**", "`c`", "[l](http://x)", "<b>x</b>", "a\\|b", "~~s~~", "=== t"],
 )
 def test_escaped_text_renders_as_itself(text: str) -> None:
-    html = render(f"| h |\n| --- |\n| {escape_cell(text)} |\n")
-    expected = " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;")
-    expected = expected.replace(">", "&gt;").replace("`", "&#96;").replace("~", "&#126;")
-    assert f"<td>{expected}</td>" in html
+    rendered = render(f"| h |\n| --- |\n| {inert(text)} |\n")
+    cell = re.search(r"<td>(.*?)</td>", rendered, re.S)
+    assert cell and "<" not in cell.group(1)  # no tag, only text
+    assert html.unescape(cell.group(1)) == " ".join(text.split())
 
 
 def test_an_empty_frame_gives_a_short_line() -> None:
@@ -454,6 +460,11 @@ def test_row_order_does_not_depend_on_input_order() -> None:
 # --------------------------------------------------------------------------- real data
 
 
+#: Committed results: a smoke run of two interpreters, and the site's baseline.
+FIXTURE_RESULTS = Path(__file__).parent / "fixtures" / "results"
+BASELINE_RESULTS = Path(__file__).parent.parent / "results" / "baseline"
+
+
 def run_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*/*") if p.is_dir())
 
@@ -463,24 +474,29 @@ def body_rows(table: str) -> int:
 
 
 def test_two_real_runs_stay_apart() -> None:
-    runs = [*run_dirs(Path("/tmp/qc")), *run_dirs(Path("/tmp/qd"))]
-    if len(runs) < 2:
-        pytest.skip("needs the runs under /tmp/qc and /tmp/qd")
-    frame = pd.concat([load_run(run) for run in runs[:2]], ignore_index=True)
+    """One interpreter of the fixture run, and the same values as a second run a day later."""
+    (run,) = run_dirs(FIXTURE_RESULTS)
+    first = load_run(run)
+    first = first[first["interpreter"] == first["interpreter"].iloc[0]]
+    later = pd.to_datetime(first["date"]) + pd.Timedelta(days=1)
+    second = first.assign(
+        run_id=first["run_id"].str.replace("2026-11-25", "2026-11-26"),
+        date=later.dt.strftime("%Y-%m-%d %H:%M:%S.%f"),
+    )
+    frame = pd.concat([first, second], ignore_index=True)
     environment = environment_table(frame)
     assert body_rows(environment) == 1  # one machine, one interpreter, two dates
-    assert "–" in environment.splitlines()[2].split(" | ")[-1]
+    dates = environment.splitlines()[2].split(" | ")[-1]
+    assert dates.startswith("2026-11-25 08:30") and "2026-11-26 08:3" in dates  # both runs
     timings = timings_table(frame)
     assert timings.startswith("| run | benchmark |")
-    assert body_rows(timings) == 2 * body_rows(timings_table(load_run(runs[0])))
+    assert body_rows(timings) == 2 * body_rows(timings_table(first))
 
 
-@pytest.mark.parametrize("root", ["/tmp/qc", "tests/fixtures/results"])
-def test_real_results_give_non_empty_tables(root: str) -> None:
-    folder = Path(root) if root.startswith("/") else Path(__file__).parent.parent / root
-    runs = run_dirs(folder)
-    if not runs:
-        pytest.skip(f"no results under {folder}")
+@pytest.mark.parametrize("root", [FIXTURE_RESULTS, BASELINE_RESULTS], ids=["fixture", "baseline"])
+def test_real_results_give_non_empty_tables(root: Path) -> None:
+    runs = run_dirs(root)
+    assert runs, f"no results under {root}"
     frame = load_run(runs[0])
     tables = {
         "environment": environment_table(frame),

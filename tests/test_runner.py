@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -14,9 +17,12 @@ import psutil
 import pyperf
 import pytest
 
-from bench import interpreters, runner, store
+from bench import exit_codes, interpreters, runner
+from bench.__main__ import main
+from bench.guardian import SCRATCH_PREFIXES
 from bench.matrix import Case, Profile
 from bench.progress import Progress
+from bench.results import layout, write
 
 pytestmark = pytest.mark.slow
 
@@ -149,7 +155,7 @@ def test_faults_are_recorded_and_the_run_goes_on(tmp_path: Path, python) -> None
     entry = outcome.manifest["interpreters"][0]
     suite = pyperf.BenchmarkSuite.load(str(outcome.run_dir / entry["file"]))
     assert suite.get_benchmark_names() == [GOOD.name]
-    manifest = json.loads((outcome.run_dir / store.MANIFEST_NAME).read_text())
+    manifest = json.loads((outcome.run_dir / layout.MANIFEST_NAME).read_text())
     assert manifest["status"] == "complete"
     assert len(manifest["interpreters"][0]["failures"]) == 5
     assert not wait_for_no_survivors(manifest["process_token"])
@@ -201,14 +207,25 @@ sys.exit(outcome.exit_code)
 """
 
 
-def start_driver(tmp_path: Path) -> subprocess.Popen[str]:
+def start_driver(tmp_path: Path, temp_root: Path) -> subprocess.Popen[str]:
+    """The driver run; its scratch folders (and its watchdog's view of them) in ``temp_root``."""
     return subprocess.Popen(
         [sys.executable, "-c", DRIVER, str(tmp_path)],
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env=interpreters.case_environment({}),
+        env=interpreters.case_environment({"TMPDIR": str(temp_root)}),
     )
+
+
+def scratch_folders(temp_root: Path, seconds: float = 0) -> list[str]:
+    """The run's scratch folders in ``temp_root``, after waiting up to ``seconds`` for none."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = sorted(p.name for p in temp_root.iterdir() if p.name.startswith(SCRATCH_PREFIXES))
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.2)
 
 
 def wait_until_hanging(tmp_path: Path) -> dict:
@@ -231,22 +248,31 @@ def wait_until_hanging(tmp_path: Path) -> dict:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
-def test_a_run_cut_off_keeps_earlier_results_and_leaves_no_process(tmp_path: Path, sig) -> None:
-    driver = start_driver(tmp_path)
+def test_a_run_cut_off_keeps_earlier_results_and_leaves_no_process(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, sig
+) -> None:
+    temp_root = tmp_path_factory.mktemp("temp-root")
+    driver = start_driver(tmp_path, temp_root)
     try:
         manifest = wait_until_hanging(tmp_path)
         time.sleep(1)  # let the hanging case's pool settle
+        # both kinds of scratch folder exist, so their absence below means something
+        assert {n.rsplit("-", 1)[0] + "-" for n in scratch_folders(temp_root)} == set(
+            SCRATCH_PREFIXES
+        )
         driver.send_signal(sig)
         output, _ = driver.communicate(timeout=30)
     finally:
         if driver.poll() is None:
             driver.kill()
     assert not wait_for_no_survivors(manifest["process_token"]), output
+    # even a SIGKILLed runner leaves no scratch folder: its watchdog deletes them
+    assert scratch_folders(temp_root, seconds=15) == [], output
     run_dir = next(tmp_path.glob("*/*"))
     suite = pyperf.BenchmarkSuite.load(str(next(run_dir.glob("cpython-*.json"))))
     assert len(suite.get_benchmark_names()) == 1
     assert not [p for p in run_dir.rglob("*") if p.name.endswith(".tmp")]
-    final = json.loads((run_dir / store.MANIFEST_NAME).read_text())
+    final = json.loads((run_dir / layout.MANIFEST_NAME).read_text())
     if sig == signal.SIGKILL:
         assert final["status"] == "running"  # nobody could say otherwise; the data is whole
     else:
@@ -260,3 +286,55 @@ def test_once_cases_are_measured_in_the_first_round_only() -> None:
     plan = runner.order_rounds([GOOD, once], rounds=3, seed=2)
     assert [once in r for r in plan] == [True, False, False]
     assert all(GOOD in r for r in plan)
+
+
+# --- results that cannot be written (issue 15, defect 10) -------------------------------
+
+ONE_CASE = ["--profile", "smoke", "--only", r"^echo\[64B\] memcpy ", "--no-install"]
+
+
+def test_an_unwritable_results_folder_is_one_line_and_its_own_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Tests run as root, which ignores permissions: a regular file where a folder must
+    # be is read-only to everyone.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    code = main(["run", *ONE_CASE, "--results", str(blocker / "results"), "--machine", "m"])
+    err = capsys.readouterr().err
+    assert code == exit_codes.NOT_WRITTEN
+    assert "Traceback" not in err
+    (line,) = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert f"could not write {blocker}" in line and "Not a directory" in line
+
+
+@contextlib.contextmanager
+def full_disk_for_data(path: Path, real=write.atomic_writer):
+    """The atomic writer on a disk with room for the small manifest only."""
+    if path.name != layout.MANIFEST_NAME:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    with real(path) as f:
+        yield f
+
+
+def test_a_full_disk_stops_the_run_with_one_line_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(write, "atomic_writer", full_disk_for_data)
+    code = main(["run", *ONE_CASE, "--results", str(tmp_path), "--machine", "m"])
+    err = capsys.readouterr().err
+    assert code == exit_codes.NOT_WRITTEN != exit_codes.FAILURES
+    assert "Traceback" not in err
+    (line,) = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    (run_dir,) = tmp_path.glob("m/*")
+    assert f"could not write {run_dir}/cpython-" in line
+    assert os.strerror(errno.ENOSPC) in line and str(run_dir) in line.split(";")[1]
+    # the manifest says the run is not whole, so nothing records it
+    manifest = json.loads((run_dir / layout.MANIFEST_NAME).read_text())
+    assert manifest["status"] == "failed"
+
+
+def test_bad_usage_is_argparses_code() -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "--no-such-option"])
+    assert stop.value.code == exit_codes.USAGE

@@ -176,12 +176,12 @@ def test_the_rules_catch_each_violation() -> None:
         assert any(p.startswith(message) for p in found), (message, found)
 
 
-def test_only_the_recording_job_writes_contents() -> None:
+def test_only_the_publishing_job_writes_contents() -> None:
     for path in (CI, NIGHTLY):
         for name, job in jobs(load(path)).items():
             writes = {k for k, v in job["permissions"].items() if v == "write"}
             allowed = {
-                ("nightly.yml", "record"): {"contents"},
+                ("nightly.yml", "publish"): {"contents"},
                 ("nightly.yml", "deploy"): {"pages", "id-token"},
             }.get((path.name, name), set())
             assert writes <= allowed, (path.name, name, writes)
@@ -225,13 +225,19 @@ def test_nightly_runs_the_matrix_records_and_deploys() -> None:
     record = by_name["record"]
     assert record["needs"] == "run"
     assert any(u.startswith("actions/download-artifact@") for u in uses(record))
-    recording = scripts(record)
-    assert "bench record" in recording
-    assert "git push" in recording
-    assert "git rebase" in recording  # the retry loop: new files never conflict
+    assert "bench record" in scripts(record)
+    assert any(u.startswith("actions/upload-artifact@") for u in uses(record))
+
+    publish = by_name["publish"]
+    assert publish["needs"] == "record"
+    assert any(u.startswith("actions/download-artifact@") for u in uses(publish))
+    pushing = scripts(publish)
+    assert "push origin" in pushing  # git push, with the token given to that command only
+    assert "git rebase" in pushing  # the retry loop: new files never conflict
+    assert "--diff-filter=a" in pushing  # only additions reach the history
 
     site = by_name["site"]
-    assert site["needs"] == "record"
+    assert set(site["needs"]) == {"record", "publish"}
     build = next(s for s in site["steps"] if "mkdocs build --strict" in str(s.get("run", "")))
     assert "BENCH_RESULTS" in build["env"]
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses(site))
@@ -241,3 +247,135 @@ def test_nightly_runs_the_matrix_records_and_deploys() -> None:
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert any(u.startswith("actions/deploy-pages@") for u in uses(deploy))
+
+
+# --- the write token and the cache (issue 15, defect 9) --------------------------------
+
+#: Every action pin, checked against the action's own repository (``git show-ref --tags``
+#: on a clone: the SHA is the commit the tag names). A new pin is added here only after
+#: the same check, so a pin copied from elsewhere fails this module.
+VERIFIED_PINS = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+    "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "actions/cache": ("27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
+    "actions/upload-pages-artifact": ("fc324d3547104276b827a68afc52ff2a11cc49c9", "v5.0.0"),
+    "actions/deploy-pages": ("cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", "v5.0.0"),
+}
+CACHE_ACTIONS = ("actions/cache@", "actions/cache/restore@", "actions/cache/save@")
+CACHE_WRITERS = ("actions/cache@", "actions/cache/save@")
+TOKEN = re.compile(r"\$\{\{\s*(secrets\.GITHUB_TOKEN|github\.token)\s*\}\}")
+
+
+def runs_installed_code(step: dict[str, Any]) -> bool:
+    """A step that installs packages or runs Python (and so what was installed)."""
+    script = str(step.get("run", ""))
+    return "pip install" in script or re.search(r"\bpython\b|\bmkdocs\b", script) is not None
+
+
+def credential_problems(workflow: dict[Any, Any]) -> list[str]:
+    """Where a token is within reach of installed code; empty when nowhere."""
+    found = []
+    for name, job in jobs(workflow).items():
+        steps = job.get("steps", [])
+        installs = any("pip install" in str(step.get("run", "")) for step in steps)
+        writes = "write" in (job.get("permissions") or {}).values()
+        if writes and (
+            any(runs_installed_code(s) for s in steps)
+            or any(str(s.get("uses", "")).startswith("actions/setup-python@") for s in steps)
+        ):
+            found.append(f"job {name}: holds a write token and runs installed code")
+        for index, step in enumerate(steps):
+            ref = str(step.get("uses", ""))
+            keeps = (step.get("with") or {}).get("persist-credentials") is not False
+            if installs and ref.startswith("actions/checkout@") and keeps:
+                found.append(f"job {name}: a checkout keeps its credentials where pip installs")
+            token_in_env = any(TOKEN.search(str(v)) for v in (step.get("env") or {}).values())
+            if token_in_env and any(runs_installed_code(s) for s in steps[: index + 1]):
+                found.append(f"job {name}: a step gets the token after pip install")
+    return found
+
+
+def cache_problems(workflow: dict[Any, Any], builder: str | None) -> list[str]:
+    """A cache restored by prefix, keyed on nothing of its own, or written by another job."""
+    found = []
+    for name, job in jobs(workflow).items():
+        for step in job.get("steps", []):
+            ref = str(step.get("uses", ""))
+            if not ref.startswith(CACHE_ACTIONS):
+                continue
+            given = step.get("with") or {}
+            if "restore-keys" in given:
+                found.append(f"job {name}: a cache restored by a restore-keys prefix")
+            if "steps." not in str(given.get("key", "")):
+                found.append(f"job {name}: a cache key not computed by the job (its lock)")
+            if ref.startswith(CACHE_WRITERS) and name != builder:
+                found.append(f"job {name}: writes a cache; only the site build may")
+    return found
+
+
+@pytest.mark.parametrize("path", [CI, NIGHTLY], ids=lambda p: p.name)
+def test_no_token_within_reach_of_installed_code(path: Path) -> None:
+    assert credential_problems(load(path)) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "builder"), [(CI, None), (NIGHTLY, "site")], ids=["ci", "nightly"]
+)
+def test_only_the_site_build_writes_its_own_exactly_keyed_cache(
+    path: Path, builder: str | None
+) -> None:
+    assert cache_problems(load(path), builder) == []
+
+
+def test_the_nightly_site_cache_is_restored_and_saved_by_exact_keys() -> None:
+    site = jobs(load(NIGHTLY))["site"]
+    refs = uses(site)
+    assert sum(r.startswith("actions/cache/restore@") for r in refs) >= 1
+    assert sum(r.startswith("actions/cache/save@") for r in refs) == 1
+    keying = next(s for s in site["steps"] if s.get("id") == "cache-key")
+    assert "pip freeze" in keying["run"]  # the lock of what is installed
+
+
+BAD_TOKEN_AND_CACHE = """\
+jobs:
+  push:
+    permissions: {contents: write}
+    steps:
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1
+        with: {persist-credentials: true}
+      - run: python -m pip install .
+      - run: git push
+        env: {GITHUB_TOKEN: "${{ secrets.GITHUB_TOKEN }}"}
+      - uses: actions/cache@0057852bfaa89a56745cba8c7296529d2fc39830
+        with: {path: build, key: "site-cache-${{ github.run_id }}", restore-keys: site-cache-}
+"""
+
+
+def test_the_token_and_cache_rules_catch_each_violation() -> None:
+    workflow = yaml.safe_load(BAD_TOKEN_AND_CACHE)
+    found = credential_problems(workflow) + cache_problems(workflow, builder="site")
+    expected = [
+        "job push: holds a write token and runs installed code",
+        "job push: a checkout keeps its credentials where pip installs",
+        "job push: a step gets the token after pip install",
+        "job push: a cache restored by a restore-keys prefix",
+        "job push: a cache key not computed by the job",
+        "job push: writes a cache; only the site build may",
+    ]
+    for message in expected:
+        assert any(p.startswith(message) for p in found), (message, found)
+
+
+def test_every_pin_is_a_verified_release() -> None:
+    for path in (CI, NIGHTLY):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = USES_LINE.match(line)
+            if not match:
+                continue
+            action, _, sha = match["ref"].partition("@")
+            repo = "/".join(action.split("/")[:2])  # actions/cache/save is actions/cache
+            assert repo in VERIFIED_PINS, f"{path.name}: {repo} has no verified pin"
+            pinned, tag = VERIFIED_PINS[repo]
+            assert (sha, match["comment"]) == (pinned, f"# {tag}"), (path.name, line)

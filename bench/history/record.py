@@ -2,15 +2,22 @@
 
 The history never loses a run and never rewrites a file:
 
-* the run's files are copied into a hidden staging folder beside the destination
-  (``<history>/<machine>/.incoming-<random>/``), each created exclusively
-  (``O_EXCL``) and fsynced, and every JSON file of that *copy* is checked with
-  :func:`bench.report.load.check_file`: what is checked is exactly what enters;
-* one ``rename`` of the staging folder then publishes the run whole. Renaming a
+* only a run folder whose manifest says ``complete`` and whose folder names are those
+  the runner made (the run id, and the machine as ``slug(machine)``) is recorded, so
+  a run still going, an interrupted one or a renamed copy never enters; the folder is
+  resolved first (``<run>/logs/..`` is ``<run>``);
+* the run's files are copied into a hidden staging folder at the top of the history
+  (``<history>/.incoming-<random>/<run_id>/``), each created exclusively (``O_EXCL``)
+  and fsynced, and every JSON file of that *copy* is checked (its metadata's machine
+  and run id too): what is checked is exactly what enters;
+* one ``rename`` of the staged run folder then publishes the run whole. Renaming a
   folder onto an existing non-empty one fails, so a run already in the history is
-  never replaced: the same content is a no-op, other content an error;
-* a refused or interrupted record leaves at most a hidden ``.incoming-*`` folder,
-  which the loader ignores (hidden names), and no visible trace.
+  never replaced: the same content is a no-op, other content an error. The machine
+  folder is made only then, so a refused record leaves no trace;
+* a record killed half-way leaves at most a hidden ``.incoming-*`` folder, which the
+  loader ignores; the next record removes those untouched for
+  :data:`STALE_STAGING_S` (a live record touches its own after every file, so none
+  is ever that old), and ``bench history --check`` lists them.
 
 Two records at once (threads, processes, CI jobs sharing a checkout) each use
 their own staging folder, and the shared parents are made with ``exist_ok``.
@@ -19,48 +26,115 @@ their own staging folder, and the shared parents are made with ``exist_ok``.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from bench import store
-from bench.report.load import ResultsError, check_file
+from bench.results.layout import MANIFEST_NAME, slug
+from bench.results.read import ResultsError, check_file, file_rows, read_json
+from bench.results.write import fsync_dir
 
 #: Sub-folders of a run folder left out of the history (logs are for debugging the run).
 SKIPPED_DIRS = frozenset({"logs"})
 STAGING_PREFIX = ".incoming-"
+#: What the runner's manifest says of a run that ran to its end (failed cases included).
+COMPLETE = "complete"
+#: A staging folder untouched this long belongs to a record that was killed: copying
+#: and checking one file (64 MiB at most) takes seconds, and a live record touches
+#: its folder after each. An hour leaves room for a slow disk and a suspended laptop.
+STALE_STAGING_S = 3600
 
 
 @dataclass(frozen=True)
 class Recorded:
     """What ``record`` did: ``path`` is the run in the history; ``created`` is False
-    when the same run was there already (nothing written)."""
+    when the same run was there already (nothing written); ``cleaned`` lists the stale
+    staging folders removed on the way."""
 
     path: Path
     files: tuple[str, ...]
     created: bool
     skipped: tuple[str, ...] = ()
+    cleaned: tuple[Path, ...] = ()
 
 
 def _run_files(run_dir: Path) -> tuple[list[Path], list[str]]:
     """The plain files to copy (sorted) and the names left out."""
-    if not run_dir.is_dir():
-        raise ResultsError(run_dir, "no such run folder")
-    if not (run_dir / store.MANIFEST_NAME).is_file():
-        raise ResultsError(run_dir / store.MANIFEST_NAME, "missing: not a finished run folder")
     files, skipped = [], []
     for path in sorted(run_dir.iterdir()):
         if path.name.startswith("."):  # editors' and the atomic writer's temporaries
             skipped.append(path.name)
-        elif path.is_dir() and path.name in SKIPPED_DIRS:
+        elif path.is_dir() and not path.is_symlink() and path.name in SKIPPED_DIRS:
             skipped.append(f"{path.name}/")
         elif path.is_file() and not path.is_symlink():
             files.append(path)
         else:
             raise ResultsError(path, "unexpected entry in a run folder (not a plain file)")
     return files, skipped
+
+
+def manifest_problem(run_dir: Path, manifest: dict[str, Any]) -> str | None:
+    """Why the run folder ``run_dir`` may not enter a history, given its (checked)
+    manifest, or None: a run not complete, or folder names the runner did not make."""
+    status = manifest.get("status")
+    if status != COMPLETE:
+        return (
+            f"the run is not complete (its manifest says status {status!r}, "
+            f"not {COMPLETE!r}): only a finished run is recorded"
+        )
+    if run_dir.name != manifest["run_id"]:
+        return (
+            f"the folder is named {run_dir.name!r} but the manifest's run_id is "
+            f"{manifest['run_id']!r}: a run is recorded under the name it was made with"
+        )
+    if run_dir.parent.name not in {manifest["machine"], slug(manifest["machine"])}:
+        return (
+            f"its machine folder is named {run_dir.parent.name!r} but the manifest's "
+            f"machine is {manifest['machine']!r}: a run is recorded under the name it "
+            "was made with"
+        )
+    return None
+
+
+def _checked_manifest(run_dir: Path) -> dict[str, Any]:
+    """The manifest of ``run_dir``, checked, and the run fit for the history."""
+    if not run_dir.is_dir():
+        raise ResultsError(run_dir, "no such run folder")
+    manifest_path = run_dir / MANIFEST_NAME
+    if not manifest_path.is_file() or manifest_path.is_symlink():
+        raise ResultsError(manifest_path, "missing: not a finished run folder")
+    check_file(manifest_path)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if problem := manifest_problem(run_dir, manifest):
+        raise ResultsError(manifest_path, problem)
+    return dict(manifest)
+
+
+def _names_problem(rows: list[dict[str, Any]], machine: str, run_id: str) -> str | None:
+    for row in rows:
+        for key, name in (("machine", machine), ("run_id", run_id)):
+            if row[key] and row[key] != name:
+                return (
+                    f"its metadata says {key} {row[key]!r}, but the run is recorded as "
+                    f"{name!r}: a run is recorded under the names it was made with"
+                )
+    return None
+
+
+def _check_copy(copied: Path, original: Path, machine: str, run_id: str) -> None:
+    """Check a staged copy as the loader will read it under ``<machine>/<run_id>/``;
+    an error names the file of the run, not the staging copy."""
+    try:
+        rows = file_rows(copied)
+    except ResultsError as exc:
+        raise ResultsError(original, exc.reason) from None
+    if problem := _names_problem(rows, machine, run_id):
+        raise ResultsError(original, problem)
 
 
 def _copy_exclusive(src: Path, dst: Path) -> None:
@@ -91,45 +165,125 @@ def _same_run(staged: Path, existing: Path) -> None:
             )
 
 
+def staging_folders(history: Path) -> list[Path]:
+    """Every staging folder of ``history``: at its top (this version) or in a machine
+    folder (where earlier versions staged)."""
+    if not history.is_dir():
+        return []
+    found = [p for p in history.glob(f"{STAGING_PREFIX}*") if p.is_dir()]
+    found += [p for p in history.glob(f"*/{STAGING_PREFIX}*") if p.is_dir()]
+    return sorted(found)
+
+
+def is_stale(folder: Path, now: float | None = None) -> bool:
+    """True when ``folder`` was last touched :data:`STALE_STAGING_S` or more ago."""
+    try:
+        touched = folder.lstat().st_mtime
+    except OSError:
+        return False  # gone already: removed by its record or another cleaner
+    return (now if now is not None else time.time()) - touched >= STALE_STAGING_S
+
+
+def clean_stale_staging(history: Path) -> list[Path]:
+    """Remove the staging folders of records that were killed (see :func:`is_stale`)."""
+    removed = []
+    for folder in staging_folders(history):
+        if is_stale(folder) and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def record(run_dir: Path, history: Path) -> Recorded:
     """Copy the finished run folder ``run_dir`` (``.../<machine>/<run_id>/``) into
     ``history/<machine>/<run_id>/`` (see the module's docstring for the guarantees).
 
-    Raises :class:`ResultsError` naming the file: a corrupt or foreign JSON file (the
-    history is then unchanged), or a run already recorded with different content.
+    Raises :class:`ResultsError` naming the file: a run not complete or under other
+    names than its manifest's, a corrupt or foreign JSON file (the history is then
+    unchanged), or a run already recorded with different content.
     """
-    run_dir = Path(run_dir)
+    run_dir = Path(run_dir).resolve()  # "<run>/logs/.." is "<run>": names from the real path
+    manifest = _checked_manifest(run_dir)
     files, skipped = _run_files(run_dir)
-    machine_dir = Path(history) / run_dir.absolute().parent.name
+    history = Path(history)
+    machine_dir = history / run_dir.parent.name
     final = machine_dir / run_dir.name
-    machine_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=machine_dir))
-    published = False
+    history.mkdir(parents=True, exist_ok=True)
+    cleaned = clean_stale_staging(history)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=history))
+    # The copy sits in a folder named as the run, so that it is checked as it will be read.
+    copy = staging / run_dir.name
     try:
+        copy.mkdir()
         for src in files:
-            _copy_exclusive(src, staging / src.name)
-        for copied in sorted(staging.glob("*.json")):
-            try:
-                check_file(copied)
-            except ResultsError as exc:  # name the file of the run, not the staging copy
-                raise ResultsError(run_dir / copied.name, exc.reason) from None
-        staging.chmod(0o755)  # mkdtemp makes it private; history is for reading
-        store.fsync_dir(staging)
+            _copy_exclusive(src, copy / src.name)
+            os.utime(staging)  # alive: see STALE_STAGING_S
+        for copied in sorted(copy.glob("*.json")):
+            _check_copy(copied, run_dir / copied.name, run_dir.parent.name, manifest["run_id"])
+            os.utime(staging)
+        copy.chmod(0o755)
+        fsync_dir(copy)
+        machine_dir.mkdir(exist_ok=True)
         try:
-            staging.rename(final)  # os.rename: fails onto a non-empty folder
-            published = True
+            copy.rename(final)  # os.rename: fails onto a non-empty folder
         except OSError as exc:
             if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY) and not final.exists():
                 raise
-            _same_run(staging, final)
-            return Recorded(final, tuple(f.name for f in files), False, tuple(skipped))
-        store.fsync_dir(machine_dir)
-        return Recorded(final, tuple(f.name for f in files), True, tuple(skipped))
+            _same_run(copy, final)
+            names = tuple(f.name for f in files)
+            return Recorded(final, names, False, tuple(skipped), tuple(cleaned))
+        fsync_dir(machine_dir)
+        return Recorded(final, tuple(f.name for f in files), True, tuple(skipped), tuple(cleaned))
     finally:
-        if not published:
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)  # empty once the copy is published
 
 
 def record_run(run_dir: Path, history: Path) -> Path:
     """``record`` returning only where the run lies in the history."""
     return record(run_dir, history).path
+
+
+def check_history(history: Path, now: float | None = None) -> list[ResultsError]:
+    """What a history should not hold, sorted by path: staging folders of killed records
+    (:func:`is_stale`), machine folders without a run, and runs whose manifest is not
+    ``complete`` or disagrees with their folder names. The files themselves are
+    ``bench validate``'s."""
+    history = Path(history)
+    if not history.is_dir():
+        return [ResultsError(history, "no such history folder")]
+    problems = []
+    for folder in staging_folders(history):
+        if is_stale(folder, now):
+            age_h = ((now if now is not None else time.time()) - folder.lstat().st_mtime) / 3600
+            problems.append(
+                ResultsError(
+                    folder,
+                    f"staging folder of a record killed {age_h:.1f} h ago (removed by the next "
+                    "record, or by hand)",
+                )
+            )
+    for machine_dir in sorted(p for p in history.iterdir() if not p.name.startswith(".")):
+        if not machine_dir.is_dir() or machine_dir.is_symlink():
+            continue
+        runs = sorted(p for p in machine_dir.iterdir() if not p.name.startswith("."))
+        if not runs:
+            problems.append(ResultsError(machine_dir, "a machine folder without any run"))
+        for run_dir in runs:
+            problem = _recorded_run_problem(run_dir)
+            if problem:
+                problems.append(ResultsError(run_dir / MANIFEST_NAME, problem))
+    return sorted(problems, key=lambda p: str(p.path))
+
+
+def _recorded_run_problem(run_dir: Path) -> str | None:
+    manifest_path = run_dir / MANIFEST_NAME
+    if not run_dir.is_dir() or not manifest_path.is_file():
+        return None  # not a run folder: validate names it
+    try:
+        manifest = read_json(manifest_path)  # not check_file: it stops at a misnamed folder
+    except ResultsError:
+        return None  # unreadable: validate names it, with why
+    names = ("run_id", "machine")
+    if not isinstance(manifest, dict) or not all(isinstance(manifest.get(k), str) for k in names):
+        return None  # not a manifest: validate names it
+    return manifest_problem(run_dir, manifest)

@@ -41,13 +41,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, special, stats
 
 #: Fewer earlier runs than this: no verdict.
 MIN_RUNS = 3
 #: Below this many reference runs the drift regression (2 parameters) is not fitted.
 MIN_RUNS_DRIFT = 4
-#: Beyond this many degrees of freedom p-values come from the normal distribution.
-MAX_DF = 400
 TOO_FEW = "too few runs"
 NOT_POSITIVE = "not positive"
 NO_CHANGE = "no change"
@@ -58,51 +57,26 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-# --- Student's t, without scipy -----------------------------------------------------
+# --- Student's t and multiple tests -------------------------------------------------
 
 
-def t_two_sided_p(t: float, df: int) -> float:
-    """P(|T| >= |t|) for Student's t with ``df`` (integer >= 1) degrees of freedom.
-
-    Exact finite series in theta = atan(|t| / sqrt(df)) (Abramowitz and Stegun
-    26.7.3 and 26.7.4): P(|T| < t) = sin(theta) * sum over even powers of cos(theta)
-    for even df; (2 / pi) * (theta + sin(theta) * sum over odd powers) for odd df.
-    """
-    if df < 1:
-        raise ValueError("Student's t needs at least one degree of freedom")
-    if math.isnan(t):
-        return math.nan
-    if math.isinf(t):
-        return 0.0
-    theta = math.atan(abs(t) / math.sqrt(df))
-    s, c2 = math.sin(theta), math.cos(theta) ** 2
-    if df % 2 == 0:
-        term, total = 1.0, 1.0
-        for k in range(1, df // 2):  # terms (1*3*...*(2k-1)) / (2*4*...*2k) * cos^2k
-            term *= c2 * (2 * k - 1) / (2 * k)
-            total += term
-        inside = s * total
-    else:
-        total = 0.0
-        if df > 1:
-            term = math.cos(theta)
-            total = term
-            for k in range(1, (df - 1) // 2):  # (2*4*...*2k) / (3*5*...*(2k+1)) * cos^(2k+1)
-                term *= c2 * (2 * k) / (2 * k + 1)
-                total += term
-        inside = 2 / math.pi * (theta + s * total)
-    return min(1.0, max(0.0, 1.0 - inside))
+def t_two_sided_p(t: float, df: float) -> float:
+    """P(|T| >= |t|) for Student's t with ``df`` > 0 degrees of freedom (infinite: normal)."""
+    if df <= 0:
+        raise ValueError("Student's t needs a positive number of degrees of freedom")
+    return float(2 * stats.t.sf(abs(t), df))
 
 
 def holm(p: Sequence[float]) -> np.ndarray:
-    """Holm's step-down adjusted p-values (NaN stays NaN, not counted)."""
+    """Holm's step-down adjusted p-values (NaN stays NaN, not counted): the i-th
+    smallest of m p-values times m - i + 1, kept non-decreasing, at most 1."""
     values = np.asarray(p, dtype=float)
     out = np.full(values.shape, np.nan)
-    idx = np.flatnonzero(~np.isnan(values))
-    order = idx[np.argsort(values[idx], kind="stable")]
+    tested = np.flatnonzero(~np.isnan(values))
+    order = tested[np.argsort(values[tested], kind="stable")]
     m = len(order)
-    adjusted = np.maximum.accumulate((m - np.arange(m)) * values[order]) if m else order
-    out[order] = np.minimum(adjusted, 1.0)
+    if m:
+        out[order] = np.minimum(np.maximum.accumulate((m - np.arange(m)) * values[order]), 1.0)
     return out
 
 
@@ -110,12 +84,9 @@ def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values; NaN stays NaN, not counted)."""
     values = np.asarray(p, dtype=float)
     out = np.full(values.shape, np.nan)
-    idx = np.flatnonzero(~np.isnan(values))
-    order = idx[np.argsort(values[idx], kind="stable")]
-    m = len(order)
-    if m:
-        scaled = values[order] * m / np.arange(1, m + 1)
-        out[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    tested = ~np.isnan(values)
+    if tested.any():
+        out[tested] = stats.false_discovery_control(values[tested], method="bh")
     return out
 
 
@@ -155,32 +126,22 @@ def _prediction(y: np.ndarray, f: np.ndarray | None, f_new: float) -> _Fit | Non
 # --- pooling the variances (empirical Bayes) -----------------------------------------
 
 
-def digamma(x: float) -> float:
-    """psi(x) for x > 0: recurrence up to 6, then the asymptotic series."""
-    acc = 0.0
-    while x < 6:
-        acc -= 1 / x
-        x += 1
-    x2 = 1 / (x * x)
-    return acc + math.log(x) - 0.5 / x - x2 * (1 / 12 - x2 * (1 / 120 - x2 / 252))
-
-
-def trigamma(x: float) -> float:
-    """psi'(x) for x > 0: recurrence up to 6, then the asymptotic series."""
-    acc = 0.0
-    while x < 6:
-        acc += 1 / (x * x)
-        x += 1
-    x2 = 1 / (x * x)
-    return acc + 1 / x + x2 / 2 + x2 / x * (1 / 6 - x2 * (1 / 30 - x2 / 42))
+#: Where the inverse of trigamma is looked for (log scale): trigamma is 1e16 to 1e-8 there.
+_LOG_TRIGAMMA_BOUNDS = (math.log(1e-8), math.log(1e8))
 
 
 def _inverse_trigamma(v: float) -> float:
-    lo, hi = 1e-8, 1e8  # trigamma falls monotonically: bisect on a log scale
-    for _ in range(200):
-        mid = math.sqrt(lo * hi)
-        lo, hi = (mid, hi) if trigamma(mid) > v else (lo, mid)
-    return math.sqrt(lo * hi)
+    """The x > 0 with trigamma(x) = v, clamped to the bounds above (trigamma falls)."""
+
+    def gap(log_x: float) -> float:
+        return math.log(float(special.polygamma(1, math.exp(log_x)))) - math.log(v)
+
+    low, high = _LOG_TRIGAMMA_BOUNDS
+    if gap(high) >= 0:
+        return math.exp(high)
+    if gap(low) <= 0:
+        return math.exp(low)
+    return math.exp(optimize.brentq(gap, low, high, xtol=1e-12))
 
 
 def prior_variance(s2: Sequence[float], df: Sequence[int]) -> tuple[float, float]:
@@ -194,17 +155,20 @@ def prior_variance(s2: Sequence[float], df: Sequence[int]) -> tuple[float, float
     pairs = [(v, d) for v, d in zip(s2, df, strict=True) if v > 0 and d > 0]
     if len(pairs) < 5:
         return math.nan, 0.0
-    e = [math.log(v) - digamma(d / 2) + math.log(d / 2) for v, d in pairs]
+    variances, half_df = np.array(pairs, dtype=float).T
+    half_df /= 2
+    e = np.log(variances) - special.digamma(half_df) + np.log(half_df)
     mean = float(np.mean(e))
-    excess = float(np.var(e, ddof=1)) - float(np.mean([trigamma(d / 2) for _, d in pairs]))
+    excess = float(np.var(e, ddof=1)) - float(np.mean(special.polygamma(1, half_df)))
     if excess <= 0:
         return math.exp(mean), math.inf
     d0 = 2 * _inverse_trigamma(excess)
-    return math.exp(mean + digamma(d0 / 2) - math.log(d0 / 2)), d0
+    return math.exp(mean + float(special.digamma(d0 / 2)) - math.log(d0 / 2)), d0
 
 
 def moderated_p(resid: float, fit: _Fit, s0: float, d0: float) -> float:
-    """Two-sided p of the new run's residual, its variance shrunk towards the prior."""
+    """Two-sided p of the new run's residual, its variance shrunk towards the prior
+    (then with ``d0 + df`` degrees of freedom, a fraction in general)."""
     if d0 == 0 or math.isnan(s0):
         s2, df = fit.s2, float(fit.df)
     elif math.isinf(d0):
@@ -214,10 +178,7 @@ def moderated_p(resid: float, fit: _Fit, s0: float, d0: float) -> float:
     se = math.sqrt(s2 * fit.leverage)
     if se <= 1e-12:  # no spread at all (a count): any change is one
         return 1.0 if abs(resid) <= 1e-12 else 0.0
-    t = resid / se
-    if df > MAX_DF:  # Student's t is the normal distribution here, to 1e-3
-        return math.erfc(abs(t) / math.sqrt(2))
-    return t_two_sided_p(t, int(df))  # fewer degrees of freedom: conservative
+    return t_two_sided_p(resid / se, df)
 
 
 def _direction(unit: str, up: bool) -> str:

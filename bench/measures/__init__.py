@@ -9,7 +9,7 @@ Two shapes, so that the case script can run any of them:
   returns ``Measurement`` records. Those in seconds or bytes, all positive, are
   written as pyperf benchmarks (with that unit); counts and outcomes (lost
   updates, tasks finished, the exception a pool raised) go to the sibling
-  outcomes file (``bench.store``), because pyperf only stores positive numbers.
+  outcomes file (``bench.results``), because pyperf only stores positive numbers.
 
 Each module keeps its own imports lazy where it can: spawned children re-import
 the case script's main module, never these modules unless they run their code.

@@ -21,7 +21,6 @@ __all__ = ["MODELS", "Executor", "ModelSpec", "TaskError", "WorkerDied", "open_e
 class ModelSpec:
     name: str
     module: str
-    description: str
     uses_processes: bool = False  # a start method applies
     starts_per_run: bool = False  # workers are started and joined inside every run()
     is_async: bool = False  # runs coroutine functions
@@ -30,37 +29,23 @@ class ModelSpec:
 MODELS: dict[str, ModelSpec] = {
     m.name: m
     for m in (
-        ModelSpec("sequential", "bench.models.sequential", "A plain loop: the baseline."),
-        ModelSpec(
-            "threads",
-            "bench.models.threads",
-            "threading.Thread per worker, started and joined for every batch.",
-            starts_per_run=True,
-        ),
+        # A plain loop: the baseline.
+        ModelSpec("sequential", "bench.models.sequential"),
+        # threading.Thread per worker, started and joined for every batch.
+        ModelSpec("threads", "bench.models.threads", starts_per_run=True),
+        # multiprocessing.Process per worker, started and joined for every batch.
         ModelSpec(
             "processes",
             "bench.models.processes",
-            "multiprocessing.Process per worker, started and joined for every batch.",
             uses_processes=True,
             starts_per_run=True,
         ),
-        ModelSpec(
-            "thread_pool",
-            "bench.models.thread_pool",
-            "concurrent.futures.ThreadPoolExecutor, warm.",
-        ),
-        ModelSpec(
-            "process_pool",
-            "bench.models.process_pool",
-            "concurrent.futures.ProcessPoolExecutor, warm.",
-            uses_processes=True,
-        ),
-        ModelSpec(
-            "asyncio",
-            "bench.models.coroutines",
-            "asyncio tasks on one event loop, at most `workers` in flight.",
-            is_async=True,
-        ),
+        # concurrent.futures.ThreadPoolExecutor, warm.
+        ModelSpec("thread_pool", "bench.models.thread_pool"),
+        # concurrent.futures.ProcessPoolExecutor, warm.
+        ModelSpec("process_pool", "bench.models.process_pool", uses_processes=True),
+        # asyncio tasks on one event loop, at most `workers` in flight.
+        ModelSpec("asyncio", "bench.models.coroutines", is_async=True),
     )
 }
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench import store
 from bench.report import claims, figures, metrics, tables
-from bench.report.load import load_results
+from bench.results import write
+from bench.results.read import load_results
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def index_page(report: Report, results: Path) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    with store.atomic_writer(path) as f:
+    with write.atomic_writer(path) as f:
         f.write(text)
 
 

@@ -602,9 +602,9 @@ CLAIMS: tuple[Claim, ...] = (
         "Handing data to another process takes longer than handing it to another thread.",
         "round trip of a payload through queue.Queue vs multiprocessing Queue and Pipe",
         ipc_slower,
-        f"holds when at every payload the faster of mp.Queue and mp.Pipe takes at least "
-        f"{IPC_SLOWER}x the round trip of queue.Queue; does not hold at no payload; "
-        f"depends when mixed",
+        f"holds when at every payload size the faster of mp.Queue and mp.Pipe takes at least "
+        f"{IPC_SLOWER}x the round trip of queue.Queue; does not hold when it does at no "
+        f"payload size; depends when mixed",
     ),
     Claim(
         "threads_start_faster",

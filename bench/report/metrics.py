@@ -11,13 +11,14 @@ minutes apart would measure the drift.
 
 from __future__ import annotations
 
-import itertools
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 RUN_KEYS = ["machine", "run_id"]
 CASE_KEYS = ["interpreter", "group", "benchmark", "model", "start_method", "workers"]
@@ -32,15 +33,6 @@ SUMMARY_KEYS = [
     "workers", "timed", "variant", "payload_bytes", "chunksize", "benchmark", "metric", "unit",
 ]  # fmt: skip
 
-#: Two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom.
-_T975 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
-#: Beyond 30: (degrees of freedom, quantile), interpolated linearly in 1/df (exact to 1e-3).
-_T975_TAIL = ((30, 2.042), (40, 2.021), (60, 2.000), (120, 1.980), (math.inf, 1.960))
-
 
 def present(frame: pd.DataFrame, keys: Iterable[str]) -> list[str]:
     """The keys that are columns of ``frame``, in order."""
@@ -50,17 +42,12 @@ def present(frame: pd.DataFrame, keys: Iterable[str]) -> list[str]:
 # --- confidence intervals ------------------------------------------------------------
 
 
+@functools.cache
 def t_quantile(df: int) -> float:
-    """The 97.5 % quantile of Student's t with ``df`` degrees of freedom (no scipy)."""
+    """The 97.5 % quantile of Student's t with ``df`` degrees of freedom."""
     if df < 1:
         raise ValueError("a t quantile needs at least one degree of freedom")
-    if df <= len(_T975):
-        return _T975[df - 1]
-    for (d0, q0), (d1, q1) in itertools.pairwise(_T975_TAIL):
-        if df <= d1:
-            x, x0, x1 = 1 / df, 1 / d0, (0.0 if math.isinf(d1) else 1 / d1)
-            return q1 + (q0 - q1) * (x - x1) / (x0 - x1)
-    return 1.960  # unreachable: the table ends at infinity
+    return float(stats.t.ppf(0.975, df))
 
 
 def mean_ci(values: Sequence[float]) -> tuple[float, float]:
@@ -86,15 +73,11 @@ def median_ci(values: Sequence[float]) -> tuple[float, float, float]:
     if n == 0:
         return (math.nan, math.nan, math.nan)
     data = np.sort(np.asarray(values, dtype=float))
-
-    def coverage(k: int) -> float:
-        tail = sum(math.comb(n, i) for i in range(k)) / 2**n
-        return 1 - 2 * tail
-
-    k = 1
-    while k + 1 <= (n + 1) // 2 and coverage(k + 1) >= 0.95:
-        k += 1
-    return (float(data[k - 1]), float(data[n - k]), coverage(k))
+    ks = np.arange(1, (n + 1) // 2 + 1)
+    coverages = 1 - 2 * stats.binom.cdf(ks - 1, n, 0.5)
+    # coverage falls as k grows: k is the count of those at 95 % or more (at least 1)
+    k = max(1, int(np.count_nonzero(coverages >= 0.95)))
+    return (float(data[k - 1]), float(data[n - k]), float(coverages[k - 1]))
 
 
 def _as_float(value: Any) -> float:

@@ -11,7 +11,6 @@ pages are diffed night to night).
 from __future__ import annotations
 
 import math
-import re
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from bench.report.markdown import inert
 
 Formatter = Callable[[Any], str]
 
@@ -49,31 +50,6 @@ OUTCOME_METRICS = (
     "parent_rss_growth_bytes",
     "workers_rss_bytes_at_end",
 )
-
-# --------------------------------------------------------------------------- escaping
-
-# Characters that would open inline Markdown anywhere in a cell. Backslash first, so
-# that a backslash in the data cannot cancel the escapes added after it.
-_BACKSLASHED = str.maketrans({"\\": "\\\\", "|": "\\|", "*": "\\*", "[": "\\[", "]": "\\]"})
-# HTML, code spans and strikethrough: entities, which every renderer decodes as text.
-_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "`": "&#96;", "~": "&#126;"})
-# An underscore opens or closes emphasis only where it is not inside a word.
-_LONE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
-# Line breaks end a table row; other control characters have no business in a cell.
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-
-
-def escape_cell(text: str) -> str:
-    """``text`` as inert Markdown for one table cell: one line, no structure, no HTML."""
-    text = _CONTROLS.sub(" ", text).strip()
-    text = text.translate(_ENTITIES).translate(_BACKSLASHED)
-    text = _LONE_UNDERSCORE.sub(r"\\_", text)
-    # Python-Markdown reads "#x" as a heading even without a space; "-"/"+" start lists
-    # (but "-5" is a number and stays as it is).
-    if text.startswith("#") or (text[:1] in ("-", "+") and not text[1:2].isdigit()):
-        text = "\\" + text
-    return text
-
 
 # --------------------------------------------------------------------------- numbers
 
@@ -199,10 +175,10 @@ def markdown_table(
     def cell(name: str, value: Any) -> str:
         if is_missing(value):
             return MISSING
-        return escape_cell(formats.get(name, format_any)(value))
+        return inert(formats.get(name, format_any)(value))
 
     lines = [
-        _row([escape_cell(header) for _, header in columns]),
+        _row([inert(header) for _, header in columns]),
         _row(["---:" if name in right else "---" for name in names]),
     ]
     lines.extend(

@@ -8,6 +8,7 @@ redraws only what changed.
 from __future__ import annotations
 
 import os
+import posixpath
 import subprocess
 import sys
 import time
@@ -18,11 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench import store
 from bench.environment import PROJECT_ROOT
+from bench.results import write
 from bench.site import markers, pages
 from bench.site.data import SourceData, load_source
-from bench.site.sources import resolve
+from bench.site.sources import SourceError, resolve
 
 CACHE = PROJECT_ROOT / "build" / "site-cache"
 CACHE_ENV = "BENCH_SITE_CACHE"  # another cache folder (tests, parallel builds)
@@ -115,11 +116,26 @@ def data_files(sources: list[SourceData], cache: Path) -> dict[str, str]:
         tidy = cache / data.source.key / "tidy.csv"
         text = data.latest.to_csv(index=False)  # the newest runs: a year of history is too big
         if not tidy.exists() or tidy.read_text(encoding="utf-8") != text:
-            with store.atomic_writer(tidy) as f:
+            with write.atomic_writer(tidy) as f:
                 f.write(text)
         files[pages.tidy_target(data)] = str(tidy)
         files |= pages.download_targets(data)
     return files
+
+
+def check_copy(target: str, source: Path | None = None, roots: list[Path] | None = None) -> None:
+    """Refuse a docs path that leads out of the docs, or a file from outside ``roots``.
+
+    Paths are built from folder names the loader found, never from metadata: this is
+    the last line of defence should that ever change.
+    """
+    normal = posixpath.normpath(target)
+    if target.startswith("/") or normal == ".." or normal.startswith("../") or "\\" in target:
+        raise SiteError(f"refusing to write {target!r}: it leads out of the site")
+    if source is not None and roots is not None:
+        resolved = source.resolve()
+        if source.is_symlink() or not any(resolved.is_relative_to(r.resolve()) for r in roots):
+            raise SiteError(f"refusing to publish {source}: it is not a file of a results folder")
 
 
 def generate(
@@ -133,7 +149,11 @@ def generate(
     start = time.perf_counter()
     environ = os.environ if environ is None else environ
     cache = cache or Path(environ.get(CACHE_ENV) or CACHE)
-    sources = [load_source(source, cache) for source in resolve(environ)]
+    try:
+        chosen = resolve(environ)
+    except SourceError as exc:
+        raise SiteError(str(exc)) from None
+    sources = [load_source(source, cache) for source in chosen]
     made = generated_pages(sources)
     output: list[str] = []
 
@@ -147,9 +167,14 @@ def generate(
             made[page] = markers.expand(text, page, sources, example)
         except markers.MarkerError as exc:
             raise SiteError(str(exc)) from None
+    files = data_files(sources, cache)
+    for target, source in files.items():
+        check_copy(target, Path(source), [*(s.source.path for s in sources), cache])
+    for target in made:
+        check_copy(target)
     return GeneratedSite(
         pages=made,
-        files=data_files(sources, cache),
+        files=files,
         stale_notice=stale_notice(sources, stale_after_days, now or datetime.now(UTC)),
         sources_notice=sources_notice(sources),
         seconds=time.perf_counter() - start,

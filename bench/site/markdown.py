@@ -6,6 +6,8 @@ import posixpath
 import textwrap
 from collections.abc import Sequence
 
+from bench.report.markdown import inert
+
 VERDICT_KINDS = {
     "holds": "success",
     "does not hold": "failure",
@@ -35,12 +37,13 @@ def admonition(kind: str, title: str, body: str, *, collapsible: bool = False) -
 
 
 def quote(text: str) -> str:
-    return text.replace('"', "'").replace("\n", " ")
+    """``text`` inert, for a title in double quotes (a tab's, an admonition's, an image's)."""
+    return inert(text).replace('"', "'")
 
 
 def alt_text(text: str) -> str:
     """Alt text inside ``![...]``: brackets and newlines would end or break it."""
-    return " ".join(text.replace("[", "(").replace("]", ")").split())
+    return inert(" ".join(text.replace("[", "(").replace("]", ")").split()))
 
 
 def relative(target: str, page: str) -> str:

@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from bench.history.regress import MIN_RUNS
 from bench.history.trends import changes_table
 from bench.report import claims, figures, metrics, tables
+from bench.report.markdown import inert
+from bench.results.layout import MANIFEST_NAME
+from bench.results.read import results_files
 from bench.site.data import SourceData
 from bench.site.markdown import (
     VERDICT_KINDS,
@@ -144,7 +148,7 @@ def no_results(data: SourceData) -> str:
     return admonition(
         "info",
         "No results",
-        f"No results were found in `{data.source.path}`. Run the suite "
+        f"No results were found in {inert(data.source.shown_path)}. Run the suite "
         "(`python -m bench run --profile quick`) or point `BENCH_RESULTS` at a results "
         "folder, then rebuild the site.",
     )
@@ -193,9 +197,9 @@ def evidence(sources: Sequence[SourceData], claim_id: str, page: str) -> str:
         for row in rows.itertuples():
             title = f"{row.verdict.capitalize()}: {_where(data, row.machine, row.interpreter)}"
             kind = VERDICT_KINDS.get(row.verdict, "note")
-            parts.append(admonition(kind, title, f"{row.evidence}\n"))
+            parts.append(admonition(kind, title, f"{inert(str(row.evidence))}\n"))
         if not rows.empty:
-            parts.append(f"_Measured by: {rows.iloc[0].measured_by}._\n")
+            parts.append(f"_Measured by: {inert(str(rows.iloc[0].measured_by))}._\n")
         for name in figure_names(data, CLAIM_FIGURES.get(claim_id, ())):
             parts.append(figure_block(data, name, page))
         return "\n".join(parts)
@@ -236,12 +240,12 @@ def verdicts_at_a_glance(sources: Sequence[SourceData]) -> str:
         columns = [(m, i) for m, i in verdicts[["machine", "interpreter"]].drop_duplicates()
                    .itertuples(index=False)]  # fmt: skip
         head = ["claim", *(_where(data, m, i) for m, i in columns)]
-        lines = ["| " + " | ".join(tables.escape_cell(h) for h in head) + " |",
+        lines = ["| " + " | ".join(inert(h) for h in head) + " |",
                  "|" + "---|" * len(head)]  # fmt: skip
         for _, part in verdicts.groupby("claim_id", sort=False):
             by_column = {(r.machine, r.interpreter): r.verdict for r in part.itertuples()}
-            cells = [tables.escape_cell(str(part.iloc[0].statement))]
-            cells += [f"**{by_column.get(c, 'no data')}**" for c in columns]
+            cells = [inert(str(part.iloc[0].statement))]
+            cells += [f"**{inert(str(by_column.get(c, 'no data')))}**" for c in columns]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
 
@@ -264,20 +268,24 @@ def measured_on(sources: Sequence[SourceData]) -> str:
     lines = []
     for data in sources:
         if data.empty:
-            lines.append(f"**{data.source.title}**: no results in `{data.source.path}`.")
+            lines.append(
+                f"**{inert(data.source.title)}**: no results in {inert(data.source.shown_path)}."
+            )
             continue
         env = data.latest
-        cpus = ", ".join(sorted({f"{m} ({c} logical cores)" for m, c in
+        cpus = ", ".join(sorted({f"{inert(str(m))} ({int(c)} logical cores)" for m, c in
                                  env[["cpu_model_name", "cpu_count"]].dropna()
                                  .drop_duplicates().itertuples(index=False)}))  # fmt: skip
-        interpreters = ", ".join(label(data, i) for i in sorted(env["interpreter"].unique()))
+        interpreters = ", ".join(
+            inert(label(data, i)) for i in sorted(env["interpreter"].dropna().unique())
+        )
         newest = data.newest_date()
         when = newest.strftime("%Y-%m-%d %H:%M UTC") if newest is not None else "an unknown date"
-        profiles = ", ".join(sorted(env["profile"].dropna().unique()))
+        profiles = ", ".join(inert(str(p)) for p in sorted(env["profile"].dropna().unique()))
         mine = " (measured on your machine)" if data.source.yours else ""
         lines.append(
-            f"**{data.source.title}**{mine}: {cpus or 'unknown CPU'}; {interpreters}; "
-            f"`{profiles}` profile; newest run {when}."
+            f"**{inert(data.source.title)}**{mine}: {cpus or 'unknown CPU'}; {interpreters}; "
+            f"{profiles} profile; newest run {when}."
         )
     return bullet_list(lines)
 
@@ -355,27 +363,38 @@ def runs_table(data: SourceData) -> str:
     )  # fmt: skip
 
 
+def newest_run_files(data: SourceData) -> list[Path]:
+    """The results files of the newest runs, as the loader found them in the folder.
+
+    Paths come from the folder's own listing (which refuses links and odd names), and
+    a run is picked by its folder's name, never by a path built from metadata.
+    """
+    if data.empty:
+        return []
+    newest = set(data.latest["run_id"].dropna().astype(str))
+    return [path for path in results_files(data.source.path) if path.parent.name in newest]
+
+
 def manifest_rows(data: SourceData) -> list[dict[str, object]]:
     """The run manifests (``run.json``) of the newest runs: OS, settings, commit, status."""
     rows: list[dict[str, object]] = []
-    if data.empty:
-        return rows
-    for run_id in sorted(data.latest["run_id"].dropna().unique()):
-        for path in sorted(data.source.path.glob(f"*/{run_id}/run.json")):
-            try:
-                manifest = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue  # the loader has already checked it; nothing to add here
-            host = manifest.get("host") or {}
-            rows.append({
-                "run_id": run_id,
-                "os": host.get("platform"),
-                "settings": f"{manifest.get('profile')}: {manifest.get('rounds')} round(s) x "
-                            f"{manifest.get('values')} value(s), {manifest.get('warmups')} "
-                            f"warmup(s), seed {manifest.get('seed')}",
-                "commit": str(manifest.get("git_commit") or "")[:12],
-                "status": manifest.get("status"),
-            })  # fmt: skip
+    for path in newest_run_files(data):
+        if path.name != MANIFEST_NAME:
+            continue
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # the loader has already checked it; nothing to add here
+        host = manifest.get("host") or {}
+        rows.append({
+            "run_id": path.parent.name,
+            "os": host.get("platform"),
+            "settings": f"{manifest.get('profile')}: {manifest.get('rounds')} round(s) x "
+                        f"{manifest.get('values')} value(s), {manifest.get('warmups')} "
+                        f"warmup(s), seed {manifest.get('seed')}",
+            "commit": str(manifest.get("git_commit") or "")[:12],
+            "status": manifest.get("status"),
+        })  # fmt: skip
     return rows
 
 
@@ -393,7 +412,7 @@ def manifests_table(data: SourceData) -> str:
 def environment_page(sources: Sequence[SourceData]) -> str:
     def body(data: SourceData) -> str:
         return "\n".join([
-            f"Folder: `{data.source.path}`\n",
+            f"Folder: {inert(data.source.shown_path)}\n",
             "#### Machines and interpreters\n",
             tables.environment_table(data.latest),
             "#### Runs\n",
@@ -412,13 +431,12 @@ def environment_page(sources: Sequence[SourceData]) -> str:
 
 def download_targets(data: SourceData) -> dict[str, str]:
     """Docs path of each downloadable file of a folder -> its source path (raw files)."""
-    if data.empty:
-        return {}
     out = {}
-    for run_id in data.latest["run_id"].drop_duplicates():
-        for path in sorted(data.source.path.glob(f"*/{run_id}/*.json")):
-            out[f"{GENERATED}/{data.source.key}/raw/{path.parent.parent.name}/{run_id}/"
-                f"{path.name}"] = str(path)  # fmt: skip
+    for path in newest_run_files(data):
+        shown = path.relative_to(data.source.path).as_posix()
+        if path.parent == data.source.path:  # a run folder shown on its own
+            shown = f"{path.parent.name}/{shown}"
+        out[f"{GENERATED}/{data.source.key}/raw/{shown}"] = str(path)
     return out
 
 

@@ -15,11 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.environment import BASELINE_RESULTS, LOCAL_RESULTS
+from bench.environment import BASELINE_RESULTS, LOCAL_RESULTS, PROJECT_ROOT
 
 ENV_VAR = "BENCH_RESULTS"
 BASELINE = BASELINE_RESULTS
 LOCAL = LOCAL_RESULTS
+
+
+class SourceError(ValueError):
+    """A results folder named by the user that cannot be shown."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,15 @@ class Source:
     title: str  # what readers see
     path: Path
     yours: bool = False  # measured by the person building the site
+
+    @property
+    def shown_path(self) -> str:
+        """The folder as a page may show it: relative to the project, never the builder's
+        absolute path (on the published site that would show the CI runner's folders)."""
+        try:
+            return self.path.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+        except ValueError:
+            return self.path.name
 
 
 def slug(text: str) -> str:
@@ -54,6 +67,8 @@ def parse_sources(value: str, cwd: Path) -> list[Source]:
             label, folder = "", item
         path = Path(folder).expanduser()
         path = path if path.is_absolute() else cwd / path
+        if not path.is_dir():  # a typo would otherwise build a site that says "no results"
+            raise SourceError(f"{ENV_VAR} names {folder!r}, but {path} is not a folder")
         title = label.strip() or path.name or str(path)
         key = slug(title)
         while any(s.key == key for s in sources):  # two folders of the same name

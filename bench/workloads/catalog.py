@@ -15,10 +15,8 @@ from typing import Any
 @dataclass(frozen=True)
 class Workload:
     name: str
-    kind: str  # "article", "cpu-python", "cpu-c", "io", "fault", "probe"
     func: str | None  # "module:function", called as function(size, index); None: see measure
     size_unit: str  # what the size parameter counts
-    description: str
     async_func: str | None = None  # coroutine version, where asyncio makes sense
     measure: str = "batch"  # workloads with no task function are run by bench.measures
 
@@ -26,124 +24,48 @@ class Workload:
 WORKLOADS: dict[str, Workload] = {
     w.name: w
     for w in (
-        Workload(
-            "article",
-            "article",
-            "bench.workloads.article:quiet_worker",
-            "unused",
-            "The article's worker: one greeting per worker, 5 workers started and joined.",
-        ),
-        Workload(
-            "count_primes",
-            "cpu-python",
-            "bench.workloads.cpu:count_primes",
-            "limit",
-            "Count primes below a limit by trial division: pure Python, holds the GIL.",
-        ),
-        Workload(
-            "sha256",
-            "cpu-c",
-            "bench.workloads.cpu:sha256_digest",
-            "MiB",
-            "SHA-256 of a MiB-sized buffer: C code that releases the GIL.",
-        ),
-        Workload(
-            "zlib",
-            "cpu-c",
-            "bench.workloads.cpu:zlib_compressed_size",
-            "MiB",
-            "zlib level-6 compression of a MiB-sized buffer: C code that releases the GIL.",
-        ),
+        # The article's worker: one greeting per worker, 5 workers started and joined.
+        Workload("article", "bench.workloads.article:quiet_worker", "unused"),
+        # Count primes below a limit by trial division: pure Python, holds the GIL.
+        Workload("count_primes", "bench.workloads.cpu:count_primes", "limit"),
+        # SHA-256 of a MiB-sized buffer: C code that releases the GIL.
+        Workload("sha256", "bench.workloads.cpu:sha256_digest", "MiB"),
+        # zlib level-6 compression of a MiB-sized buffer: C code that releases the GIL.
+        Workload("zlib", "bench.workloads.cpu:zlib_compressed_size", "MiB"),
+        # Wait a fixed latency: the purest I/O-bound task.
         Workload(
             "sleep",
-            "io",
             "bench.workloads.io:sleep_ms",
             "ms",
-            "Wait a fixed latency: the purest I/O-bound task.",
             async_func="bench.workloads.io:sleep_ms_async",
         ),
+        # One request over loopback TCP to the suite's own server.
         Workload(
             "tcp",
-            "io",
             "bench.workloads.io:tcp_request",
             "ms service latency",
-            "One request over loopback TCP to the suite's own server.",
             async_func="bench.workloads.io:tcp_request_async",
         ),
-        Workload(
-            "file",
-            "io",
-            "bench.workloads.io:file_roundtrip",
-            "KiB",
-            "Write a file, fsync it, read it back, delete it.",
-        ),
-        Workload(
-            "spin",
-            "cpu-python",
-            "bench.workloads.cpu:spin",
-            "iterations",
-            "Busy pure-Python loop of a chosen length, passing a payload in and out.",
-        ),
-        Workload(
-            "echo",
-            "ipc",
-            None,
-            "bytes",
-            "A payload sent to a peer and back: the round trip of a channel.",
-            measure="ipc",
-        ),
-        Workload(
-            "live_workers",
-            "memory",
-            None,
-            "MiB working set",
-            "Workers started and held alive while the process tree's memory is read.",
-            measure="memory",
-        ),
-        Workload(
-            "counter",
-            "race",
-            None,
-            "increments per thread",
-            "Threads incrementing one shared counter, with and without a lock.",
-            measure="race",
-        ),
-        Workload(
-            "fault",
-            "fault",
-            None,
-            "MiB leaked per task",
-            "One task of many crashes (os._exit, segfault) or every task leaks memory.",
-            measure="fault",
-        ),
-        Workload(
-            "noop",
-            "probe",
-            "bench.workloads.probe:noop",
-            "unused",
-            "Does nothing: what remains is the cost of the concurrency machinery itself.",
-        ),
-        Workload(
-            "raise_error",
-            "fault",
-            "bench.workloads.faults:raise_error",
-            "unused",
-            "Raises an exception (for fault-handling tests).",
-        ),
-        Workload(
-            "hang",
-            "fault",
-            "bench.workloads.faults:hang",
-            "unused",
-            "Never returns (for timeout tests).",
-        ),
-        Workload(
-            "exit_hard",
-            "fault",
-            "bench.workloads.faults:exit_hard",
-            "exit code",
-            "Kills its own process with os._exit (for crash tests).",
-        ),
+        # Write a file, fsync it, read it back, delete it.
+        Workload("file", "bench.workloads.io:file_roundtrip", "KiB"),
+        # Busy pure-Python loop of a chosen length, passing a payload in and out.
+        Workload("spin", "bench.workloads.cpu:spin", "iterations"),
+        # A payload sent to a peer and back: the round trip of a channel.
+        Workload("echo", None, "bytes", measure="ipc"),
+        # Workers started and held alive while the process tree's memory is read.
+        Workload("live_workers", None, "MiB working set", measure="memory"),
+        # Threads incrementing one shared counter, with and without a lock.
+        Workload("counter", None, "increments per thread", measure="race"),
+        # One task of many crashes (os._exit, segfault) or every task leaks memory.
+        Workload("fault", None, "MiB leaked per task", measure="fault"),
+        # Does nothing: what remains is the cost of the concurrency machinery itself.
+        Workload("noop", "bench.workloads.probe:noop", "unused"),
+        # Raises an exception (for fault-handling tests).
+        Workload("raise_error", "bench.workloads.faults:raise_error", "unused"),
+        # Never returns (for timeout tests).
+        Workload("hang", "bench.workloads.faults:hang", "unused"),
+        # Kills its own process with os._exit (for crash tests).
+        Workload("exit_hard", "bench.workloads.faults:exit_hard", "exit code"),
     )
 }
 

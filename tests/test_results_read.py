@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from bench.report.load import (
+from bench.results.read import (
     COLUMNS,
     ResultsError,
     check_file,
@@ -163,7 +163,7 @@ def _text_in_seconds(data: Any) -> None:
     ("name", "change", "reason"),
     [
         (SUITE, _set_suite_schema(2), "schema version 2 is newer than the version 1"),
-        (SUITE, _set_suite_schema("1"), "schema version '1' is not a version number"),
+        (SUITE, _set_suite_schema("1"), "'bench_schema_version' is str '1', not a number"),
         (SUITE, _set_top("kind", "threads-or-processes/outcomes"), "it is a 'threads-or-processes"),
         (SUITE, lambda d: [d], "not a pyperf suite (no 'benchmarks' list; found list)"),
         (OUTCOMES, _set_top("schema_version", 2), "schema version 2 is newer"),
@@ -171,7 +171,7 @@ def _text_in_seconds(data: Any) -> None:
         (OUTCOMES, lambda d: {"records": d["records"]}, "not an outcomes file of this project"),
         (OUTCOMES, _drop_record_schema, f"record 1 ({RAISED!r}) lacks 'bench_schema_version'"),
         (OUTCOMES, _drop_record_values, f"record 0 ({LOST!r}) lacks or mistypes values"),
-        (OUTCOMES, _text_in_seconds, f"record 1 ({RAISED!r}) has a value in seconds that is not"),
+        (OUTCOMES, _text_in_seconds, f"record 1 ({RAISED!r}): value 0 is str 'BrokenProcessPool'"),
         (MANIFEST, _set_top("kind", "threads-or-processes/outcomes"), "not a run manifest"),
         (MANIFEST, _set_top("schema_version", 3), "schema version 3 is newer"),
         (MANIFEST, _set_top("interpreters", None), "manifest lacks or mistypes interpreters"),
@@ -255,7 +255,8 @@ def test_one_bad_file_is_raised_as_itself(results: Path) -> None:
 def test_an_empty_folder_gives_an_empty_frame_with_every_column(tmp_path: Path) -> None:
     frame = load_results(tmp_path)
     assert frame.empty and list(frame.columns) == list(COLUMNS)
-    assert validate_tree(tmp_path) == []
+    # ... but validating nothing is no success: a mistyped folder would pass.
+    assert [p.reason for p in validate_tree(tmp_path)] == ["no results files in this folder"]
 
 
 def test_a_missing_folder_is_a_problem(tmp_path: Path) -> None:
@@ -297,10 +298,15 @@ def test_machine_and_run_id_come_from_the_folders_when_metadata_lacks_them(
     assert set(frame["machine"]) == {MACHINE} and set(frame["run_id"]) == {RUN}
 
 
-def test_metadata_wins_over_folder_names(results: Path) -> None:
-    (results / MACHINE).rename(results / "renamed")
-    frame = load_results(results)
-    assert set(frame["machine"]) == {MACHINE}
+@pytest.mark.parametrize("level", ["machine", "run"])
+def test_a_folder_renamed_away_from_its_metadata_is_refused(results: Path, level: str) -> None:
+    # A renamed copy beside the original would count the same run twice.
+    folder = results / MACHINE if level == "machine" else results / MACHINE / RUN
+    folder.rename(folder.with_name("renamed"))
+    with pytest.raises(ResultsError) as caught:
+        load_results(results)
+    assert "but its folder is named 'renamed'" in str(caught.value)
+    assert len(validate_tree(results)) >= 2  # the suite and the outcomes file, both named
 
 
 def test_rows_are_sorted_by_machine_run_and_benchmark_whatever_the_file_order(
@@ -358,7 +364,7 @@ def test_a_results_error_survives_pickling() -> None:
 def test_the_indexed_suite_reads_what_pyperf_reads_and_refuses_duplicates() -> None:
     import pyperf
 
-    from bench.report.load import IndexedSuite
+    from bench.results.read import IndexedSuite
 
     path = next((Path(__file__).parent / "fixtures" / "results").glob("*/*/cpython-3.11.7.json"))
     ours, theirs = IndexedSuite.load(str(path)), pyperf.BenchmarkSuite.load(str(path))

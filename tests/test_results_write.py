@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import store
+from bench.results import layout, write
 
 WHEN = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -22,7 +22,7 @@ class Boom(Exception):
 
 def test_atomic_writer_writes_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
     target = tmp_path / "sub" / "out.json"
-    with store.atomic_writer(target) as f:
+    with write.atomic_writer(target) as f:
         f.write("hello\n")
     assert target.read_text(encoding="utf-8") == "hello\n"
     assert list(target.parent.iterdir()) == [target]
@@ -31,7 +31,7 @@ def test_atomic_writer_writes_the_file_and_leaves_no_temporary(tmp_path: Path) -
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 def test_atomic_writer_makes_a_readable_file(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
-    with store.atomic_writer(target) as f:
+    with write.atomic_writer(target) as f:
         f.write("x")
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
@@ -39,7 +39,7 @@ def test_atomic_writer_makes_a_readable_file(tmp_path: Path) -> None:
 def test_atomic_writer_replaces_an_existing_file(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     target.write_text("old", encoding="utf-8")
-    with store.atomic_writer(target) as f:
+    with write.atomic_writer(target) as f:
         f.write("new")
     assert target.read_text(encoding="utf-8") == "new"
     assert list(tmp_path.iterdir()) == [target]
@@ -48,7 +48,7 @@ def test_atomic_writer_replaces_an_existing_file(tmp_path: Path) -> None:
 def test_atomic_writer_keeps_the_old_file_when_the_body_raises(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
     target.write_text("old", encoding="utf-8")
-    with pytest.raises(Boom), store.atomic_writer(target) as f:
+    with pytest.raises(Boom), write.atomic_writer(target) as f:
         f.write("half of the new")
         raise Boom
     assert target.read_text(encoding="utf-8") == "old"
@@ -59,7 +59,7 @@ def test_atomic_writer_keeps_the_old_file_when_the_body_raises(tmp_path: Path) -
 
 def test_atomic_writer_writes_nothing_when_the_body_raises(tmp_path: Path) -> None:
     target = tmp_path / "out.txt"
-    with pytest.raises(KeyboardInterrupt), store.atomic_writer(target) as f:
+    with pytest.raises(KeyboardInterrupt), write.atomic_writer(target) as f:
         f.write("partial")
         raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
@@ -68,7 +68,7 @@ def test_atomic_writer_writes_nothing_when_the_body_raises(tmp_path: Path) -> No
 def test_write_json_round_trips(tmp_path: Path) -> None:
     data = {"b": [1, 2.5, None, True], "a": {"nested": "é"}, "c": "text"}
     path = tmp_path / "run.json"
-    store.write_json(path, data)
+    write.write_json(path, data)
     text = path.read_text(encoding="utf-8")
     assert json.loads(text) == data
     assert text.endswith("\n")
@@ -76,23 +76,23 @@ def test_write_json_round_trips(tmp_path: Path) -> None:
 
 
 def test_create_run_dir_never_reuses_a_folder(tmp_path: Path) -> None:
-    first = store.create_run_dir(tmp_path, "Linux x86_64 | AMD", "quick", WHEN)
-    second = store.create_run_dir(tmp_path, "Linux x86_64 | AMD", "quick", WHEN)
-    third = store.create_run_dir(tmp_path, "Linux x86_64 | AMD", "quick", WHEN)
+    first = layout.create_run_dir(tmp_path, "Linux x86_64 | AMD", "quick", WHEN)
+    second = layout.create_run_dir(tmp_path, "Linux x86_64 | AMD", "quick", WHEN)
+    third = layout.create_run_dir(tmp_path, "Linux x86_64 | AMD", "quick", WHEN)
     assert len({first, second, third}) == 3
     for folder in (first, second, third):
         assert folder.is_dir()
         assert list(folder.iterdir()) == []
-        assert folder.parent == tmp_path / store.slug("Linux x86_64 | AMD")
-    assert first.name == store.run_id(WHEN, "quick") == "2025-01-02T03-04-05Z-quick"
+        assert folder.parent == tmp_path / layout.slug("Linux x86_64 | AMD")
+    assert first.name == layout.run_id(WHEN, "quick") == "2025-01-02T03-04-05Z-quick"
     assert second.name == f"{first.name}-1"
 
 
 def test_create_run_dir_skips_a_folder_made_by_someone_else(tmp_path: Path) -> None:
-    taken = tmp_path / "m" / store.run_id(WHEN, "smoke")
+    taken = tmp_path / "m" / layout.run_id(WHEN, "smoke")
     taken.mkdir(parents=True)
     (taken / "keep.txt").write_text("theirs", encoding="utf-8")
-    made = store.create_run_dir(tmp_path, "m", "smoke", WHEN)
+    made = layout.create_run_dir(tmp_path, "m", "smoke", WHEN)
     assert made != taken
     assert (taken / "keep.txt").read_text(encoding="utf-8") == "theirs"
 
@@ -111,7 +111,7 @@ def test_create_run_dir_skips_a_folder_made_by_someone_else(tmp_path: Path) -> N
     ],
 )
 def test_slug_is_file_name_safe(text: str) -> None:
-    result = store.slug(text)
+    result = layout.slug(text)
     assert re.fullmatch(r"[a-z0-9.-]+", result)
     assert result not in (".", "..")
     assert not result.startswith(("-", "."))
@@ -120,7 +120,7 @@ def test_slug_is_file_name_safe(text: str) -> None:
 
 
 def test_slug_examples() -> None:
-    assert store.slug("AMD EPYC | <script>") == "amd-epyc-script"
-    assert store.slug("cpython-3.13.5t -X gil=1") == "cpython-3.13.5t-x-gil-1"
-    assert store.slug("") == "unknown"
-    assert store.slug("abc def", limit=4) == "abc"
+    assert layout.slug("AMD EPYC | <script>") == "amd-epyc-script"
+    assert layout.slug("cpython-3.13.5t -X gil=1") == "cpython-3.13.5t-x-gil-1"
+    assert layout.slug("") == "unknown"
+    assert layout.slug("abc def", limit=4) == "abc"

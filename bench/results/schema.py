@@ -1,0 +1,216 @@
+"""What a results file may contain: the schema version, the kinds, every metadata key
+with its type and role, and the rules a value must obey to pass the reading boundary.
+
+A results file may come from anyone (a contributor's machine, a fork's pull request,
+a history branch), so :func:`check_metadata` and :func:`check_values` are the one
+place where its values are judged; everything downstream may trust what passed.
+Free text is allowed to hold ``<`` or ``*`` (CPU names do): it is escaped where it
+becomes Markdown or HTML. It may not hold control characters, which no legitimate
+field needs and which can turn one line of generated Markdown into several.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bench.results.layout import is_identifier
+
+#: Version of what we add to pyperf's format (metadata keys, the manifest). Bump on change,
+#: with a step in ``bench.results.migrate``.
+SCHEMA_VERSION = 1
+#: The metadata key that marks a pyperf benchmark as ours, with its schema version.
+SCHEMA_KEY = "bench_schema_version"
+MANIFEST_KIND = "threads-or-processes/run"
+OUTCOMES_KIND = "threads-or-processes/outcomes"
+
+#: Largest results file read, in MiB (``BENCH_MAX_FILE_MB`` changes it): checked on the
+#: file's size before it is parsed, so a huge file costs nothing but a stat. A
+#: ``standard`` run writes 1.5 MiB per interpreter; at 16 MiB a site build stays under
+#: 700 MB of memory (measured; see docs/methodology.md).
+DEFAULT_MAX_FILE_MB = 16
+MAX_FILE_MB_ENV = "BENCH_MAX_FILE_MB"
+#: Longest text value; the longest legitimate one (configure arguments) is under 1,000.
+MAX_TEXT = 2000
+#: Largest integer accepted anywhere (counts, bytes, seeds): 2**63.
+MAX_INT = 2**63
+
+Role = Literal["parameter", "machine", "interpreter", "run", "measurement"]
+Kind = Literal["identifier", "text", "int", "number", "bool"]
+
+
+@dataclass(frozen=True)
+class MetaKey:
+    """One metadata key: the kind of value it holds and what it describes."""
+
+    kind: Kind
+    role: Role
+    nonnegative: bool = False
+
+
+def _keys(role: Role, kind: Kind, names: str, *, nonnegative: bool = False) -> dict[str, MetaKey]:
+    return {name: MetaKey(kind, role, nonnegative) for name in names.split()}
+
+
+#: Every metadata key this project writes or pyperf adds, with its type and role.
+#: Keys not listed pass under the generic rule (text, a finite number or a flag).
+METADATA: dict[str, MetaKey] = {
+    **_keys("parameter", "text", "family workload group size_label size_unit model "
+            "start_method timed measure variant metric unit name"),
+    **_keys("parameter", "int", "tasks workers payload_bytes chunksize", nonnegative=True),
+    **_keys("parameter", "number", "size", nonnegative=True),
+    **_keys("machine", "identifier", "machine"),
+    **_keys("machine", "text", "cpu_model_name host_cpu_model hostname platform cpu_config "
+            "cpu_freq aslr boot_time worker_cpu_affinity"),
+    **_keys("machine", "int", "cpu_count host_logical_cpus worker_cpu_count runnable_threads",
+            nonnegative=True),
+    **_keys("machine", "number", "uptime load_avg_1min", nonnegative=True),
+    **_keys("interpreter", "identifier", "interpreter"),
+    **_keys("interpreter", "text", "python_version python_build python_options "
+            "python_implementation python_compiler python_cflags python_config_args "
+            "python_executable gil_enabled perf_version timer"),
+    **_keys("run", "identifier", "run_id"),
+    **_keys("run", "text", "profile git_commit run_started date"),
+    **_keys("run", "int", "bench_schema_version round rounds seed loops calibrate_loops "
+            "inner_loops mem_max_rss worker_processes", nonnegative=True),
+    **_keys("run", "number", "duration", nonnegative=True),
+}  # fmt: skip
+
+#: Metadata read into the tidy table's columns, per benchmark or per run (round, date).
+PARAM_KEYS = (
+    "run_id", "machine", "profile", "interpreter", "python_version", "python_build",
+    "python_options", "gil_enabled", "family", "workload", "group", "size", "size_label",
+    "tasks", "model", "start_method", "workers", "timed", "measure", "variant",
+    "payload_bytes", "chunksize", "cpu_count", "cpu_model_name", "round", "date",
+)  # fmt: skip
+
+#: What defines a measurement (not when or where it ran): two benchmarks of one file
+#: that agree on all of these would be joined as one, so a file may not hold them.
+DEFINITION_KEYS = (
+    "family", "workload", "group", "size", "size_label", "tasks", "model", "start_method",
+    "workers", "timed", "measure", "variant", "payload_bytes", "chunksize", "metric",
+)  # fmt: skip
+
+#: Units whose values are amounts (never negative); counts may be (exit codes are).
+NONNEGATIVE_UNITS = frozenset({"second", "byte"})
+#: Metrics that are differences of two amounts, so may be negative in any unit: memory
+#: per extra worker is a fitted slope, a parent's growth can be a shrink.
+DIFFERENCE_METRIC = re.compile(r"extra_\w+|\w+_growth_\w+")
+VALUE_KINDS: dict[str, type | tuple[type, ...]] = {
+    "second": (int, float), "byte": (int, float), "count": (int, float), "flag": bool,
+    "text": str,
+}  # fmt: skip
+
+_KEY_NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}")
+# C0 and C1 controls, DEL and the Unicode line and paragraph separators: any of them
+# could break a generated line of Markdown into several.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def max_file_bytes() -> int:
+    """The largest results file read, from ``BENCH_MAX_FILE_MB`` or the default."""
+    raw = os.environ.get(MAX_FILE_MB_ENV, "")
+    try:
+        mib = float(raw) if raw.strip() else DEFAULT_MAX_FILE_MB
+    except ValueError:
+        raise ValueError(f"{MAX_FILE_MB_ENV}={raw!r} is not a number of MiB") from None
+    return int(mib * 1024 * 1024)
+
+
+def text_problem(value: str, limit: int = MAX_TEXT) -> str | None:
+    """Why ``value`` is not acceptable free text, or None."""
+    if len(value) > limit:
+        return f"is {len(value)} characters long (at most {limit})"
+    if found := _CONTROL.search(value):
+        return f"holds the control character {found.group()!r}"
+    return None
+
+
+def _number_problem(value: Any, *, integer: bool, nonnegative: bool) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"is {type(value).__name__} {preview(value)}, not a number"
+    if integer and not isinstance(value, int):
+        return f"is {value!r}, not an integer"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"is {value!r}, not a finite number"
+    if abs(value) > MAX_INT:
+        return "is a number too large to be a measurement"
+    if nonnegative and value < 0:
+        return f"is {value!r}, but may not be negative"
+    return None
+
+
+def _generic_problem(value: Any) -> str | None:
+    if isinstance(value, str):
+        return text_problem(value)
+    if value is None or isinstance(value, bool):
+        return None
+    return _number_problem(value, integer=False, nonnegative=False)
+
+
+def _kind_problem(value: Any, spec: MetaKey) -> str | None:
+    if spec.kind == "identifier":
+        return None if is_identifier(value) else f"is {preview(value)}, not a plain name"
+    if spec.kind == "bool":
+        return None if isinstance(value, bool) else f"is {preview(value)}, not true or false"
+    if spec.kind == "text":
+        if isinstance(value, str):
+            return text_problem(value)
+        return f"is {type(value).__name__} {preview(value)}, not text"
+    return _number_problem(value, integer=spec.kind == "int", nonnegative=spec.nonnegative)
+
+
+def value_problem(value: Any, spec: MetaKey | None) -> str | None:
+    """Why ``value`` may not stand under a key of ``spec``; None for an unlisted key means
+    the generic rule, for what pyperf or a later version adds: text, a finite number, a flag."""
+    return _generic_problem(value) if spec is None else _kind_problem(value, spec)
+
+
+def check_metadata(metadata: Mapping[str, Any]) -> str | None:
+    """The first problem of a benchmark's metadata as ``key ...`` in words, or None."""
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not _KEY_NAME.fullmatch(key):
+            return f"metadata key {preview(key)} is not a plain name"
+        if key.startswith("param_"):  # a measure's own setting: a number, flag or text
+            problem = value_problem(value, None)
+        else:
+            problem = value_problem(value, METADATA.get(key))
+        if problem:
+            return f"metadata {key!r} {problem}"
+    return None
+
+
+def check_values(values: list[Any], unit: str, metric: str = "time") -> str | None:
+    """The first problem of a benchmark's values of ``metric`` in ``unit``, or None."""
+    kinds = VALUE_KINDS.get(unit)
+    if kinds is None:
+        return f"unit {preview(unit)} is not one of {', '.join(sorted(VALUE_KINDS))}"
+    for i, value in enumerate(values):
+        if (kinds is not bool and isinstance(value, bool)) or not isinstance(value, kinds):
+            return f"value {i} is {type(value).__name__} {preview(value)}, not a {unit} value"
+        if isinstance(value, str):
+            problem = text_problem(value)
+        elif isinstance(value, bool):
+            problem = None
+        else:
+            signed = unit not in NONNEGATIVE_UNITS or DIFFERENCE_METRIC.fullmatch(metric)
+            problem = _number_problem(value, integer=False, nonnegative=not signed)
+        if problem:
+            return f"value {i} {problem}"
+    return None
+
+
+def definition(metadata: Mapping[str, Any], *extra: Any) -> tuple[Any, ...]:
+    """What defines the measurement of a benchmark with this metadata (see DEFINITION_KEYS),
+    with ``extra`` values that tell apart records of one definition (a round)."""
+    return (*(metadata.get(key) for key in DEFINITION_KEYS), *extra)
+
+
+def preview(value: Any, limit: int = 100) -> str:
+    """``repr(value)``, cut to ``limit`` characters: safe to print in a message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
