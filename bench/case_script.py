@@ -11,7 +11,6 @@ cost. pyperf and the matrix are imported inside ``main()`` only.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path  # already imported in every spawned child, unlike json
 from typing import Any
@@ -19,14 +18,6 @@ from typing import Any
 #: How long each worker probe holds its worker, so that a pool spreads the
 #: probes over all its workers (and so starts all of them before timing).
 PROBE_HOLD_MS = 30
-
-
-def interpreter_options() -> list[str]:
-    """This interpreter's own options (``-X gil=1`` ...), passed on to pyperf's workers."""
-    argv = list(getattr(sys, "orig_argv", []))
-    if "-m" in argv:
-        return argv[1 : argv.index("-m")]
-    return []
 
 
 def format_cpus(cpus: list[int]) -> str:
@@ -60,6 +51,8 @@ def probe_metadata(facts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def build_metadata() -> dict[str, Any]:
     import sysconfig
+
+    from bench.interpreters import interpreter_options
 
     free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
     return {
@@ -192,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import pyperf
 
+    from bench.interpreters import interpreter_options
     from bench.matrix import Case
     from bench.measures import module
     from bench.models import MODELS

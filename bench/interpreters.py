@@ -26,6 +26,16 @@ from bench.results.layout import slug
 REQUIREMENTS = ("pyperf>=2.8,<3", "psutil>=5.9,<8")
 REQUIRED_MODULES = ("pyperf", "psutil")
 
+
+def interpreter_options() -> list[str]:
+    """The running interpreter's own options (``-X gil=1`` ...), for the processes it starts
+    (pyperf's workers, a child that must crash): they must run as it does."""
+    argv = list(getattr(sys, "orig_argv", []))
+    if "-m" in argv:
+        return argv[1 : argv.index("-m")]
+    return []
+
+
 _PROBE = r"""
 import json, multiprocessing, sys, sysconfig, importlib.util
 REQUIRED = {required!r}

@@ -16,6 +16,8 @@ a round, where this machine's drifting CPU speed cancels out.
 from __future__ import annotations
 
 import errno
+import functools
+import inspect
 import json
 import platform
 import random
@@ -32,13 +34,15 @@ from typing import Any
 
 import pyperf
 
-from bench import environment, exit_codes
+from bench import environment, exit_codes, measures
+from bench.case_script import case_metadata
 from bench.interpreters import Interpreter, case_environment, probe
 from bench.matrix import Case, Profile
 from bench.processes import Supervisor
 from bench.progress import Progress
 from bench.results import layout, schema, write
 from bench.services import services
+from bench.workloads.catalog import WORKLOADS, resolve
 from bench.workloads.io import FILE_DIR_ENV, TCP_ADDRESS_ENV
 
 #: Marks every process of a run, so a test can prove none outlived it.
@@ -47,6 +51,9 @@ INHERITED_ENV = (TCP_ADDRESS_ENV, FILE_DIR_ENV, RUN_TOKEN_ENV)
 # The codes themselves live in bench.exit_codes; these names are kept for callers.
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = exit_codes.OK, exit_codes.FAILURES, exit_codes.USAGE
 EXIT_NOT_WRITTEN, EXIT_INTERRUPTED = exit_codes.NOT_WRITTEN, exit_codes.INTERRUPTED
+#: The article's example (5 processes, 5 threads) takes well under a second.
+EXAMPLE_TIMEOUT_S = 60
+EXAMPLE_MAX_LINES = 200
 
 
 @dataclass
@@ -64,12 +71,12 @@ class Settings:
 @dataclass
 class Outcome:
     run_dir: Path
-    manifest: dict[str, Any]
+    manifest: schema.Manifest
     exit_code: int
 
     @property
     def failures(self) -> list[dict[str, Any]]:
-        return [f for i in self.manifest["interpreters"] for f in i["failures"]]
+        return [f for i in self.manifest.interpreters for f in i.failures]
 
 
 @dataclass
@@ -124,6 +131,14 @@ def _signals_interrupt() -> Iterator[None]:
             signal.signal(getattr(signal, n), old)
 
 
+@functools.cache
+def definition_of(case: Case) -> str:
+    """The case's definition hash: its parameters and the source of the code it runs."""
+    workload = WORKLOADS[case.workload]
+    code = resolve(workload.func) if workload.func else measures.module(workload.measure)
+    return schema.definition_hash(case_metadata(case, workload.size_unit), inspect.getsource(code))
+
+
 def failure_reason(output: str, returncode: int) -> str:
     """The most telling line of a failed case's output: the benchmark's own exception.
 
@@ -142,6 +157,16 @@ def failure_reason(output: str, returncode: int) -> str:
         return f"{raised[-1]} (exit code {returncode})"
     tail = [ln.strip() for ln in lines if ln.strip()][-1:] or ["no output"]
     return f"exit code {returncode}: {tail[0]}"
+
+
+def example_lines(output: str) -> list[str]:
+    """``output`` as one string per line, each one the manifest's reader accepts (no
+    control character, not too long): the site shows them as a code block."""
+    lines = output.splitlines()[:EXAMPLE_MAX_LINES]
+    return [
+        "".join(c if c.isprintable() else "\ufffd" for c in line.expandtabs())[: schema.MAX_TEXT]
+        for line in lines
+    ]
 
 
 def order_rounds(cases: list[Case], rounds: int, seed: int) -> list[list[Case]]:
@@ -189,7 +214,7 @@ class Run:
         self.manifest = self._new_manifest()
 
     # -- manifest ---------------------------------------------------------
-    def _new_manifest(self) -> dict[str, Any]:
+    def _new_manifest(self) -> schema.Manifest:
         entries = []
         labels: set[str] = set()
         for interp in self.s.interpreters:
@@ -208,52 +233,40 @@ class Run:
                 if c.start_method and c.start_method not in methods
             ]
             entries.append(
-                {
-                    "label": label,
-                    "spec": interp.spec,
-                    "argv": list(interp.argv),
-                    "info": interp.info,
-                    "file": None,
-                    "outcomes_file": None,
-                    "failures": [],
-                    "skipped": skipped,
-                    "measured": 0,
-                }
+                schema.InterpreterEntry(
+                    label, interp.spec, list(interp.argv), interp.info, skipped=skipped
+                )
             )
-        return {
-            "kind": schema.MANIFEST_KIND,
-            "schema_version": schema.SCHEMA_VERSION,
-            "run_id": self.run_dir.name,
-            "machine": self.s.machine,
-            "profile": self.profile.name,
-            "rounds": self.rounds,
-            "values": self.profile.values,
-            "warmups": self.profile.warmups,
-            "timeout_s": self.timeout_s,
-            "seed": self.seed,
-            "git_commit": environment.git_commit(),
-            "process_token": self.token,
-            "started_utc": self.started.isoformat(),
-            "finished_utc": None,
-            "status": "running",
-            "host": {
+        return schema.Manifest(
+            run_id=self.run_dir.name,
+            machine=self.s.machine,
+            profile=self.profile.name,
+            rounds=self.rounds,
+            values=self.profile.values,
+            warmups=self.profile.warmups,
+            timeout_s=self.timeout_s,
+            seed=self.seed,
+            git_commit=environment.git_commit(),
+            process_token=self.token,
+            started_utc=self.started.isoformat(),
+            host={
                 "cpu_model": environment.cpu_model(),
                 "logical_cpus": environment.logical_cpus(),
                 "platform": platform.platform(),
                 "hostname": platform.node(),
             },
-            "cases": [asdict(c) | {"name": c.name} for c in self.s.cases],
-            "interpreters": entries,
-        }
+            cases=[asdict(c) | {"name": c.name} for c in self.s.cases],
+            interpreters=entries,
+        )
 
     def _save_manifest(self) -> None:
         path = self.run_dir / layout.MANIFEST_NAME
         with _writing(path, self.run_dir):
-            write.write_json(path, self.manifest)
+            write.write_json(path, self.manifest.to_json())
 
     # -- one case -----------------------------------------------------------
-    def _meta(self, entry: dict[str, Any], round_no: int) -> dict[str, Any]:
-        host = self.manifest["host"]
+    def _meta(self, entry: schema.InterpreterEntry, round_no: int) -> dict[str, Any]:
+        host = self.manifest.host
         return {
             "bench_schema_version": schema.SCHEMA_VERSION,
             "run_id": self.run_dir.name,
@@ -262,8 +275,8 @@ class Run:
             "round": round_no,
             "rounds": self.rounds,
             "seed": self.seed,
-            "git_commit": self.manifest["git_commit"],
-            "interpreter": entry["label"],
+            "git_commit": self.manifest.git_commit,
+            "interpreter": entry.label,
             "run_started": self.started.isoformat(),
             "host_cpu_model": host["cpu_model"] or "unknown",
             "host_logical_cpus": host["logical_cpus"],
@@ -339,38 +352,55 @@ class Run:
             return _Result(False, seconds, "the case exited 0 but wrote no result", output)
         return _Result(True, seconds, output=output, benchmarks=benchmarks, outcomes=outcomes)
 
-    def _record(self, entry: dict[str, Any], result: _Result) -> None:
+    def _record_example(
+        self, sup: Supervisor, interp: Interpreter, entry: schema.InterpreterEntry,
+        env: dict[str, str], progress: Progress,
+    ) -> None:  # fmt: skip
+        """Run ``python -m bench.workloads.article`` and keep what it printed in the
+        manifest, so that the site shows real output without running anything itself."""
+        cmd = [*interp.argv, "-m", "bench.workloads.article"]
+        proc = sup.start(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        try:
+            output, _ = proc.communicate(timeout=EXAMPLE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            output = None
+        finally:
+            sup.stop(proc)
+        if output is None or proc.returncode != 0:
+            why = "timed out" if output is None else f"exited {proc.returncode}"
+            progress.say(f"{entry.label}: the article's example {why}; its output is not kept")
+            return
+        entry.article_output = example_lines(output)
+
+    def _record(self, entry: schema.InterpreterEntry, result: _Result) -> None:
         """Add a case's results to the interpreter's files and rewrite them atomically."""
         if result.benchmarks:
-            suite = self.suites.get(entry["label"])
+            suite = self.suites.get(entry.label)
             for benchmark in result.benchmarks:
                 if suite is None:
-                    suite = self.suites[entry["label"]] = pyperf.BenchmarkSuite([benchmark])
+                    suite = self.suites[entry.label] = pyperf.BenchmarkSuite([benchmark])
                 elif benchmark.get_name() in suite.get_benchmark_names():
                     suite.get_benchmark(benchmark.get_name()).add_runs(benchmark)
                 else:
                     suite.add_benchmark(benchmark)
-            entry["file"] = f"{entry['label']}.json"
-            with _writing(self.run_dir / entry["file"], self.run_dir):
-                write.write_suite(self.run_dir / entry["file"], suite)
+            entry.file = f"{entry.label}.json"
+            with _writing(self.run_dir / entry.file, self.run_dir):
+                write.write_suite(self.run_dir / entry.file, suite)
         if result.outcomes:
-            records = self.outcomes.setdefault(entry["label"], [])
+            records = self.outcomes.setdefault(entry.label, [])
             records.extend(result.outcomes)
-            entry["outcomes_file"] = f"{entry['label']}{layout.OUTCOMES_SUFFIX}"
-            with _writing(self.run_dir / entry["outcomes_file"], self.run_dir):
+            entry.outcomes_file = f"{entry.label}{layout.OUTCOMES_SUFFIX}"
+            with _writing(self.run_dir / entry.outcomes_file, self.run_dir):
                 write.write_outcomes(
-                    self.run_dir / entry["outcomes_file"],
-                    self.run_dir.name,
-                    entry["label"],
-                    records,
+                    self.run_dir / entry.outcomes_file, self.run_dir.name, entry.label, records
                 )
-        entry["measured"] += 1
+        entry.measured += 1
 
     # -- the whole run ------------------------------------------------------
     def execute(self, progress: Progress) -> int:
-        pairs = list(zip(self.s.interpreters, self.manifest["interpreters"], strict=True))
+        pairs = list(zip(self.s.interpreters, self.manifest.interpreters, strict=True))
         runnable = {
-            e["label"]: {c.name for c in self.s.cases} - {s["case"] for s in e["skipped"]}
+            e.label: {c.name for c in self.s.cases} - {s["case"] for s in e.skipped}
             for _, e in pairs
         }
         plan = [
@@ -379,10 +409,10 @@ class Run:
             for group in _groups_in_order(ordered)
             for interp, entry in pairs
             for case in group
-            if case.name in runnable[entry["label"]]
+            if case.name in runnable[entry.label]
         ]
         progress.total = len(plan)
-        progress.plan([f"{e['label']}|{c.name}" for _, _, e, c in plan])
+        progress.plan([f"{e.label}|{c.name}" for _, _, e, c in plan])
         failed: set[tuple[str, str]] = set()
         self._save_manifest()
         logs = self.run_dir / "logs"
@@ -397,34 +427,34 @@ class Run:
             sup.remove_at_exit(Path(service_env[FILE_DIR_ENV]))
             sup.remove_at_exit(Path(scratch))
             env = case_environment(service_env | {RUN_TOKEN_ENV: self.token})
+            for interp, entry in pairs:
+                self._record_example(sup, interp, entry, env, progress)
+            self._save_manifest()
             for r, interp, entry, case in plan:
-                key = f"{entry['label']}|{case.name}"
-                label = f"r{r}/{self.rounds} {entry['label']}: {case.name}"
-                if (entry["label"], case.name) in failed:
+                key = f"{entry.label}|{case.name}"
+                label = f"r{r}/{self.rounds} {entry.label}: {case.name}"
+                if (entry.label, case.name) in failed:
                     progress.step(key, label, 0.0, "skip")
                     continue
-                result = self._run_case(sup, interp, case, self._meta(entry, r), env, Path(scratch))
-                log_file = logs / f"{entry['label']}.log"
+                meta = self._meta(entry, r) | {schema.DEFINITION_HASH_KEY: definition_of(case)}
+                result = self._run_case(sup, interp, case, meta, env, Path(scratch))
+                log_file = logs / f"{entry.label}.log"
                 with _writing(log_file, self.run_dir), log_file.open("a") as log:
                     log.write(f"\n=== round {r}: {case.name}\n{result.output}")
                 if result.ok:
                     self._record(entry, result)
                 else:
-                    failed.add((entry["label"], case.name))
-                    entry["failures"].append(
-                        {"case": case.name, "round": r, "reason": result.reason}
-                    )
+                    failed.add((entry.label, case.name))
+                    entry.failures.append({"case": case.name, "round": r, "reason": result.reason})
                 self._save_manifest()
                 progress.step(key, label, result.seconds, "ok" if result.ok else "FAILED")
                 if not result.ok:
                     progress.say(f"    {result.reason}")
-        return (
-            EXIT_FAILURES if any(e["failures"] for e in self.manifest["interpreters"]) else EXIT_OK
-        )
+        return EXIT_FAILURES if any(e.failures for e in self.manifest.interpreters) else EXIT_OK
 
     def finish(self, status: str) -> None:
-        self.manifest["status"] = status
-        self.manifest["finished_utc"] = layout.utc_now().isoformat()
+        self.manifest.status = status
+        self.manifest.finished_utc = layout.utc_now().isoformat()
         self._save_manifest()
 
 
@@ -449,15 +479,15 @@ def run(settings: Settings, progress: Progress | None = None) -> Outcome:
         f"run {job.run_dir} (seed {job.seed}, {job.rounds} round(s), "
         f"{len(settings.cases)} case(s), {len(settings.interpreters)} interpreter(s))"
     )
-    status, code = "interrupted", EXIT_INTERRUPTED
+    status, code = schema.INTERRUPTED, EXIT_INTERRUPTED
     try:
         with _signals_interrupt():
             code = job.execute(progress)
-        status = "complete"
+        status = schema.COMPLETE
     except (KeyboardInterrupt, Interrupted) as exc:
         progress.say(f"interrupted ({exc or 'SIGINT'}): results so far are kept in {job.run_dir}")
     except ResultsNotWritten:
-        status = "failed"
+        status = schema.FAILED
         raise
     finally:
         # Once a write has failed the manifest may not be writable either: the first
@@ -465,25 +495,25 @@ def run(settings: Settings, progress: Progress | None = None) -> Outcome:
         try:
             job.finish(status)
         except ResultsNotWritten:
-            if status != "failed":
+            if status != schema.FAILED:
                 raise
     return Outcome(job.run_dir, job.manifest, code)
 
 
 def summary(outcome: Outcome) -> str:
     lines = [f"results: {outcome.run_dir}"]
-    for entry in outcome.manifest["interpreters"]:
+    for entry in outcome.manifest.interpreters:
         lines.append(
-            f"  {entry['label']}: {entry['measured']} measurement(s), "
-            f"{len(entry['failures'])} failure(s), {len(entry['skipped'])} skipped"
-            + (f" -> {entry['file']}" if entry["file"] else "")
+            f"  {entry.label}: {entry.measured} measurement(s), "
+            f"{len(entry.failures)} failure(s), {len(entry.skipped)} skipped"
+            + (f" -> {entry.file}" if entry.file else "")
         )
         lines.extend(
-            f"    FAILED {f['case']} (round {f['round']}): {f['reason']}" for f in entry["failures"]
+            f"    FAILED {f['case']} (round {f['round']}): {f['reason']}" for f in entry.failures
         )
-        lines.extend(f"    skipped {s['case']}: {s['reason']}" for s in entry["skipped"])
-    if outcome.manifest["status"] != "complete":
-        lines.append(f"  run {outcome.manifest['status']}")
+        lines.extend(f"    skipped {s['case']}: {s['reason']}" for s in entry.skipped)
+    if outcome.manifest.status != schema.COMPLETE:
+        lines.append(f"  run {outcome.manifest.status}")
     return "\n".join(lines)
 
 

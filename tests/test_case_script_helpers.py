@@ -75,7 +75,7 @@ def test_interpreter_options(
     argv: list[str], options: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "orig_argv", argv, raising=False)
-    assert case_script.interpreter_options() == options
+    assert interpreters.interpreter_options() == options
 
 
 def test_parse_keeps_the_options_apart() -> None:

@@ -122,6 +122,10 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
         assert set(meta) >= REQUIRED, (name, REQUIRED - set(meta))
         assert meta["gil_enabled"] == "enabled"  # every interpreter here has a GIL
         assert meta["profile"] == "smoke" and meta["bench_schema_version"] == schema.SCHEMA_VERSION
+        # The schema is the home of every key written: none escapes its registry.
+        unknown = {k for k in meta if k not in schema.METADATA and not k.startswith("param_")}
+        assert not unknown, (name, unknown)
+        assert len(meta[schema.DEFINITION_HASH_KEY]) == 16
         case = case_from_metadata(meta)
         if case.measure in ("batch", "ipc"):
             assert name == case.name
@@ -161,6 +165,9 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "smoke" in home and "Smoke" in home and "No results" not in home
+    # the article's example, as this run recorded it (the build runs nothing)
+    threading = (site / "guide" / "threading" / "index.html").read_text(encoding="utf-8")
+    assert "Worker 4" in threading and f"Recorded by run {run_dir.name}" in threading
     for page in site.rglob("index.html"):
         assert "stale-notice" in page.read_text(encoding="utf-8"), page
 

@@ -11,7 +11,7 @@ import pytest
 
 from bench.history import cache
 from bench.history.summary import run_summaries
-from bench.report.build import latest_runs
+from bench.report.pipeline import latest_runs
 from bench.results.read import ResultsError, load_results
 
 ROOT = Path(__file__).parents[1]

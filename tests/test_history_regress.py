@@ -210,3 +210,19 @@ def test_bytes_are_bigger_or_smaller() -> None:
     summaries.loc[newest, "median"] *= 1.2
     changes = detect_changes(summaries)
     assert changes[changes["significant"]]["verdict"].tolist() == ["bigger", "bigger"]
+
+
+def test_a_changed_definition_starts_a_new_series() -> None:
+    # Same benchmark name, new definition in the newest run: its old runs are no reference,
+    # so the 50 % jump is not reported as a change of the old benchmark.
+    summaries = synthetic(0, step={("vm", "cpython-3.13", 3): 1.5}).assign(definition_hash="a")
+    newest = summaries["run_id"] == summaries["run_id"].max()
+    changed = (
+        newest
+        & (summaries["benchmark"] == "bench-3")
+        & (summaries["interpreter"] == "cpython-3.13")
+    )
+    summaries.loc[changed, "definition_hash"] = "b"
+    changes = detect_changes(summaries).set_index(["interpreter", "benchmark"])
+    assert changes.loc[("cpython-3.13", "bench-3"), "verdict"] == "too few runs"
+    assert not changes["significant"].any()

@@ -122,3 +122,21 @@ def test_cli_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     bad.write_text("[]", encoding="utf-8")
     assert main(["history", "--history", str(history), *cache]) == 1
     assert bad.name in capsys.readouterr().err
+
+
+def test_a_changed_definition_breaks_the_trend_line(two_runs: pd.DataFrame) -> None:
+    # Same name, new definition in the second run: two segments and a marked break,
+    # never one line joining two different benchmarks.
+    key = next(k for k in trends.trend_keys(two_runs) if k.name == "trend-startup")
+    rows = trends.select_trend(two_runs, key).copy()
+    second = rows["run_id"] == rows["run_id"].max()
+    rows.loc[second, "definition_hash"] = "0000000000000000"
+    made = trends.make_trend(rows, key)
+    assert made is not None
+    fig, alt = made
+    for ax in fig.axes:
+        spans = [len(set(ln.get_xdata())) for ln in ax.get_lines()]
+        assert spans and max(spans) == 1  # no line joins the two runs
+        breaks = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 2]  # the axvlines
+        assert len(breaks) == 2  # one per interpreter
+    assert "its definition changed 1 time(s)" in alt

@@ -34,7 +34,12 @@ def all_cases(cases_by_profile: dict[str, list[Case]]) -> list[Case]:
 
 
 def test_check_consistency_passes() -> None:
-    check_consistency()
+    check_consistency(MEASURES)
+
+
+def test_check_consistency_refuses_an_unknown_measurement() -> None:
+    with pytest.raises(ValueError, match="unknown measurement 'race'"):
+        check_consistency(set(MEASURES) - {"race"})
 
 
 def test_profiles_include_smoke_quick_standard_full() -> None:

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from bench.interpreters import case_environment
-from bench.report.build import build_report, latest_runs
+from bench.report.build import build_report
+from bench.report.pipeline import latest_runs
 from bench.results.read import ResultsError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results"

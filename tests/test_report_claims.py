@@ -4,6 +4,7 @@ and no data when its measurement is missing; then ``evaluate`` over interpreters
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,16 @@ from bench.report.claims import (
     Verdict,
     evaluate,
 )
+from bench.report.claims.core import claim, registered
+from bench.report.format import TIMES, format_bytes, format_ratio
+from bench.results.read import load_run
 
 KIB, MIB = 1 << 10, 1 << 20
 FIXTURE = Path(__file__).parent / "fixtures" / "results"
+BASELINE = Path(__file__).parent.parent / "results" / "baseline"
+#: The verdicts of the committed baseline, so that a refactor that changes one fails.
+#: A new baseline makes new verdicts: regenerate this file from its claims.csv.
+BASELINE_VERDICTS = Path(__file__).parent / "fixtures" / "baseline-verdicts.csv"
 
 BASE: dict[str, Any] = {
     "machine": "m",
@@ -113,7 +121,7 @@ def test_processes_sidestep_the_gil_when_the_pool_nearly_doubles_the_loop() -> N
     assert verdict.figures["speedup"] == pytest.approx(1 / 0.52)
     assert verdict.figures["config"] == "process_pool/fork"
     assert verdict.figures["ideal"] == 2
-    assert "1.92x" in verdict.evidence
+    assert f"1.92{TIMES}" in verdict.evidence
 
 
 def test_processes_that_gain_nothing_do_not_sidestep_it() -> None:
@@ -181,7 +189,7 @@ def test_processes_isolate_a_crash_that_kills_a_threaded_program() -> None:
     assert verdict.figures["process_pool_tasks_finished"] == 3
     assert verdict.figures["threads_program_survived"] is False
     assert verdict.figures["leak_parent_rss_growth_bytes"]["threads"] == 128 * MIB
-    assert "128.0 MiB with threads" in verdict.evidence
+    assert "128 MiB with threads" in verdict.evidence
 
 
 def test_processes_that_lose_other_tasks_do_not_isolate() -> None:
@@ -464,8 +472,6 @@ def test_evaluate_of_nothing_is_an_empty_table() -> None:
 
 @pytest.mark.skipif(not FIXTURE.exists(), reason="no committed fixture results")
 def test_evaluate_reads_the_committed_smoke_results() -> None:
-    from bench.results.read import load_run
-
     runs = sorted(p for p in FIXTURE.glob("*/*") if p.is_dir())
     result = evaluate(pd.concat([load_run(run) for run in runs], ignore_index=True))
     assert set(result["verdict"]) <= set(VERDICTS)
@@ -475,3 +481,47 @@ def test_evaluate_reads_the_committed_smoke_results() -> None:
     assert set(gil["verdict"]) == {HOLDS, DOES_NOT_HOLD}
     for figures in result["figures"]:
         json.loads(figures)
+
+
+def test_the_committed_baseline_keeps_its_verdicts() -> None:
+    (run,) = sorted(p for p in BASELINE.glob("*/*") if p.is_dir())
+    result = evaluate(load_run(run))
+    got = result[["claim_id", "interpreter", "verdict"]]
+    expected = pd.read_csv(BASELINE_VERDICTS)
+    key = ["interpreter", "claim_id"]
+    pd.testing.assert_frame_equal(
+        got.sort_values(key).reset_index(drop=True),
+        expected.sort_values(key).reset_index(drop=True),
+    )
+
+
+def test_claims_come_in_the_guides_order_and_register_once() -> None:
+    assert [c.id for c in CLAIMS] == [
+        "processes_sidestep_gil",
+        "processes_isolate_faults",
+        "processes_cost_memory",
+        "ipc_slower",
+        "threads_start_faster",
+        "gil_limits_threads",
+        "races_lose_updates",
+        "threads_suit_io",
+        "threads_suit_frequent_communication",
+    ]
+    assert registered() == CLAIMS
+    again = claim("ipc_slower", order=1000, statement="x.", measured_by="x", criteria="x")
+    with pytest.raises(ValueError, match="registered twice"):
+        again(claims.ipc_slower)
+    taken = claim("new_claim", order=40, statement="x.", measured_by="x", criteria="x")
+    with pytest.raises(ValueError, match="order 40"):
+        taken(claims.ipc_slower)
+    assert registered() == CLAIMS  # a refused registration leaves nothing behind
+
+
+def test_evidence_and_rules_write_numbers_as_the_tables_do() -> None:
+    leak = rule("processes_isolate_faults")(frame(faults()))
+    assert format_bytes(128 * MIB) in leak.evidence
+    assert format_ratio(claims.IPC_SLOWER) in CLAIMS_BY_ID["ipc_slower"].criteria
+    assert f"{format_bytes(claims.MEMORY_SAME_BYTES)} more" in (
+        CLAIMS_BY_ID["processes_cost_memory"].criteria
+    )
+    assert not [c.id for c in CLAIMS if re.search(r"\dx\b", c.criteria)]  # "1.2x": not ours

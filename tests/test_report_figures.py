@@ -14,11 +14,14 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 
 from bench.report import figures
+from bench.report.figures import registry
+from bench.report.format import format_bytes, format_payload, format_rate, format_seconds
 from bench.results.read import load_run
 
 FIXTURE_RESULTS = Path(__file__).parent / "fixtures" / "results"
 GIL, FT = "py-gil", "py-ft"
 MIB = 1 << 20
+TIMES = "\N{MULTIPLICATION SIGN}"  # after a ratio, as bench.report.format writes it
 
 
 def row(**kw: Any) -> dict[str, Any]:
@@ -140,10 +143,10 @@ def ipc_frame() -> pd.DataFrame:
              ("mp.Pipe", "fork"): (70e-6, 2 * MIB / 1e9)}  # fmt: skip
     rows = []
     for (channel, method), pair in times.items():
-        for size, seconds in zip((64, MIB), pair, strict=True):
+        for size, label, seconds in zip((64, MIB), ("64B", "1MiB"), pair, strict=True):
             rows.append(
                 row(family="ipc", group=f"ipc:{size}", measure="ipc", model=channel,
-                    start_method=method, size=size, value=seconds)
+                    start_method=method, size=size, size_label=label, value=seconds)
             )  # fmt: skip
     return frame(rows)
 
@@ -236,9 +239,9 @@ def test_scaling_curves_pair_rounds_and_draw_a_line_per_model_and_method() -> No
     # the threads line on the GIL build: 1/1.1 and 1/1.05, whatever the round's speed
     threads = errorbars(gil)[2].lines[0]
     assert list(threads.get_ydata()) == pytest.approx([1 / 1.1, 1 / 1.05])
-    assert "process_pool (fork) at 2.00x with 2 workers" in alt
-    assert "threads at 0.91x with 2 workers" in alt
-    assert "process_pool (spawn) at 1.60x" in alt
+    assert f"process_pool (fork) at 2.00{TIMES} with 2 workers" in alt
+    assert f"threads at 0.909{TIMES} with 2 workers" in alt
+    assert f"process_pool (spawn) at 1.60{TIMES}" in alt
 
 
 def test_scaling_of_any_group_and_its_name() -> None:
@@ -271,7 +274,7 @@ def test_startup_bars_on_a_log_scale_per_start_method() -> None:
     assert widths == pytest.approx([0.1, 2.0, 50.0])  # milliseconds
     assert fig.get_suptitle() == figures.TITLES["startup"]
     assert "1 thread takes 100 µs" in alt
-    assert "2 ms (fork), 50 ms (spawn)" in alt
+    assert "2.00 ms (fork), 50.0 ms (spawn)" in alt
     assert "20 to 500 times as long" in alt
 
 
@@ -285,9 +288,9 @@ def test_memory_lines_per_model_and_start_method_idle_and_working_set() -> None:
     assert "PSS" in idle.get_ylabel() and "MiB" in idle.get_ylabel()
     spawn = idle.get_lines()[1]
     assert list(spawn.get_ydata()) == pytest.approx([40, 70])  # 30 MiB + 10 MiB per worker
-    assert "processes (spawn) 10 MiB" in alt
-    assert "processes (fork) 2 MiB" in alt
-    assert "threads 16 KiB" in alt
+    assert "processes (spawn) 10.0 MiB" in alt
+    assert "processes (fork) 2.00 MiB" in alt
+    assert "threads 16.0 KiB" in alt
 
 
 def test_memory_falls_back_to_uss_where_pss_is_not_measured() -> None:
@@ -303,11 +306,11 @@ def test_ipc_latency_and_throughput_are_log_log_with_the_memcpy_ceiling() -> Non
         assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
         assert labels(ax) == ["memcpy (ceiling)", "mp.Pipe (fork)", "queue.Queue"]
         assert ax.get_lines()[0].get_linestyle() == "--"
-        assert [t.get_text() for t in ax.get_xticklabels()] == ["64B", "1MiB"]
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["64B", "1MiB"]  # the workload's
     assert "µs" in latency.get_ylabel() and "MB/s" in rate.get_ylabel()
     pipe = rate.get_lines()[1]
     assert pipe.get_ydata()[-1] == pytest.approx(1000)  # 2 x 1 MiB in 2.1 ms: 1 GB/s
-    assert "memcpy 10 GB/s" in alt and "mp.Pipe 1 GB/s" in alt
+    assert "memcpy 10.0 GB/s" in alt and "mp.Pipe 1.00 GB/s" in alt
 
 
 def test_races_racy_and_locked_per_interpreter() -> None:
@@ -328,23 +331,23 @@ def test_decision_map_names_the_winner_of_every_cell() -> None:
     fig, alt = made(figures.make_decision_map(decision_frame()))
     (ax,) = panels(fig)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["10us", "1ms"]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["none", "1MiB"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["none", "1.00 MiB"]
     cells = {
         (round(t.get_position()[0]), round(t.get_position()[1])): t.get_text().split("\n")[0]
         for t in ax.texts
     }
     assert cells == {
         (0, 0): "sequential",
-        (1, 0): "process_pool",  # chunksize 8: 2.00x
+        (1, 0): "process_pool",  # chunksize 8: twice the loop
         (0, 1): "sequential",
-        (1, 1): "thread_pool",  # 1.25x
+        (1, 1): "thread_pool",  # 1.25 times the loop
     }
     chunked = next(t.get_text() for t in ax.texts if "chunksize" in t.get_text())
-    assert chunked == "process_pool\nchunksize 8\n2.00x vs loop\n1.20x vs next"
+    assert chunked == f"process_pool\nchunksize 8\n2.00{TIMES} vs loop\n1.20{TIMES} vs next"
     assert "task length" in ax.get_xlabel() and "payload" in ax.get_ylabel()
     assert "(2 workers)" in fig.get_suptitle()
     assert "sequential 2, process_pool 1, thread_pool 1" in alt
-    assert "process_pool chunksize 8 at 2.00x (1ms tasks, no payload)" in alt
+    assert f"process_pool chunksize 8 at 2.00{TIMES} (1ms tasks, no payload)" in alt
 
 
 def test_gil_vs_free_threaded_bars_at_two_workers() -> None:
@@ -354,10 +357,18 @@ def test_gil_vs_free_threaded_bars_at_two_workers() -> None:
     threads, pool = ([p.get_height() for p in b] for b in bars)
     assert threads == pytest.approx([1.92, 1 / 1.1])  # interpreters in name order: FT, GIL
     assert pool == pytest.approx([2.0, 2.0])
-    assert labels(ax) == ["ideal (2x)", "sequential (1x)", "threads", "process_pool (fork)"]
+    assert labels(ax) == [
+        f"ideal (2.00{TIMES})",
+        f"sequential (1.00{TIMES})",
+        "threads",
+        "process_pool (fork)",
+    ]
     assert "speedup" in ax.get_ylabel()
-    assert "py-gil (GIL): process_pool (fork) 2.00x, threads 0.91x" in alt
-    assert "py-ft (free-threaded, no GIL): process_pool (fork) 2.00x, threads 1.92x" in alt
+    assert f"py-gil (GIL): process_pool (fork) 2.00{TIMES}, threads 0.909{TIMES}" in alt
+    assert (
+        f"py-ft (free-threaded, no GIL): process_pool (fork) 2.00{TIMES}, threads 1.92{TIMES}"
+        in alt
+    )
 
 
 @pytest.mark.parametrize(
@@ -427,7 +438,7 @@ def test_the_cache_skips_unchanged_figures_and_redraws_changed_ones(
         saved.append(path.name)
         real_save(fig, path)
 
-    monkeypatch.setattr(figures, "save", counting_save)
+    monkeypatch.setattr(figures.cache, "save", counting_save)  # what draw_cached calls
     data = everything()
     first = figures.render_all(data, tmp_path)
     assert len(saved) == len(first) == 7
@@ -466,13 +477,22 @@ def test_a_lost_svg_is_redrawn_even_with_its_key(tmp_path: Path) -> None:
 
 
 def test_numbers_read_in_the_unit_they_round_to() -> None:
-    assert figures.fmt_rate(999.9999) == "1 GB/s"
-    assert figures.fmt_rate(537.13) == "537 MB/s"
-    assert figures.fmt_seconds(0.0009999) == "1 ms"
-    assert figures.fmt_seconds(111e-6) == "111 µs"
-    assert figures.fmt_bytes(-5120) == "-5 KiB"
-    assert figures.fmt_bytes(10 * MIB) == "10 MiB"
-    assert figures.fmt_size(0) == "none" and figures.fmt_size(65536) == "64KiB"
+    """The figures write numbers through bench.report.format, and have no formatter of
+    their own that could print the same value another way."""
+    assert [name for name in dir(figures) if name.startswith(("fmt_", "format_"))] == []
+    assert format_rate(999.9999) == "1.00 GB/s"
+    assert format_rate(537.13) == "537 MB/s"
+    assert format_seconds(0.0009999) == "1.00 ms"
+    assert format_seconds(111e-6) == "111 µs"
+    assert format_bytes(-5120) == "-5.00 KiB"
+    assert format_bytes(10 * MIB) == "10.0 MiB"
+    assert format_payload(0) == "none" and format_payload(65536) == "64.0 KiB"
+    _, alt = made(figures.make_ipc(ipc_frame()))
+    assert (
+        f"at 1MiB: queue.Queue {format_rate(35_000)}" in alt
+    )  # the payload as the workload names it
+    unnamed = ipc_frame().drop(columns="size_label")
+    assert figures.ipc.size_labels(unnamed) == {64: "64 B", MIB: format_payload(MIB)}
 
 
 def test_the_key_hashes_the_rows_not_their_order() -> None:
@@ -526,3 +546,47 @@ def test_render_all_draws_the_smoke_run(tmp_path: Path) -> None:
     for info in infos:
         assert info.path.stat().st_size > 1000
         assert info.alt.endswith(".") and len(info.alt) > 80
+
+
+# --- the registry --------------------------------------------------------------------------
+
+
+def test_the_registry_holds_every_figure_in_the_report_order() -> None:
+    names = [spec.name for spec in figures.figure_specs(everything())]
+    assert names == [
+        "startup", "memory", "ipc", "races", "decision-map", "gil-vs-free-threaded",
+        figures.scaling_name(figures.SCALING_GROUP),
+    ]  # fmt: skip
+    assert set(figures.TITLES) == set(names[:-1])  # the per-group titles name the group
+
+
+def test_a_new_figure_is_one_decorated_function(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(registry, "REGISTRY", dict(registry.REGISTRY))
+    monkeypatch.setattr(registry, "TITLES", dict(registry.TITLES))
+
+    @figures.figure("lost", "Lost updates, again", figures.select_races, order=45)
+    def make_lost(frame: pd.DataFrame) -> figures.Made:
+        if frame.empty:
+            return None
+        fig = figures.new_figure(1)
+        figures.axes_grid(fig, 1)[0, 0].plot(frame["workers"], frame["value"])
+        return fig, "Lost updates by threads."
+
+    names = [spec.name for spec in figures.figure_specs(race_frame())]
+    assert names[3:6] == ["races", "lost", "decision-map"]  # placed by its order
+    races, lost = figures.render_all(race_frame(), tmp_path)
+    assert races.name == "races"
+    assert lost == figures.FigureInfo("lost", tmp_path / "lost.svg", "Lost updates, again",
+                                      "Lost updates by threads.")  # fmt: skip
+    assert figures.svg_problem(lost.path.read_bytes()) is None
+    assert make_lost(pd.DataFrame()) is None
+    with pytest.raises(ValueError, match="already registered"):
+        figures.figure("races", "Again", figures.select_races, order=1)(make_lost)
+
+
+def test_every_module_of_the_package_stays_small() -> None:
+    package = Path(figures.__file__).parent
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in package.glob("*.py")}
+    assert len(sizes) >= 10 and max(sizes.values()) <= 400, sizes

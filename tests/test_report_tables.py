@@ -16,16 +16,13 @@ import markdown
 import pandas as pd
 import pytest
 
+from bench.report.format import format_seconds
 from bench.report.markdown import inert
 from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
 from bench.report.tables import (
     MISSING,
     NO_DATA,
     environment_table,
-    format_bytes,
-    format_number,
-    format_ratio,
-    format_seconds,
     ipc_table,
     markdown_table,
     memory_table,
@@ -143,56 +140,6 @@ def test_every_table_of_nothing_is_the_no_data_line(table) -> None:
 def test_a_column_that_is_not_there_is_an_error() -> None:
     with pytest.raises(KeyError, match="nope"):
         markdown_table(pd.DataFrame({"a": [1]}), [("nope", "x")])
-
-
-# --------------------------------------------------------------------------- numbers
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (1.234, "1.23 s"),
-        (0.00123, "1.23 ms"),
-        (45.6e-6, "45.6 µs"),
-        (8.5e-7, "850 ns"),
-        (0.0, "0 s"),
-        (0.9996, "1.00 s"),
-        (9.996e-7, "1.00 µs"),
-        (123.4, "123 s"),
-    ],
-)
-def test_format_seconds(seconds: float, text: str) -> None:
-    assert format_seconds(seconds) == text
-
-
-@pytest.mark.parametrize(
-    ("size", "text"),
-    [
-        (64, "64 B"),
-        (16 * 1024, "16.0 KiB"),
-        (12.3 * MIB, "12.3 MiB"),
-        (MIB, "1.00 MiB"),
-        (-8192, "-8.00 KiB"),
-        (1023.9 * 1024, "1.00 MiB"),
-        (3 << 30, "3.00 GiB"),
-    ],
-)
-def test_format_bytes(size: float, text: str) -> None:
-    assert format_bytes(size) == text
-
-
-def test_format_ratio_and_number() -> None:
-    assert format_ratio(1.949) == "1.95×"
-    assert format_ratio(15.46) == "15.5×"
-    assert format_ratio(0.000115) == "0.000115×"
-    assert format_ratio(9.996) == "10.0×"
-    assert format_number(526426) == "526,426"
-    assert format_number(7889.999999999999) == "7,890"
-    assert format_number(-11) == "-11"
-    assert format_number(1.7942) == "1.79"
-    assert format_ratio(math.inf) == "∞×"
-    assert format_seconds(math.nan) == MISSING
-    assert format_ratio(math.nan) == MISSING
 
 
 def test_summarise_values_by_unit() -> None:

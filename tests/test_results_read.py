@@ -124,7 +124,7 @@ def test_a_run_folder_can_be_given_instead_of_the_results_folder() -> None:
     [
         ("truncated.json", "truncated JSON"),
         ("manifest/run.json", "truncated JSON"),
-        ("old-schema.json", "schema version 0 is older than the version 1"),
+        ("old-schema.json", "schema version 0 is older than any version this code can upgrade"),
         ("hello.json", "not a pyperf suite (no 'benchmarks' list; found ['hello'])"),
         ("plain-pyperf.json", "1 of 1 benchmark(s) lack 'bench_schema_version' metadata"),
         ("wrong-kind.outcomes.json", "its kind is 'threads-or-processes/run'"),
@@ -162,11 +162,11 @@ def _text_in_seconds(data: Any) -> None:
 @pytest.mark.parametrize(
     ("name", "change", "reason"),
     [
-        (SUITE, _set_suite_schema(2), "schema version 2 is newer than the version 1"),
+        (SUITE, _set_suite_schema(3), "schema version 3 is newer than the version 2"),
         (SUITE, _set_suite_schema("1"), "'bench_schema_version' is str '1', not a number"),
         (SUITE, _set_top("kind", "threads-or-processes/outcomes"), "it is a 'threads-or-processes"),
         (SUITE, lambda d: [d], "not a pyperf suite (no 'benchmarks' list; found list)"),
-        (OUTCOMES, _set_top("schema_version", 2), "schema version 2 is newer"),
+        (OUTCOMES, _set_top("schema_version", 3), "schema version 3 is newer"),
         (OUTCOMES, _set_top("schema_version", 0), "schema version 0 is older"),
         (OUTCOMES, lambda d: {"records": d["records"]}, "not an outcomes file of this project"),
         (OUTCOMES, _drop_record_schema, f"record 1 ({RAISED!r}) lacks 'bench_schema_version'"),

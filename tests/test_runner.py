@@ -22,7 +22,8 @@ from bench.__main__ import main
 from bench.guardian import SCRATCH_PREFIXES
 from bench.matrix import Case, Profile
 from bench.progress import Progress
-from bench.results import layout, write
+from bench.results import layout, schema, write
+from bench.results.read import check_file
 
 pytestmark = pytest.mark.slow
 
@@ -152,14 +153,33 @@ def test_faults_are_recorded_and_the_run_goes_on(tmp_path: Path, python) -> None
     assert "WorkerDied" in reasons[cases[4].name]
     assert "timed out after 8s" in reasons[cases[5].name]
     # the good case was measured and saved, readable by pyperf
-    entry = outcome.manifest["interpreters"][0]
-    suite = pyperf.BenchmarkSuite.load(str(outcome.run_dir / entry["file"]))
+    entry = outcome.manifest.interpreters[0]
+    suite = pyperf.BenchmarkSuite.load(str(outcome.run_dir / str(entry.file)))
     assert suite.get_benchmark_names() == [GOOD.name]
     manifest = json.loads((outcome.run_dir / layout.MANIFEST_NAME).read_text())
     assert manifest["status"] == "complete"
     assert len(manifest["interpreters"][0]["failures"]) == 5
     assert not wait_for_no_survivors(manifest["process_token"])
     assert "FAILED" in runner.summary(outcome)
+
+
+def test_the_run_records_the_articles_example_once_per_interpreter(tmp_path: Path, python) -> None:
+    outcome = run(tmp_path, python, [GOOD])
+    manifest = json.loads((outcome.run_dir / layout.MANIFEST_NAME).read_text())
+    (entry,) = manifest["interpreters"]
+    lines = entry["article_output"]
+    assert lines[0] == "multiprocessing:" and "threading:" in lines
+    assert sorted(line for line in lines if line.startswith("Worker")) == sorted(
+        [f"Worker {i}" for i in range(5)] * 2
+    )
+    check_file(outcome.run_dir / layout.MANIFEST_NAME)  # the reading boundary accepts it
+
+
+def test_example_lines_are_what_the_manifest_accepts() -> None:
+    lines = runner.example_lines("a\tb\r\nc\x1b[31md\u2028e\n" + "x" * 5000 + "\n")
+    assert lines == ["a       b", "c\ufffd[31md", "e", "x" * schema.MAX_TEXT]
+    assert all(schema.text_problem(line) is None for line in lines)
+    assert len(runner.example_lines("y\n" * 1000)) == runner.EXAMPLE_MAX_LINES
 
 
 def test_a_failed_case_is_not_retried_in_later_rounds(tmp_path: Path, python) -> None:
@@ -185,7 +205,7 @@ def test_unavailable_start_method_is_skipped_and_said(tmp_path: Path, python) ->
     )
     outcome = runner.run(settings, Progress(0, stream=io.StringIO()))
     assert outcome.exit_code == runner.EXIT_OK
-    (skipped,) = outcome.manifest["interpreters"][0]["skipped"]
+    (skipped,) = outcome.manifest.interpreters[0].skipped
     assert skipped["case"] == bad.name and "'fork' is not available" in skipped["reason"]
 
 

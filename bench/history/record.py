@@ -37,13 +37,13 @@ from typing import Any
 
 from bench.results.layout import MANIFEST_NAME, slug
 from bench.results.read import ResultsError, check_file, file_rows, read_json
+from bench.results.schema import COMPLETE
 from bench.results.write import fsync_dir
 
 #: Sub-folders of a run folder left out of the history (logs are for debugging the run).
 SKIPPED_DIRS = frozenset({"logs"})
 STAGING_PREFIX = ".incoming-"
 #: What the runner's manifest says of a run that ran to its end (failed cases included).
-COMPLETE = "complete"
 #: A staging folder untouched this long belongs to a record that was killed: copying
 #: and checking one file (64 MiB at most) takes seconds, and a live record touches
 #: its folder after each. An hour leaves room for a slow disk and a suspended laptop.

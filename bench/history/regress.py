@@ -1,36 +1,8 @@
 """Did the newest run change? A significance test against the same series' history.
 
-A series is one machine and one interpreter: runs of different machines or
-interpreters are never compared. For every benchmark metric of the newest run of
-a series, the reference is the same metric in the previous ``window`` runs of
-that series; at least :data:`MIN_RUNS` of them or no verdict.
-
-The test works on log medians (ratios, not differences, are what changes):
-
-* **Between-run noise is measured, not assumed.** The newest log median is
-  compared with a Student-t *prediction* interval of the reference runs' log
-  medians: the spread of earlier runs, not of one run's values, is the yardstick,
-  so a benchmark that wanders 10 % from night to night needs a bigger step.
-* **Machine drift is modelled.** This VM's CPU runs tens of percent faster or
-  slower from one run to the next, for every timing at once. For timings, each
-  run gets a speed factor (the median over its benchmarks of the log ratio to
-  their reference medians), and each benchmark's log median is regressed on it
-  over the reference runs (a slope near 1 for CPU work, near 0 for sleeps); the
-  newest run is compared with the regression's prediction at its own speed
-  factor (prediction interval of a simple linear regression, ``m - 2`` degrees of
-  freedom). A slowdown of *every* benchmark is therefore read as drift, reported
-  in ``drift``, not as a change of each: on a shared VM the two cannot be told
-  apart. Bytes and counts do not drift: plain interval, ``m - 1`` degrees of freedom.
-* **Many benchmarks, one verdict.** p-values are corrected for the number of
-  tests of each series' newest run (the question asked is "did this interpreter
-  on this machine change tonight?"): Holm's step-down by default, which bounds
-  the chance of any false alarm of the series by ``alpha``; or
-  Benjamini-Hochberg's false discovery rate.
-
-With ``window=10`` a 20 % step of one benchmark stands out when the run-to-run
-noise left after the drift is a few per cent; a benchmark that wanders 5-10 %
-by itself cannot show a single-night 20 % step at this confidence, and is not
-flagged: more runs (a larger ``window``) or a second night will.
+A series is one machine, one interpreter and one benchmark definition; the test (a
+prediction interval on log medians, machine drift modelled, corrected for many
+benchmarks) is explained in docs/methodology.md ("What changed in the newest run").
 """
 
 from __future__ import annotations
@@ -42,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
+
+from bench.results.schema import DEFINITION_HASH_KEY
 
 #: Fewer earlier runs than this: no verdict.
 MIN_RUNS = 3
@@ -213,7 +187,10 @@ def _drift(logs: pd.DataFrame, reference: list[str]) -> pd.Series:
 def _series_changes(series: pd.DataFrame, window: int) -> list[dict[str, object]]:
     runs = sorted(series["run_id"].unique())
     newest, reference = runs[-1], runs[:-1][-window:]
-    keys = ["benchmark", "metric", "unit"]
+    # A changed definition is another series: its runs before the change are no reference.
+    known = series[DEFINITION_HASH_KEY].fillna("") if DEFINITION_HASH_KEY in series else ""
+    series = series.assign(**{DEFINITION_HASH_KEY: known})
+    keys = ["benchmark", "metric", "unit", DEFINITION_HASH_KEY]
     medians = series.pivot_table(index=keys, columns="run_id", values="median", aggfunc="first")
     positive = medians.where(medians > 0)
     logs = np.log(positive)
@@ -223,9 +200,9 @@ def _series_changes(series: pd.DataFrame, window: int) -> list[dict[str, object]
     first = new_rows.iloc[0]
     rows = []
     fits: list[tuple[dict[str, object], _Fit, float]] = []
-    for (benchmark, metric, unit), raw in medians[newest].dropna().items():
+    for (benchmark, metric, unit, definition), raw in medians[newest].dropna().items():
         ref = (
-            medians.loc[(benchmark, metric, unit), reference].dropna()
+            medians.loc[(benchmark, metric, unit, definition), reference].dropna()
             if reference
             else pd.Series(dtype=float)
         )

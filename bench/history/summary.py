@@ -14,9 +14,12 @@ import numpy as np
 import pandas as pd
 
 from bench.report.metrics import median_ci
+from bench.results.schema import DEFINITION_HASH_KEY
 
 #: One summary row per these keys (never across machines, interpreters or runs).
-SUMMARY_KEYS = ["machine", "interpreter", "run_id", "benchmark", "metric", "unit"]
+SUMMARY_KEYS = [
+    "machine", "interpreter", "run_id", "benchmark", "metric", "unit", DEFINITION_HASH_KEY,
+]  # fmt: skip
 #: Parameters carried along (first value of the group) to select and label series.
 CONTEXT = [
     "profile", "family", "group", "model", "start_method", "workers", "size_label",
@@ -60,6 +63,8 @@ def run_summaries(frame: pd.DataFrame) -> pd.DataFrame:
     range, with its real coverage, below). Sorted by :data:`SUMMARY_KEYS`."""
     if frame.empty:
         return empty_summaries()
+    if DEFINITION_HASH_KEY not in frame:  # a frame made by hand, not read from files
+        frame = frame.assign(**{DEFINITION_HASH_KEY: None})
     rows = frame[frame["unit"].isin(NUMERIC_UNITS)]
     numbers = pd.to_numeric(rows["value"], errors="coerce").astype(float)
     rows = rows.assign(_x=numbers, date=run_dates(rows) if not rows.empty else rows["date"])

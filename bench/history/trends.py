@@ -24,15 +24,15 @@ from bench.report import tables
 from bench.report.figures import (
     PALETTE,
     FigureInfo,
-    _axes,
-    _figure,
-    _legend_below,
+    axes_grid,
     data_key,
     draw_cached,
-    fmt_bytes,
-    fmt_seconds,
+    legend_below,
+    new_figure,
     styled,
 )
+from bench.report.format import UNIT_FORMATS, format_number
+from bench.results.schema import DEFINITION_HASH_KEY
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ TREND_SPECS: tuple[TrendKey, ...] = (
 #: Columns of the summaries a trend draws (and its cache key hashes).
 TREND_COLUMNS = [
     "machine", "interpreter", "run_id", "date", "benchmark", "metric", "unit",
-    "median", "low", "high",
+    DEFINITION_HASH_KEY, "median", "low", "high",
 ]  # fmt: skip
 MARKERS = ("o", "s", "^", "D", "v", "P")
 #: Up to this many runs per line the points get markers; beyond, they would be a smear.
@@ -121,12 +121,15 @@ def select_trend(summaries: pd.DataFrame, key: TrendKey) -> pd.DataFrame:
     mask = [
         pair in wanted for pair in zip(summaries["benchmark"], summaries["metric"], strict=True)
     ]
-    rows = summaries.loc[mask, TREND_COLUMNS]
+    rows = summaries.loc[mask, :]
+    if DEFINITION_HASH_KEY not in rows:  # summaries made by hand, without definitions
+        rows = rows.assign(**{DEFINITION_HASH_KEY: None})
+    rows = rows.loc[:, TREND_COLUMNS]
     return rows.sort_values(["machine", "interpreter", "benchmark", "run_id"], kind="stable")
 
 
 def _fmt(unit: str) -> Any:
-    return fmt_bytes if unit == "byte" else fmt_seconds if unit == "second" else "{:.3g}".format
+    return UNIT_FORMATS.get(unit, format_number)
 
 
 def series_label(machine: Any, interpreter: Any, machines: int) -> str:
@@ -142,8 +145,8 @@ def make_trend(rows: pd.DataFrame, key: TrendKey) -> tuple[Any, str] | None:
         rows.loc[:, ["machine", "interpreter"]].drop_duplicates().itertuples(index=False)
     )
     machines = rows["machine"].nunique()
-    fig = _figure(len(key.panels), width=4.2, height=3.2)
-    axes = _axes(fig, len(key.panels))[0]
+    fig = new_figure(len(key.panels), width=4.2, height=3.2)
+    axes = axes_grid(fig, len(key.panels))[0]
     described = []
     for ax, (label, benchmark, metric) in zip(axes, key.panels, strict=True):
         panel = rows[(rows["benchmark"] == benchmark) & (rows["metric"] == metric)]
@@ -156,26 +159,41 @@ def make_trend(rows: pd.DataFrame, key: TrendKey) -> tuple[Any, str] | None:
             line = line.sort_values(["date", "run_id"], kind="stable")
             x = date2num(pd.to_datetime(line["date"]).dt.tz_localize(None).to_numpy())
             colour = PALETTE[k % len(PALETTE)]
-            ax.fill_between(
-                x, line["low"].to_numpy(float), line["high"].to_numpy(float),
-                color=colour, alpha=0.18, linewidth=0,
-            )  # fmt: skip
-            ax.plot(
-                x,
-                line["median"].to_numpy(float),
-                color=colour,
-                marker=MARKERS[k % len(MARKERS)],
-                linestyle=LINESTYLES[k % len(LINESTYLES)],
-                markersize=4 if len(line) <= MARKED_POINTS else 0,  # a year: line styles tell
-                linewidth=1.5,
-                label=series_label(machine, interpreter, machines),
+            # One segment per benchmark definition: a changed definition breaks the line.
+            segment = (
+                line[DEFINITION_HASH_KEY]
+                .fillna("")
+                .ne(line[DEFINITION_HASH_KEY].fillna("").shift())
+                .cumsum()
+                .to_numpy()
             )
+            for n in np.unique(segment):
+                part = segment == n
+                if n > 1:
+                    ax.axvline(x[part][0], color=colour, linestyle=":", linewidth=1)
+                ax.fill_between(
+                    x[part], line["low"].to_numpy(float)[part], line["high"].to_numpy(float)[part],
+                    color=colour, alpha=0.18, linewidth=0,
+                )  # fmt: skip
+                ax.plot(
+                    x[part],
+                    line["median"].to_numpy(float)[part],
+                    color=colour,
+                    marker=MARKERS[k % len(MARKERS)],
+                    linestyle=LINESTYLES[k % len(LINESTYLES)],
+                    markersize=4 if len(line) <= MARKED_POINTS else 0,  # a year: styles tell
+                    linewidth=1.5,
+                    label=series_label(machine, interpreter, machines) if n == 1 else None,
+                )
             first, last = line.iloc[0], line.iloc[-1]
+            changed = int(segment.max()) - 1
             described.append(
                 f"{label}, {series_label(machine, interpreter, machines)}: "
                 f"{fmt(float(first['median']))} on {_day(first['date'])}, "
-                f"{fmt(float(last['median']))} on {_day(last['date'])} ({len(line)} run(s))"
-            )
+                f"{fmt(float(last['median']))} on {_day(last['date'])} ({len(line)} run(s)"
+                + (f"; its definition changed {changed} time(s), a dotted line marks each"
+                   if changed else "") + ")"
+            )  # fmt: skip
         lines = ax.get_lines()
         xs = np.concatenate([ln.get_xdata() for ln in lines]) if lines else np.array([])
         if xs.size and np.ptp(xs) < 1:  # one night: a day either side, not minute ticks
@@ -188,7 +206,7 @@ def make_trend(rows: pd.DataFrame, key: TrendKey) -> tuple[Any, str] | None:
         ax.set_title(label)
         ax.set_ylabel(f"median {metric}" if metric != "time" else "median time")
     fig.suptitle(key.title)
-    _legend_below(fig, list(np.asarray(axes).flat), ncols=3)
+    legend_below(fig, list(np.asarray(axes).flat), ncols=3)
     alt = (
         f"{key.title}. Median per run with the confidence interval of the median as a band, "
         f"one line per machine and interpreter. " + "; ".join(described) + "."

@@ -322,8 +322,7 @@ def _crash_in_child(case: Case, deadline: float) -> dict[str, Any]:
     """Run the threads case in a child interpreter and watch it die."""
     import subprocess
 
-    from bench.case_script import interpreter_options
-    from bench.interpreters import case_environment
+    from bench.interpreters import case_environment, interpreter_options
 
     command = [
         sys.executable,

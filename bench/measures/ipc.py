@@ -1,41 +1,9 @@
 """Communication cost: how long one payload takes to go to a peer and come back.
 
-The guide's claim: threads share memory, so handing data to a thread costs
-nothing, while processes pay to pickle and copy whatever they exchange. A timer
-here times ``loops`` round trips of one payload (a non-zero byte pattern built
-once) through one channel; pyperf divides by the loops. Per round trip, with a
-payload of n bytes:
-
-* ``queue.Queue``: a peer thread takes the payload from one ``queue.Queue`` and
-  puts it on another. No copy, no pickling: the reference travels. What is left
-  is the hand-over between two threads (locks, a wake-up, the GIL).
-* ``mp.Queue``: a peer process does the same with two ``multiprocessing.Queue``.
-  Each way: a feeder thread pickles the payload (a copy), writes it into a pipe
-  (a copy into the kernel), the reader reads it (a copy out) and unpickles it
-  (a copy into a new bytes object).
-* ``mp.Pipe``: the same pickling and kernel copies over one duplex
-  ``multiprocessing.Pipe`` (a socket pair), without the feeder thread.
-* ``shared_memory``: four copies in user space and none through the kernel:
-  the parent copies the payload into a ``SharedMemory`` block (1), the peer
-  copies it out into its own bytes object (2) and back into the block (3), the
-  parent copies it out into a new bytes object (4). A 1-byte message on a small
-  Pipe tells each side when it is its turn.
-* ``memcpy``: no peer, the ceiling. Two copies of the payload per loop, into a
-  preallocated buffer and from there into a second one: the memory bandwidth
-  this process reaches at this size (cache-resident for small payloads). Both
-  buffers are preallocated so that neither malloc nor page faults are timed.
-
-The report turns a time into bandwidth as 2 x payload / round trip, so memcpy
-(two copies) is drawn as the ceiling the other channels approach at best.
-
-A dead peer never hangs ``run``: the parent waits on the peer's answer and on
-its death at once (``mp.Pipe``, ``shared_memory``) or polls its liveness every
-half second (the queues), and raises a ``RuntimeError`` naming the channel. The
-peers themselves block on their input the way real code would; the suite's
-guardian kills the process group if the parent dies (see ``bench.guardian``).
-
-Peers are module-level functions: spawn and forkserver children import this
-module by name, so its top-level imports stay in the standard library.
+One round trip per loop through ``queue.Queue``, ``mp.Queue``, ``mp.Pipe``,
+``shared_memory``, or ``memcpy`` as the ceiling; what each copies is in
+docs/methodology.md ("Communication cost"). Peers are module-level functions and the
+top-level imports stay in the standard library: spawn children import this module.
 """
 
 from __future__ import annotations

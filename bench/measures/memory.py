@@ -1,59 +1,9 @@
 """Memory per worker: what W live threads or processes cost, idle and sharing a structure.
 
-The guide's claim: threads share one address space, processes each carry their
-own interpreter, so processes cost more memory. This measures how much more,
-per start method, with workers that are alive and idle at the moment of the
-measurement.
-
-Procedure, per repetition: measure the process tree (this process and all its
-live descendants), start ``case.workers`` workers, wait until every one reports
-that it is ready (it has read its data and now blocks), measure the tree again,
-release the workers and join them. Before the first repetition two workers are
-started and joined unmeasured, so that what a start method sets up once per
-parent (imports, multiprocessing's helper processes, malloc's heap) is in the
-baseline of every repetition alike, not in the first one's extra.
-
-The tree counts every descendant, so multiprocessing's forkserver process and
-resource tracker are in it: they are part of what those start methods cost. Being
-started by the warm-up, they are in the baseline too, so they show in the tree
-totals, not in the per-worker extra.
-
-Models: ``threads`` and ``thread_pool`` (W threads of this process), ``processes``
-(one ``multiprocessing.Process`` each) and ``process_pool`` (a
-``ProcessPoolExecutor`` of W workers, each holding one task until released), the
-last two under ``case.start_method``.
-
-Variant ``"working_set"``: before the baseline, this process builds one bytes object
-of ``case.size`` MiB (real pages, all ``0x01``: ``bytes(n)`` could map the shared
-zero page) and hands it to every worker as an argument; each worker reads one byte
-per 4 KiB page so that all its pages are mapped in the worker. Threads share it
-outright; fork children share its pages copy-on-write; spawn and forkserver
-children each unpickle their own copy. (Process-pool workers get it through the
-pool's ``initargs``, so that fork shares it: a task argument is pickled even then.)
-
-How to read the three figures, all summed over the tree:
-
-* ``rss``: resident pages of each process, so a page shared by N processes counts
-  N times; it overstates fork.
-* ``uss``: pages private to one process. A page shared by two processes of the
-  tree is in no process's USS, so under fork the *parent's* USS drops once its
-  pages are shared with children: the extra USS per fork worker can be negative
-  (with a working set it is, by about the working set / W).
-* ``pss``: each resident page divided by the number of processes that map it. Over
-  a whole tree whose pages are shared only inside it, this is the honest total:
-  the extra PSS per worker is what one more worker really costs.
-
-Metrics, in ``byte``, one value per repetition: ``rss_bytes``, ``uss_bytes``,
-``pss_bytes`` (tree totals with W workers live), ``baseline_rss_bytes``,
-``baseline_uss_bytes``, ``baseline_pss_bytes`` and ``extra_{rss,uss,pss}_per_worker_bytes``
-= (live - baseline) / W. USS and PSS are left out where psutil lacks them (macOS
-and Windows have no PSS). Params: ``{"working_set_bytes": n}`` for the working-set
-variant. Every worker is reaped before ``measure`` returns or raises; one that does
-not leave when released is killed.
-
-Functions that run in workers are module-level and this module imports only the
-standard library at the top (spawned children import it); psutil is imported where
-the parent measures.
+RSS, USS and PSS of the whole process tree with W idle workers against its baseline,
+per start method; the procedure and how to read the three figures are in
+docs/methodology.md ("Memory per worker"). Spawned children import this module, so
+its top level imports the standard library only.
 """
 
 from __future__ import annotations

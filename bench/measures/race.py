@@ -1,47 +1,8 @@
 """Race: N threads increment one shared counter, unsynchronised or under a lock.
 
-The guide's claim: threads share memory, so shared state needs a lock or
-updates get lost. This measures how many are lost, and what the lock costs.
-
-All ``case.workers`` threads wait on a ``threading.Barrier`` so that they start
-together, then each increments one shared counter ``case.size`` times with a
-read-modify-write::
-
-    v = counter.value      # read
-    v = _bump(v)           # modify: a call to a plain Python function
-    counter.value = v      # write
-
-Why this shape and not ``counter.value += 1``: with the GIL, CPython (3.10 and
-later) hands the interpreter to another thread only at "eval breaker" checks:
-function entry (``RESUME``) and backward jumps. ``counter.value += 1`` has none
-between its read and its write, so at the default switch interval it almost
-never loses an update, which would make the GIL look like a lock. It is not:
-any call between the read and the write (a method, a property, a logging call,
-a validation helper; real code is full of them) is a switch point, and then
-the thread that was switched out writes back a stale value and erases every
-increment the others made meanwhile. ``_bump`` stands for that call. The
-switch interval is left at its default (``sys.getswitchinterval()``, 5 ms) on
-purpose: the figures are what real code gets. On a free-threaded build the
-threads run truly in parallel and the window is open on every iteration (there
-even ``+= 1`` loses updates).
-
-Losses come in bursts (one badly timed switch erases a whole time slice of the
-other threads' work) and need the threads to overlap: a run in which the OS
-happens to run the threads one after another (a busy machine, N close to the
-core count) loses nothing. So the values vary widely from run to run, zeros
-included; read their distribution, not one value.
-
-Variants: ``"racy"`` does the read-modify-write bare; ``"locked"`` does the same
-under a ``threading.Lock`` (``with lock:``) and must lose nothing.
-
-Metrics, one value per repetition: ``lost_updates`` (expected - final),
-``lost_updates_per_million`` (per million expected increments),
-``seconds_per_million_increments`` (wall time from the barrier's release to the
-last thread's end, divided by N * size / 1e6) and ``final_count``. Params:
-``{"expected": N * size}``.
-
-Standard library only (the free-threaded interpreter runs it without psutil or
-pyperf).
+Why the increment calls a function between its read and its write, and how to read
+the losses: docs/methodology.md ("Races"). Standard library only: the free-threaded
+interpreter runs it without psutil or pyperf.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.report import claims, figures, metrics, tables
+from bench.report import figures
+from bench.report.pipeline import evidence
 from bench.results import write
 from bench.results.read import load_results
 
@@ -27,37 +28,6 @@ class Report:
     figures: list[figures.FigureInfo]
     verdicts: pd.DataFrame
     tables: dict[str, str]
-
-
-def latest_runs(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the newest run (run ids sort by start time) per machine and interpreter."""
-    if frame.empty:
-        return frame
-    newest = frame.groupby(["machine", "interpreter"], dropna=False)["run_id"].transform("max")
-    return frame[frame["run_id"] == newest]
-
-
-def verdict_table(verdicts: pd.DataFrame) -> str:
-    return tables.markdown_table(
-        verdicts,
-        [("statement", "claim"), ("interpreter", "interpreter"), ("verdict", "verdict"),
-         ("evidence", "evidence")],
-    )  # fmt: skip
-
-
-def make_tables(
-    frame: pd.DataFrame, latest: pd.DataFrame, verdicts: pd.DataFrame
-) -> dict[str, str]:
-    """Every Markdown table of the report, by name."""
-    return {
-        "claims": verdict_table(verdicts),
-        "environment": tables.environment_table(frame),
-        "speedups": tables.speedup_table(metrics.paired_speedups(latest)),
-        "timings": tables.timings_table(latest),
-        "memory": tables.memory_table(metrics.memory_per_worker(latest)),
-        "ipc": tables.ipc_table(metrics.ipc_throughput(latest)),
-        "outcomes": tables.outcomes_table(latest),
-    }
 
 
 def index_page(report: Report, results: Path) -> str:
@@ -88,14 +58,11 @@ def build_report(results: Path, out: Path) -> Report:
     frame = load_results(results)
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "tidy.csv", frame.to_csv(index=False))
-    latest = latest_runs(frame)
-    verdicts = claims.evaluate(latest)
-    _write(out / "claims.csv", verdicts.to_csv(index=False))
-    drawn = figures.render_all(latest, out / "figures")
-    made = make_tables(frame, latest, verdicts)
-    for name, text in made.items():
+    found = evidence(frame, out / "figures")
+    _write(out / "claims.csv", found.verdicts.to_csv(index=False))
+    for name, text in found.tables.items():
         _write(out / "tables" / f"{name}.md", text)
     runs = frame[["machine", "run_id"]].drop_duplicates().shape[0] if not frame.empty else 0
-    report = Report(out, len(frame), runs, drawn, verdicts, made)
+    report = Report(out, len(frame), runs, found.figures, found.verdicts, found.tables)
     _write(out / "index.md", index_page(report, results))
     return report

@@ -2,35 +2,39 @@
 
 Every cell is escaped, whatever its origin: CPU names, hostnames and exception
 texts come from results files that anyone may send, and the site must show them
-as plain text, never as Markdown structure or HTML. Numbers carry their unit and
-three significant figures; a missing value is shown as ``MISSING``. Rows are
+as plain text, never as Markdown structure or HTML. Numbers are written by
+``bench.report.format``; a missing value is shown as ``MISSING``. Rows are
 sorted on fixed keys, so the same data always gives the same string (the site's
 pages are diffed night to night).
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from numbers import Integral, Real
+from collections.abc import Iterable, Mapping, Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from bench.report.format import (
+    DASH,
+    MISSING,
+    TIMES,
+    UNIT_FORMATS,
+    Formatter,
+    format_any,
+    format_bytes,
+    format_number,
+    format_ratio,
+    format_seconds,
+    is_missing,
+    significant,
+)
 from bench.report.markdown import inert
 
-Formatter = Callable[[Any], str]
-
-# Typographic signs, spelled as escapes so that the source stays plain ASCII to read.
-DASH = "\u2013"  # en dash: ranges, and a missing value
-TIMES = "\u00d7"  # multiplication sign: ratios and counts
-INFINITY = "\u221e"
-
-#: What a missing value (None, NaN, NA) looks like in a cell.
-MISSING = DASH
 #: What a table with no rows becomes: one short line instead of a header with no body.
 NO_DATA = "_No data._\n"
 
@@ -50,105 +54,6 @@ OUTCOME_METRICS = (
     "parent_rss_growth_bytes",
     "workers_rss_bytes_at_end",
 )
-
-# --------------------------------------------------------------------------- numbers
-
-
-def is_missing(value: Any) -> bool:
-    """None, NaN, NA or NaT (and never an error for a list or a string)."""
-    if value is None:
-        return True
-    if isinstance(value, (str, bytes, bool, np.bool_)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # an array-like: not a missing scalar
-        return False
-
-
-def significant(value: float, digits: int = 3) -> str:
-    """``value`` to ``digits`` significant figures, trailing zeros kept ("1.50"), and
-    whole numbers of ``digits`` figures or more with thousands separators ("46,044")."""
-    if value == 0:
-        return "0"
-    if not math.isfinite(value):  # a zero time makes an infinite ratio; NaN is no value
-        return MISSING if math.isnan(value) else ("-" if value < 0 else "") + INFINITY
-    rounded = _round_significant(value, digits)  # so that 9.996 counts as 10.0
-    magnitude = math.floor(math.log10(abs(rounded)))
-    if magnitude >= digits - 1:
-        return f"{value:,.0f}"
-    return f"{rounded:.{digits - 1 - magnitude}f}"
-
-
-def _round_significant(value: float, digits: int = 3) -> float:
-    return float(f"{value:.{digits - 1}e}")
-
-
-def format_number(value: Any) -> str:
-    """Whole numbers exactly ("526,426"), others to three significant figures."""
-    number = float(value)
-    if not math.isfinite(number):
-        return significant(number)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return significant(number)
-
-
-def format_seconds(value: Any) -> str:
-    """Seconds in the unit that keeps 1 to 999 of it: "1.23 s", "45.6 µs", "850 ns"."""
-    seconds = float(value)
-    if not math.isfinite(seconds):
-        return significant(seconds)
-    shown = _round_significant(seconds)  # so that 0.9996 s is "1.00 s", not "1,000 ms"
-    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
-        if abs(shown) >= scale:
-            return f"{significant(seconds / scale)} {unit}"
-    if seconds == 0:
-        return "0 s"
-    return f"{significant(seconds / 1e-9)} ns"
-
-
-def format_bytes(value: Any) -> str:
-    """Bytes in binary units: "512 B", "16.0 KiB", "12.3 MiB"; a negative slope keeps its sign."""
-    size = float(value)
-    if not math.isfinite(size):
-        return significant(size)
-    shown = _round_significant(size)
-    for power, unit in ((4, "TiB"), (3, "GiB"), (2, "MiB"), (1, "KiB")):
-        if abs(shown) >= 1024**power:
-            return f"{significant(size / 1024**power)} {unit}"
-    return f"{format_number(round(size))} B"
-
-
-def format_ratio(value: Any) -> str:
-    """A ratio such as a speedup: "1.95" and the multiplication sign."""
-    ratio = float(value)
-    return MISSING if math.isnan(ratio) else f"{significant(ratio)}{TIMES}"
-
-
-def format_flag(value: Any) -> str:
-    return "yes" if bool(value) else "no"
-
-
-def format_any(value: Any) -> str:
-    """The default for a cell without a formatter: flags as yes/no, numbers as numbers."""
-    if isinstance(value, (bool, np.bool_)):
-        return format_flag(value)
-    if isinstance(value, Integral):
-        return f"{int(value):,}"
-    if isinstance(value, Real):
-        return format_number(value)
-    return str(value)
-
-
-#: How a value of each unit (the tidy frame's ``unit`` column) is written.
-UNIT_FORMATS: dict[str, Formatter] = {
-    "second": format_seconds,
-    "byte": format_bytes,
-    "count": format_number,
-    "flag": format_flag,
-    "text": str,
-}
 
 # --------------------------------------------------------------------------- the generic table
 

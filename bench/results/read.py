@@ -24,14 +24,14 @@ from typing import Any
 import pandas as pd
 import pyperf
 
-from bench.results import schema
+from bench.results import migrate, schema
 from bench.results.layout import (
     LAYOUT_DEPTH,
     MANIFEST_NAME,
     OUTCOMES_SUFFIX,
     is_identifier,
 )
-from bench.results.schema import PARAM_KEYS, SCHEMA_KEY, SCHEMA_VERSION
+from bench.results.schema import PARAM_KEYS, SCHEMA_KEY
 
 #: The tidy frame's columns, in order: also those of an empty frame.
 COLUMNS = (
@@ -71,7 +71,7 @@ def _suite_rows(suite: pyperf.BenchmarkSuite) -> list[dict[str, Any]]:
     for benchmark in suite.get_benchmarks():
         common = benchmark.get_metadata()
         for run_index, run in enumerate(benchmark.get_runs()):
-            meta = {**common, **run.get_metadata()}
+            meta = migrate.upgrade_metadata({**common, **run.get_metadata()})
             base = _params(meta) | {
                 "benchmark": benchmark.get_name(),
                 "metric": meta.get("metric", "time"),
@@ -85,7 +85,7 @@ def _suite_rows(suite: pyperf.BenchmarkSuite) -> list[dict[str, Any]]:
 def _outcome_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for record in data["records"]:
-        base = _params(record["metadata"]) | {
+        base = _params(migrate.upgrade_metadata(record["metadata"])) | {
             "benchmark": record["benchmark"],
             "metric": record["metric"],
             "unit": record["unit"],
@@ -108,17 +108,18 @@ def tidy_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _schema_problem(found: Any) -> str | None:
     """Why ``found`` is not the schema version this code reads, or None when it is."""
+    current = schema.SCHEMA_VERSION
     if type(found) is not int:
         return f"schema version {found!r} is not a version number"
-    if found < SCHEMA_VERSION:
+    if found > current:
         return (
-            f"schema version {found} is older than the version {SCHEMA_VERSION} "
-            "this code reads (re-run the suite to refresh it)"
-        )
-    if found > SCHEMA_VERSION:
-        return (
-            f"schema version {found} is newer than the version {SCHEMA_VERSION} "
+            f"schema version {found} is newer than the version {current} "
             "this code reads (update this project)"
+        )
+    if not migrate.readable(found):
+        return (
+            f"schema version {found} is older than any version this code can upgrade "
+            f"to {current} (re-run the suite to refresh it)"
         )
     return None
 

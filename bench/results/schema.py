@@ -11,20 +11,24 @@ field needs and which can turn one line of generated Markdown into several.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from bench.results.layout import is_identifier
 
 #: Version of what we add to pyperf's format (metadata keys, the manifest). Bump on change,
 #: with a step in ``bench.results.migrate``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: The metadata key that marks a pyperf benchmark as ours, with its schema version.
 SCHEMA_KEY = "bench_schema_version"
+#: The metadata key of a case's definition hash (see :func:`definition_hash`).
+DEFINITION_HASH_KEY = "definition_hash"
 MANIFEST_KIND = "threads-or-processes/run"
 OUTCOMES_KIND = "threads-or-processes/outcomes"
 
@@ -63,6 +67,7 @@ METADATA: dict[str, MetaKey] = {
             "start_method timed measure variant metric unit name"),
     **_keys("parameter", "int", "tasks workers payload_bytes chunksize", nonnegative=True),
     **_keys("parameter", "number", "size", nonnegative=True),
+    **_keys("parameter", "identifier", DEFINITION_HASH_KEY),
     **_keys("machine", "identifier", "machine"),
     **_keys("machine", "text", "cpu_model_name host_cpu_model hostname platform cpu_config "
             "cpu_freq aslr boot_time worker_cpu_affinity"),
@@ -86,6 +91,7 @@ PARAM_KEYS = (
     "python_options", "gil_enabled", "family", "workload", "group", "size", "size_label",
     "tasks", "model", "start_method", "workers", "timed", "measure", "variant",
     "payload_bytes", "chunksize", "cpu_count", "cpu_model_name", "round", "date",
+    DEFINITION_HASH_KEY,
 )  # fmt: skip
 
 #: What defines a measurement (not when or where it ran): two benchmarks of one file
@@ -94,6 +100,8 @@ DEFINITION_KEYS = (
     "family", "workload", "group", "size", "size_label", "tasks", "model", "start_method",
     "workers", "timed", "measure", "variant", "payload_bytes", "chunksize", "metric",
 )  # fmt: skip
+#: What defines a case, whatever it measures: the keys its definition hash covers.
+CASE_DEFINITION_KEYS = tuple(key for key in DEFINITION_KEYS if key != "metric")
 
 #: Units whose values are amounts (never negative); counts may be (exit codes are).
 NONNEGATIVE_UNITS = frozenset({"second", "byte"})
@@ -101,8 +109,8 @@ NONNEGATIVE_UNITS = frozenset({"second", "byte"})
 #: per extra worker is a fitted slope, a parent's growth can be a shrink.
 DIFFERENCE_METRIC = re.compile(r"extra_\w+|\w+_growth_\w+")
 VALUE_KINDS: dict[str, type | tuple[type, ...]] = {
-    "second": (int, float), "byte": (int, float), "count": (int, float), "flag": bool,
-    "text": str,
+    "second": (int, float), "byte": (int, float), "count": (int, float),
+    "ratio": (int, float), "flag": bool, "text": str,
 }  # fmt: skip
 
 _KEY_NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}")
@@ -208,6 +216,79 @@ def definition(metadata: Mapping[str, Any], *extra: Any) -> tuple[Any, ...]:
     """What defines the measurement of a benchmark with this metadata (see DEFINITION_KEYS),
     with ``extra`` values that tell apart records of one definition (a round)."""
     return (*(metadata.get(key) for key in DEFINITION_KEYS), *extra)
+
+
+def definition_hash(params: Mapping[str, Any], source: str | None) -> str:
+    """A short hash of what defines a case: its parameters (:data:`CASE_DEFINITION_KEYS`)
+    and the source of the code it runs (None: not known, as in files of version 1).
+
+    History series key on it, so a trend never joins two definitions that share a name.
+    """
+    defining = {key: params.get(key) for key in CASE_DEFINITION_KEYS}
+    blob = json.dumps({"params": defining, "source": source}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+#: A run's states, as its manifest records them: only a complete run enters the history.
+RUNNING, COMPLETE, INTERRUPTED, FAILED = "running", "complete", "interrupted", "failed"
+
+
+@dataclass
+class InterpreterEntry:
+    """One interpreter of a run: how it was called, what it measured, failed and skipped."""
+
+    label: str  # names its files: <label>.json, <label>.outcomes.json
+    spec: str
+    argv: list[str]
+    info: dict[str, Any]
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {"case", "reason"}
+    failures: list[dict[str, Any]] = field(default_factory=list)  # {"case", "round", "reason"}
+    file: str | None = None
+    outcomes_file: str | None = None
+    measured: int = 0
+    article_output: list[str] = field(default_factory=list)  # the example's lines, as printed
+
+
+@dataclass
+class Manifest:
+    """A run's ``run.json``: what the run was, how far it got, and every interpreter's part."""
+
+    run_id: str
+    machine: str
+    profile: str
+    rounds: int
+    values: int
+    warmups: int
+    timeout_s: float
+    seed: int
+    git_commit: str | None
+    process_token: str
+    started_utc: str
+    host: dict[str, Any]
+    cases: list[dict[str, Any]]
+    interpreters: list[InterpreterEntry]
+    finished_utc: str | None = None
+    status: str = RUNNING
+    kind: str = MANIFEST_KIND
+    schema_version: int = SCHEMA_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    """Counts, flags and texts pyperf cannot hold (it stores positive numbers only), one
+    benchmark metric of one round, in ``<interpreter>.outcomes.json``."""
+
+    benchmark: str
+    metric: str
+    unit: str
+    values: list[Any]
+    metadata: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def preview(value: Any, limit: int = 100) -> str:

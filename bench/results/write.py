@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.results.schema import OUTCOMES_KIND, SCHEMA_VERSION
+from bench.results.schema import OUTCOMES_KIND, SCHEMA_VERSION, OutcomeRecord
 
 
 @contextlib.contextmanager
@@ -60,13 +60,7 @@ def write_suite(path: Path, suite: Any) -> None:
 def outcome_record(
     benchmark: str, metric: str, unit: str, values: list[Any], metadata: dict[str, Any]
 ) -> dict[str, Any]:
-    return {
-        "benchmark": benchmark,
-        "metric": metric,
-        "unit": unit,
-        "values": list(values),
-        "metadata": dict(metadata),
-    }
+    return OutcomeRecord(benchmark, metric, unit, list(values), dict(metadata)).to_json()
 
 
 def write_outcomes(path: Path, run: str, interpreter: str, records: list[dict[str, Any]]) -> None:

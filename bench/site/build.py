@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,14 +19,13 @@ import pandas as pd
 
 from bench.environment import PROJECT_ROOT
 from bench.results import write
-from bench.site import markers, pages
+from bench.site import catalogue, markers, pages
 from bench.site.data import SourceData, load_source
 from bench.site.sources import SourceError, resolve
 
 CACHE = PROJECT_ROOT / "build" / "site-cache"
 CACHE_ENV = "BENCH_SITE_CACHE"  # another cache folder (tests, parallel builds)
 STALE_ENV = "BENCH_STALE_DAYS"
-EXAMPLE_TIMEOUT_S = 120
 
 
 class SiteError(RuntimeError):
@@ -42,21 +39,6 @@ class GeneratedSite:
     stale_notice: str
     sources_notice: str
     seconds: float
-
-
-def run_example() -> str:
-    """The real output of the corrected article example, run now by this interpreter."""
-    cmd = [sys.executable, "-m", "bench.workloads.article"]
-    try:
-        done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=EXAMPLE_TIMEOUT_S, check=False,
-            cwd=PROJECT_ROOT,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired as exc:
-        raise SiteError(f"the article example ({' '.join(cmd)}) did not finish") from exc
-    if done.returncode != 0:
-        raise SiteError(f"the article example failed ({done.returncode}): {done.stderr[-2000:]}")
-    return done.stdout
 
 
 def newest(sources: list[SourceData]) -> pd.Timestamp | None:
@@ -102,6 +84,12 @@ def generated_pages(sources: list[SourceData]) -> dict[str, str]:
     made["environment.md"] = pages.environment_page(sources)
     made["downloads.md"] = pages.downloads_page(sources)
     made["history.md"] = pages.history_page(sources)
+    listed = {page.path for page in catalogue.pages() if page.generated}
+    if set(made) != listed:
+        raise SiteError(
+            f"generated pages and the catalogue (bench/site/catalogue.py) disagree: "
+            f"{', '.join(sorted(set(made) ^ listed))}"
+        )
     return made
 
 
@@ -155,16 +143,9 @@ def generate(
         raise SiteError(str(exc)) from None
     sources = [load_source(source, cache) for source in chosen]
     made = generated_pages(sources)
-    output: list[str] = []
-
-    def example() -> str:
-        if not output:
-            output.append(run_example())
-        return output[0]
-
     for page, text in hand_written(Path(docs_dir)).items():
         try:
-            made[page] = markers.expand(text, page, sources, example)
+            made[page] = markers.expand(text, page, sources)
         except markers.MarkerError as exc:
             raise SiteError(str(exc)) from None
     files = data_files(sources, cache)

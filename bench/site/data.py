@@ -18,7 +18,7 @@ from bench.history.cache import load_site_data
 from bench.history.regress import detect_changes
 from bench.history.trends import render_trends
 from bench.report import claims, figures
-from bench.report.build import make_tables
+from bench.report.pipeline import evidence
 from bench.site.sources import Source
 
 
@@ -55,15 +55,14 @@ def load_source(source: Source, cache: Path) -> SourceData:
     latest, summaries = loaded.latest, loaded.summaries
     if latest.empty:
         return SourceData(source, latest, summaries, claims.evaluate(latest))
-    verdicts = claims.evaluate(latest)
-    drawn = figures.render_all(latest, folder / "figures")
-    drawn += render_trends(summaries, folder / "trends")
+    found = evidence(latest, folder / "figures")  # the newest runs: the cache kept no other
+    drawn = found.figures + render_trends(summaries, folder / "trends")
     return SourceData(
         source,
         latest,
         summaries,
-        verdicts,
+        found.verdicts,
         {info.name: info for info in drawn},
-        make_tables(latest, latest, verdicts),
+        found.tables,
         detect_changes(summaries),
     )

@@ -11,7 +11,8 @@ so an unprocessed page still renders (without the evidence). Known markers:
 - ``verdicts``: the verdict of every claim at a glance
 - ``measured-on``: where and when the results were measured
 - ``rules``: every claim's rule, its thresholds filled in from the code
-- ``example-output``: the real output of the corrected article example
+- ``example-output``: the real output of the corrected article example, as the newest
+  run recorded it
 
 An unknown marker or argument stops the build with the page's name.
 """
@@ -22,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from bench.report import claims
-from bench.site import pages
+from bench.site import example, pages
 from bench.site.data import SourceData
 
 MARKER = re.compile(r"^<!--\s*([a-z-]+)(?::\s*(\S+))?\s*-->\s*$", re.MULTILINE)
@@ -32,28 +33,23 @@ class MarkerError(ValueError):
     pass
 
 
-def expand(
-    text: str,
-    page: str,
-    sources: Sequence[SourceData],
-    example_output: Callable[[], str] = lambda: "",
-) -> str:
+def expand(text: str, page: str, sources: Sequence[SourceData]) -> str:
     """``text`` of the docs page ``page`` with every marker replaced."""
 
     def replace(match: re.Match[str]) -> str:
         name, arg = match.group(1), match.group(2)
         try:
-            return render(name, arg, page, sources, example_output).rstrip("\n") + "\n"
+            return render(name, arg, page, sources).rstrip("\n") + "\n"
         except MarkerError as exc:
             raise MarkerError(f"{page}: marker {match.group(0).strip()!r}: {exc}") from None
 
     return MARKER.sub(replace, text)
 
 
-Renderer = Callable[[str | None, str, Sequence[SourceData], Callable[[], str]], str]
+Renderer = Callable[[str | None, str, Sequence[SourceData]], str]
 
 
-def _evidence(arg: str | None, page: str, sources: Sequence[SourceData], _: object) -> str:
+def _evidence(arg: str | None, page: str, sources: Sequence[SourceData]) -> str:
     if arg not in claims.CLAIMS_BY_ID:
         raise MarkerError(f"no claim {arg!r}; known: {', '.join(claims.CLAIMS_BY_ID)}")
     return pages.evidence(sources, arg, page)
@@ -62,30 +58,21 @@ def _evidence(arg: str | None, page: str, sources: Sequence[SourceData], _: obje
 #: marker name -> (takes an argument, renderer)
 RENDERERS: dict[str, tuple[bool, Renderer]] = {
     "evidence": (True, _evidence),
-    "figure": (True, lambda arg, page, sources, _: pages.figure(sources, str(arg), page)),
-    "table": (True, lambda arg, _page, sources, _: pages.table(sources, str(arg))),
-    "family": (True, lambda arg, _page, sources, _: pages.family_timings(sources, str(arg))),
-    "verdicts": (False, lambda _arg, _page, sources, _: pages.verdicts_at_a_glance(sources)),
-    "rules": (False, lambda _arg, _page, _sources, _: pages.rules_table()),
-    "measured-on": (False, lambda _arg, _page, sources, _: pages.measured_on(sources)),
-    "example-output": (
-        False,
-        lambda _arg, _page, _sources, example: f"```text\n{example().rstrip()}\n```\n",
-    ),
+    "figure": (True, lambda arg, page, sources: pages.figure(sources, str(arg), page)),
+    "table": (True, lambda arg, _page, sources: pages.table(sources, str(arg))),
+    "family": (True, lambda arg, _page, sources: pages.family_timings(sources, str(arg))),
+    "verdicts": (False, lambda _arg, _page, sources: pages.verdicts_at_a_glance(sources)),
+    "rules": (False, lambda _arg, _page, _sources: pages.rules_table()),
+    "measured-on": (False, lambda _arg, _page, sources: pages.measured_on(sources)),
+    "example-output": (False, lambda _arg, _page, sources: example.output_block(sources)),
 }
 
 
-def render(
-    name: str,
-    arg: str | None,
-    page: str,
-    sources: Sequence[SourceData],
-    example_output: Callable[[], str],
-) -> str:
+def render(name: str, arg: str | None, page: str, sources: Sequence[SourceData]) -> str:
     known = RENDERERS.get(name)
     if known is None:
         raise MarkerError(f"unknown marker; known: {', '.join(RENDERERS)}")
     takes_arg, renderer = known
     if takes_arg != (arg is not None):
         raise MarkerError("needs an argument" if takes_arg else "takes no argument")
-    return renderer(arg, page, sources, example_output)
+    return renderer(arg, page, sources)

@@ -21,6 +21,7 @@ from bench.report import claims, figures, metrics, tables
 from bench.report.markdown import inert
 from bench.results.layout import MANIFEST_NAME
 from bench.results.read import results_files
+from bench.site import catalogue
 from bench.site.data import SourceData
 from bench.site.markdown import (
     VERDICT_KINDS,
@@ -51,19 +52,21 @@ CLAIM_FIGURES: dict[str, tuple[str, ...]] = {
 class Topic:
     """A results page: the families it covers, its figures and its own tables."""
 
-    path: str
-    title: str
+    path: str  # a page of the catalogue, which gives its title
     intro: str
     families: tuple[str, ...]
     figures: tuple[str, ...]
     tables: tuple[str, ...] = ()
     speedups: bool = False
 
+    @property
+    def title(self) -> str:
+        return catalogue.title(self.path)
+
 
 TOPICS: tuple[Topic, ...] = (
     Topic(
         "results/cpu.md",
-        "CPU-bound work",
         "Pure-Python prime counting and C code that releases the GIL (hashing, "
         "compression), from 1 to 8 workers. Speedups are taken over the plain loop within "
         "each round.",
@@ -73,7 +76,6 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "results/io.md",
-        "I/O-bound work",
         "Sleeps, requests to a loopback TCP server and file writes, with threads, "
         "processes and asyncio, up to 64 workers.",
         ("io",),
@@ -82,7 +84,6 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "results/startup.md",
-        "Start-up",
         "Starting and joining threads and processes, creating pools and waiting for a "
         "new pool's first result, per start method; the article's example as written, "
         "with its workers started and joined.",
@@ -91,7 +92,6 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "results/memory.md",
-        "Memory",
         "Memory of the whole process tree with more and more live workers, idle and with "
         "a large structure every worker reads.",
         ("memory", "memory_working_set"),
@@ -100,7 +100,6 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "results/communication.md",
-        "Communication",
         "Round trips of payloads between workers, and how task length and payload decide "
         "whether a pool pays off.",
         ("ipc", "granularity"),
@@ -110,7 +109,6 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "results/races-and-faults.md",
-        "Races and faults",
         "Lost updates of an unsynchronised counter, the cost of the lock, and what a "
         "crashing or leaking task does to threads and processes.",
         ("race", "fault"),

@@ -1,0 +1,110 @@
+"""Communication: round-trip latency and throughput against payload, per channel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.ticker import NullLocator
+
+from bench.report.figures.registry import figure
+from bench.report.figures.style import (
+    BLUE,
+    GREEN,
+    PURPLE,
+    TEXT,
+    VERMILLION,
+    Made,
+    axes_grid,
+    legend_below,
+    new_figure,
+    plain_log_ticks,
+    save_made,
+)
+from bench.report.format import format_payload, format_rate
+from bench.report.metrics import ipc_throughput
+from bench.report.select import interpreter_label, pick, series_label
+
+TITLE = "Communication: round trip and throughput vs payload"
+CHANNEL_COLOURS = {
+    "queue.Queue": BLUE,
+    "mp.Queue": VERMILLION,
+    "mp.Pipe": PURPLE,
+    "shared_memory": GREEN,
+    "memcpy": TEXT,
+}
+
+
+def select_ipc(frame: pd.DataFrame) -> pd.DataFrame:
+    return pick(frame, measure="ipc", metric="time")
+
+
+def size_labels(rows: pd.DataFrame) -> dict[int, str]:
+    """Each payload by the workload's own label (``4KiB``: short enough for a tick, and
+    what the claims call it), else by its bytes."""
+    labels = {int(size): format_payload(size) for size in rows["size"].dropna().unique()}
+    if "size_label" in rows:
+        named = rows.dropna(subset=["size", "size_label"]).drop_duplicates("size")
+        labels |= dict(zip(named["size"].astype(int), named["size_label"].astype(str), strict=True))
+    return labels
+
+
+@figure("ipc", TITLE, select_ipc, order=30)
+def make_ipc(frame: pd.DataFrame) -> Made:
+    """Round-trip latency and throughput vs payload (log-log), a line per channel, the
+    memcpy ceiling dashed; a row per interpreter."""
+    rows = select_ipc(frame)
+    rows = rows.dropna(subset=["time_s"]) if not rows.empty else rows
+    if rows.empty:
+        return None
+    table = ipc_throughput(rows)
+    interpreters = sorted(table["interpreter"].unique())
+    sizes = sorted(table["size"].astype(int).unique())
+    size_label = size_labels(rows)
+    fig = new_figure(2, len(interpreters))
+    axes = axes_grid(fig, 2, len(interpreters), sharex=True)
+    summary = []
+    for r, interpreter in enumerate(interpreters):
+        part = table[table["interpreter"] == interpreter]
+        latency, rate = axes[r]
+        for (model, method), group_rows in part.groupby(["model", "start_method"], dropna=False):
+            line = group_rows.sort_values("size")
+            ceiling = model == "memcpy"
+            style = {
+                "color": CHANNEL_COLOURS.get(model, TEXT),
+                "linestyle": "--" if ceiling else "-",
+                "marker": "" if ceiling else "o",
+                "linewidth": 1.2 if ceiling else 2,
+                "label": "memcpy (ceiling)" if ceiling else series_label(model, method),
+            }
+            latency.plot(line["size"], line["round_trip_s"] * 1e6, **style)
+            rate.plot(line["size"], line["mb_per_s"], **style)
+        for ax in (latency, rate):
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xticks(sizes, [size_label[s] for s in sizes])
+            ax.xaxis.set_minor_locator(NullLocator())
+            plain_log_ticks(ax.yaxis)
+            ax.set_xlabel("payload each way (bytes, log scale)")
+        latency.set_ylabel("round trip (µs, log scale)")
+        rate.set_ylabel("throughput (MB/s, log scale)")
+        label = interpreter_label(rows, interpreter)
+        latency.set_title(f"{label}\nround-trip latency")
+        rate.set_title(f"{label}\nthroughput")
+        largest = part[part["size"] == part["size"].max()].sort_values("mb_per_s", ascending=False)
+        items = ", ".join(
+            f"{m} {format_rate(v)}"
+            for m, v in zip(largest["model"], largest["mb_per_s"], strict=True)
+        )
+        summary.append(f"{interpreter} at {size_label[int(largest['size'].iloc[0])]}: {items}")
+    fig.suptitle(TITLE)
+    legend_below(fig, list(axes.flat), ncols=5)
+    alt = (
+        "Round-trip latency and throughput of a payload sent to a peer and back, by payload "
+        f"size (log-log), one line per channel with memcpy as the ceiling. {'; '.join(summary)}."
+    )
+    return fig, alt
+
+
+def plot_ipc(frame: pd.DataFrame, path: Path) -> str | None:
+    return save_made(make_ipc(frame), path)

@@ -1,0 +1,113 @@
+"""Selecting rows of the tidy frame, and the labels that name what they hold.
+
+Claims, figures and pages filter the same frame the same way (``where``, ``pick``)
+and name a model with its start method, an interpreter with its GIL state, or a
+group as a file name, through the functions here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: What the results write as the start method of a model that has none.
+NO_START_METHOD = frozenset({"", "n/a", "none"})
+
+
+# --- rows ----------------------------------------------------------------------------
+
+
+def where(frame: pd.DataFrame, **equals: Any) -> pd.DataFrame:
+    """Rows whose columns equal the values (a tuple: any of them); none if a column
+    is missing, so that a frame without that measurement simply has no such rows."""
+    if frame.empty:
+        return frame
+    mask = pd.Series(True, index=frame.index)
+    for column, value in equals.items():
+        if column not in frame.columns:
+            return frame.iloc[0:0]
+        values = value if isinstance(value, tuple) else (value,)
+        mask &= frame[column].isin(values)
+    return frame[mask]
+
+
+def numeric(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values as floats: the tidy table keeps texts beside numbers in ``value``."""
+    out = frame.copy()
+    for column in ("value", "time_s"):
+        if column in out:
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    return out
+
+
+def pick(frame: pd.DataFrame, **equals: Any) -> pd.DataFrame:
+    """``where``, with ``value`` and ``time_s`` as floats (what a figure plots)."""
+    if frame.empty or any(column not in frame for column in equals):
+        return frame.iloc[0:0]
+    return numeric(where(frame, **equals))
+
+
+def numbers(frame: pd.DataFrame) -> list[float]:
+    """The rows' values as floats (a flag is 0 or 1; texts and missing values are dropped)."""
+    out = []
+    for value in frame["value"] if "value" in frame.columns else []:
+        if isinstance(value, bool | int | float | np.number) and not pd.isna(value):
+            out.append(float(value))
+    return out
+
+
+def first(frame: pd.DataFrame, column: str) -> Any:
+    """The column's first value that is not missing (a run-wide parameter), else None."""
+    values = frame[column].dropna() if column in frame.columns else pd.Series(dtype=object)
+    return None if values.empty else values.iloc[0]
+
+
+def mode(frame: pd.DataFrame, column: str) -> Any:
+    """The column's most frequent value as text (ties: the first in sort order), else None."""
+    if column not in frame or frame[column].dropna().empty:
+        return None
+    counts = frame[column].dropna().astype(str).value_counts()
+    return sorted(counts.index, key=lambda v: (-counts[v], v))[0]
+
+
+# --- labels ----------------------------------------------------------------------------
+
+
+def has_start_method(method: Any) -> bool:
+    return isinstance(method, str) and method not in NO_START_METHOD
+
+
+def config_label(model: Any, method: Any) -> str:
+    """``process_pool/fork``, ``threads``: a model with its start method, if any (claims)."""
+    return f"{model}/{method}" if has_start_method(method) else str(model)
+
+
+def series_label(model: Any, method: Any) -> str:
+    """``process_pool (fork)``, ``threads``: the same, as a legend reads it (figures)."""
+    return f"{model} ({method})" if has_start_method(method) else str(model)
+
+
+def interpreter_label(frame: pd.DataFrame, interpreter: str) -> str:
+    """``cpython-3.13.5t (free-threaded, no GIL)``: the GIL state the workers saw."""
+    rows = frame[frame["interpreter"] == interpreter]
+    build = mode(rows, "python_build")
+    known = (
+        rows[rows["gil_enabled"].isin(["enabled", "disabled"])] if "gil_enabled" in rows else rows
+    )
+    gil = mode(known, "gil_enabled")
+    if gil == "disabled":
+        return f"{interpreter} (free-threaded, no GIL)"
+    if build == "free-threading":
+        return f"{interpreter} (free-threaded build, GIL on)"
+    if gil == "enabled":
+        return f"{interpreter} (GIL)"
+    return interpreter
+
+
+def slug(text: str) -> str:
+    """``cpu_python:count_primes[100ms]`` -> ``cpu-python-count-primes-100ms``: a name
+    fit for a file or an anchor."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

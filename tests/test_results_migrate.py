@@ -1,0 +1,89 @@
+"""Schema versions: older files load through migration steps; a definition hash per case."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from bench import runner
+from bench.matrix import PROFILES
+from bench.results import migrate, schema
+from bench.results.read import load_results
+
+BASELINE = Path(__file__).parent.parent / "results" / "baseline"
+MACHINE = "linux-x86-64-2cpu-amd-epyc"
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of one interpreter of the committed baseline (written with schema version 1)."""
+    run = next((BASELINE / MACHINE).iterdir())
+    root = tmp_path_factory.mktemp("baseline") / "results"
+    copy = root / MACHINE / run.name
+    copy.mkdir(parents=True)
+    for name in ("run.json", "cpython-3.13.0.json", "cpython-3.13.0.outcomes.json"):
+        shutil.copy(run / name, copy / name)
+    data = json.loads((copy / "run.json").read_text(encoding="utf-8"))
+    assert data["schema_version"] == 1  # what makes this a migration test
+    # Keep only the interpreter copied: the manifest names the files it expects.
+    data["interpreters"] = [e for e in data["interpreters"] if e["label"] == "cpython-3.13.0"]
+    (copy / "run.json").write_text(json.dumps(data), encoding="utf-8")
+    return root
+
+
+def test_version_1_files_load_with_a_definition_hash_per_case(baseline_run: Path) -> None:
+    frame = load_results(baseline_run)
+    assert frame["definition_hash"].notna().all()
+    per_case = frame.groupby(["group", "model", "start_method", "workers", "variant",
+                              "payload_bytes", "chunksize", "tasks"], dropna=False)  # fmt: skip
+    # One hash per case, the same in the suite and in the outcomes file.
+    assert (per_case["definition_hash"].nunique() == 1).all()
+    assert frame["definition_hash"].nunique() == per_case.ngroups
+
+
+def test_a_schema_bump_keeps_the_old_files_loading(
+    baseline_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = load_results(baseline_run)
+    seen: list[int] = []
+
+    def v2_to_v3(metadata: dict[str, Any]) -> dict[str, Any]:
+        seen.append(metadata[schema.SCHEMA_KEY])
+        return {**metadata, "variant": f"{metadata.get('variant')}+v3"}
+
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(migrate.METADATA_STEPS, 2, v2_to_v3)
+    after = load_results(baseline_run)
+    assert seen and set(seen) == {2}  # version 1 went through step 1, then step 2
+    assert (after["variant"] == before["variant"] + "+v3").all()
+    same = [c for c in before.columns if c != "variant"]
+    pd.testing.assert_frame_equal(after[same], before[same])
+
+
+def test_without_a_step_an_old_version_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
+    assert migrate.readable(2) is False  # no step from 2 to 3 registered
+    assert migrate.readable(0) is False and migrate.readable(4) is False
+
+
+def test_the_definition_hash_follows_parameters_and_source() -> None:
+    params = {"workload": "spin", "size": 400, "tasks": 1000, "model": "threads", "workers": 2}
+    same = schema.definition_hash(params, "def f(): pass")
+    assert same == schema.definition_hash(dict(params), "def f(): pass")
+    assert same != schema.definition_hash(params | {"tasks": 2000}, "def f(): pass")
+    assert same != schema.definition_hash(params, "def f(): return 1")
+    assert same != schema.definition_hash(params, None)
+    # What is not a definition (where and when it ran) does not change it.
+    assert same == schema.definition_hash(params | {"round": 3, "machine": "x"}, "def f(): pass")
+
+
+def test_the_runner_gives_each_case_its_own_hash() -> None:
+    cases = PROFILES["quick"].cases()
+    hashes = {runner.definition_of(case) for case in cases}
+    assert len(hashes) == len(cases)
+    assert all(len(h) == 16 and int(h, 16) >= 0 for h in hashes)

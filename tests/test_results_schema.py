@@ -1,0 +1,49 @@
+"""The schema's registry is the one list of metadata keys the rest of the code draws on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.history import summary
+from bench.report import metrics
+from bench.results import schema
+from bench.results.read import COLUMNS
+
+
+def test_every_key_read_into_columns_or_grouped_on_is_registered() -> None:
+    columns = set(COLUMNS)
+    for name, keys in [
+        ("PARAM_KEYS", schema.PARAM_KEYS),
+        ("DEFINITION_KEYS", schema.DEFINITION_KEYS),
+        ("summary.CONTEXT", summary.CONTEXT),
+        ("summary.SUMMARY_KEYS", summary.SUMMARY_KEYS),
+        ("metrics.DESCRIPTIVE", metrics.DESCRIPTIVE),
+        ("metrics.SUMMARY_KEYS", metrics.SUMMARY_KEYS),
+    ]:
+        unknown = [k for k in keys if k not in schema.METADATA and k not in columns]
+        assert not unknown, (name, unknown)
+    assert set(schema.PARAM_KEYS) <= set(schema.METADATA)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("workers", -1, "may not be negative"),
+        ("workers", 1.5, "not an integer"),
+        ("workers", True, "not a number"),
+        ("size", float("nan"), "not a finite number"),
+        ("machine", "../x", "not a plain name"),
+        ("model", 3, "not text"),
+        ("cpu_model_name", "a\nb", "control character"),
+        ("cpu_model_name", "x" * 3000, "characters long"),
+        ("param_anything", float("inf"), "not a finite number"),
+        ("Bad Key", 1, "not a plain name"),
+    ],
+)
+def test_metadata_rules(key: str, value: object, problem: str) -> None:
+    found = schema.check_metadata({key: value})
+    assert found is not None and problem in found
+
+
+def test_plain_metadata_passes() -> None:
+    assert schema.check_metadata({"workers": 2, "cpu_model_name": "AMD <EPYC>", "x": None}) is None
