@@ -11,6 +11,7 @@ import psutil
 import pytest
 
 from bench import services
+from bench.history import cache
 from bench.workloads import io
 
 #: multiprocessing's helper processes, which may serve the whole session on purpose.
@@ -82,3 +83,17 @@ class Children:
 def children() -> Children:
     """A snapshot of the child processes taken before the test body runs."""
     return Children()
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files the history cache parses (not served from the cache), in order."""
+    calls: list[Path] = []
+    real = cache.parse_file
+
+    def spy(root: Path, path: Path) -> cache.Entry:
+        calls.append(path)
+        return real(root, path)
+
+    monkeypatch.setattr(cache, "parse_file", spy)
+    return calls

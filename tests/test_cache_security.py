@@ -44,19 +44,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    calls: list[Path] = []
-    real = cache.parse_file
-
-    def spy(root: Path, path: Path) -> cache.Entry:
-        calls.append(path)
-        return real(root, path)
-
-    monkeypatch.setattr(cache, "parse_file", spy)
-    return calls
-
-
 def _entries(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
 

@@ -28,19 +28,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    calls: list[Path] = []
-    real = cache.parse_file
-
-    def spy(root: Path, path: Path) -> cache.Entry:
-        calls.append(path)
-        return real(root, path)
-
-    monkeypatch.setattr(cache, "parse_file", spy)
-    return calls
-
-
 def test_same_frame_as_load_results_cold_and_warm(
     history: Path, tmp_path: Path, counted: list[Path]
 ) -> None:

@@ -364,7 +364,7 @@ def test_a_results_error_survives_pickling() -> None:
 def test_the_indexed_suite_reads_what_pyperf_reads_and_refuses_duplicates() -> None:
     import pyperf
 
-    from bench.results.read import IndexedSuite
+    from bench.results.check import IndexedSuite
 
     path = next((Path(__file__).parent / "fixtures" / "results").glob("*/*/cpython-3.11.7.json"))
     ours, theirs = IndexedSuite.load(str(path)), pyperf.BenchmarkSuite.load(str(path))

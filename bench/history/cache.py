@@ -48,7 +48,7 @@ import pyperf
 from bench.history import summary as summary_module
 from bench.history.summary import SUMMARY_COLUMNS, SUMMARY_KEYS, empty_summaries, run_summaries
 from bench.report.metrics import median_ci
-from bench.results import layout, read, schema
+from bench.results import check, layout, migrate, read, schema
 from bench.results.read import COLUMNS, ResultsError
 from bench.untrusted import read_regular_file
 
@@ -105,7 +105,7 @@ def _code_and_versions() -> bytes:
         pyperf.__version__,
         platform.python_version(),
     ]
-    for code in (read, schema, layout, summary_module, median_ci):
+    for code in (read, check, migrate, schema, layout, summary_module, median_ci):
         try:
             parts.append(inspect.getsource(code))
         except (OSError, TypeError):  # no source shipped: the versions must do
