@@ -16,7 +16,8 @@ DEFAULT_HISTORY_CACHE = PROJECT_ROOT / "build" / "site-cache" / "cli-history"
 
 
 def _cases(profile: str, only: str | None) -> list[matrix.Case]:
-    return matrix.select(matrix.PROFILES[profile].cases(), only)
+    # The capacity probes go with whatever work is selected (see bench.measures.capacity).
+    return matrix.with_capacity_probes(matrix.select(matrix.PROFILES[profile].cases(), only))
 
 
 def cmd_list(args: argparse.Namespace) -> int:

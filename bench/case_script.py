@@ -207,7 +207,12 @@ def main(argv: list[str] | None = None) -> None:
     runner.metadata.update(build_metadata())
     runner.metadata.update(case_metadata(case, workload.size_unit))
 
-    if case.measure in ("memory", "race", "fault"):
+    if case.measure == "capacity":
+        # The probe's own processes report the facts: no executor of a model is opened.
+        facts, results = module("capacity").run(case, repeat=args.values)
+        write_measurements(case, results, {**runner.metadata, **probe_metadata(facts)}, args.output)
+        return
+    if case.measure in ("memory", "race", "fault", "pitfalls", "cpu_limits", "copy_on_write"):
         # Not timings pyperf could repeat: the measurement repeats itself, here, once.
         metadata = {**runner.metadata, **probe(case)}
         results = module(case.measure).measure(case, repeat=args.values)

@@ -101,11 +101,70 @@ CHANNELS: dict[str, bool] = {
     "mp.Pipe": True,
     "shared_memory": True,
     "memcpy": False,  # no peer: the memory-copy ceiling, measured in the same run
+    "shared_memory_inplace": True,  # the peer reads the block where it lies: no copy
+    "mp.Manager": True,  # two queues held by a Manager process: every call goes through it
 }
+
+#: Process APIs that are no model of their own, tried only by the pitfalls families
+#: (what breaks where): the process's "models" there are these and the process models.
+PITFALL_APIS = ("mp.Pool",)
+
+
+#: The parallel-capacity probe (``bench.measures.capacity``): its family, its "model"
+#: (processes of the platform's default start method: no start method is chosen) and
+#: the families whose speedups the capacity limits, before each group of which it runs.
+CAPACITY_FAMILY = "capacity"
+CAPACITY_MODEL = "spinning_processes"
+CAPACITY_LIMITED = ("cpu_python", "cpu_c")
+#: ~40 ms of spinning per process on 3.11 here: a probe takes a few hundred ms in all.
+CAPACITY_SPIN = Size("40ms", 1_500_000, 2)
+ROUND_START = "round start"  # the variant of the probe that opens every round
+_BEFORE = "before "  # the variant of a probe right before a group: "before <group>"
 
 
 def uses_processes(model: str) -> bool:
+    if model == CAPACITY_MODEL:
+        return False
+    if model in PITFALL_APIS:
+        return True
     return CHANNELS[model] if model in CHANNELS else MODELS[model].uses_processes
+
+
+def capacity_probe(before: str | None = None) -> Case:
+    """The capacity probe that opens every round, or the one run right before ``before``
+    (a group of CPU work)."""
+    return Case(
+        family=CAPACITY_FAMILY,
+        workload="capacity",
+        size_label=CAPACITY_SPIN.label,
+        size=CAPACITY_SPIN.value,
+        tasks=CAPACITY_SPIN.tasks,
+        model=CAPACITY_MODEL,
+        workers=CAPACITY_SPIN.tasks,
+        measure="capacity",
+        variant=f"{_BEFORE}{before}" if before else ROUND_START,
+    )
+
+
+def probe_target(case: Case) -> str | None:
+    """Where a capacity probe runs: ``""`` at the start of the round, a group's name
+    right before that group; ``None`` for a case that is no probe."""
+    if case.family != CAPACITY_FAMILY:
+        return None
+    return case.variant.removeprefix(_BEFORE) if case.variant.startswith(_BEFORE) else ""
+
+
+def with_capacity_probes(cases: Iterable[Case]) -> list[Case]:
+    """``cases`` and the capacity probes they need (none are added to no work): one at
+    the start of every round and one right before every group of CPU work."""
+    given = list(cases)
+    work = [c for c in given if c.family != CAPACITY_FAMILY]
+    if not work:
+        return given
+    limited = sorted({c.group for c in work if c.family in CAPACITY_LIMITED})
+    have = {c.name for c in given}
+    wanted = [capacity_probe(), *(capacity_probe(group) for group in limited)]
+    return given + [p for p in wanted if p.name not in have]
 
 
 @dataclass(frozen=True)
@@ -202,13 +261,23 @@ class Profile:
     timeout_s: float  # per case and round, start-up included
     picks: tuple[Pick, ...]
     min_time: float = 0.1  # pyperf's calibration target for sub-millisecond cases
+    #: With ``other_rounds``: the families that get every round; the rest get fewer.
+    key_families: tuple[str, ...] = ()
+    other_rounds: int | None = None
+
+    def round_limit(self, family: str) -> int | None:
+        """The last round of ``family`` (None: every round). Capacity probes go with every
+        round, since the cases they sit beside may be in any."""
+        if self.other_rounds is None or family in (*self.key_families, "capacity"):
+            return None
+        return self.other_rounds
 
     def cases(self) -> list[Case]:
         seen: dict[str, Case] = {}
         for pick in self.picks:
             for case in FAMILIES[pick.family_id].cases(pick):
                 seen.setdefault(case.name, case)
-        return list(seen.values())
+        return with_capacity_probes(seen.values())
 
 
 # The matrix is a table: kept as one, not reflowed by the formatter.
@@ -219,6 +288,10 @@ MEMORY_WORKERS = (1, 2, 4, 8, 16)
 GRANULARITY_TASKS = (("10us", 400), ("100us", 4_000), ("1ms", 40_000), ("10ms", 400_000),
                      ("100ms", 4_000_000))
 GRANULARITY_PAYLOADS = (0, 64 << 10, 1 << 20)
+#: The mistakes of bench.measures.pitfalls tried with every API (Process included);
+#: "generator_result" needs a pool (a Process has no result), so has a family of its own.
+PITFALL_VARIANTS = ("main_script", "lambda", "closure", "main_repl", "no_guard",
+                    "fork_threads_warned", "fork_threads", "lock_argument")
 
 
 def _granularity(payload: int) -> Family:
@@ -287,6 +360,24 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
            variants=("os_exit", "segfault", "leak"), once=True),
     # Task granularity: task length x payload; where does the process pool win?
     *(_granularity(payload) for payload in GRANULARITY_PAYLOADS),
+    # What breaks where: classic mistakes tried in a child interpreter per API and start
+    # method; the size is how long the child waits for a result before calling it a hang.
+    Family("pitfalls", "pitfalls", "pitfall", (Size("wait 5s", 5, 1),),
+           ("processes", "process_pool", *PITFALL_APIS), (1,), measure="pitfalls",
+           variants=PITFALL_VARIANTS, once=True),
+    Family("pitfalls_result", "pitfalls", "pitfall", (Size("wait 5s", 5, 1),),
+           ("process_pool", *PITFALL_APIS), (1,), measure="pitfalls",
+           variants=("generator_result",), once=True),
+    # CPU limits: the counts and default pool sizes a child sees with no limit, with its
+    # affinity cut to one core, and with -X cpu_count=1; 2 tasks on 2 processes timed.
+    Family("cpu_limits", "cpu_limits", "cpu_limits", (Size("100ms", 90_000, 2),),
+           ("process_pool",), (2,), measure="cpu_limits",
+           variants=("unrestricted", "affinity_1", "x_cpu_count_1"), once=True),
+    # Copy-on-write: 50 MiB as many small objects every forked worker reads, with and
+    # without gc.freeze() (the single bytes object is the memory_working_set family).
+    Family("copy_on_write", "copy_on_write", "shared_objects", (Size("50MiB", 50, 0),),
+           ("processes",), MEMORY_WORKERS, measure="copy_on_write",
+           variants=("small_objects", "small_objects_frozen"), once=True),
 )}
 
 #: Pairs left out of the matrix on purpose, and why.
@@ -303,6 +394,10 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("granularity", "spawn/forkserver"): "a warm pool's steady state does not depend on how "
                                          "its workers started: fork only (start-up is "
                                          "measured apart)",
+    ("pitfalls", "processes/generator_result"): "a Process has no return value: only pools "
+                                                "pickle a result",
+    ("cpu_limits", "spawn/forkserver"): "the counts and the pool's speedup under a CPU limit "
+                                        "do not depend on how the workers started: fork only",
 }
 
 _FAST = ("fork",)
@@ -328,6 +423,11 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("race", workers=(2,)),
             Pick("fault", models=("threads", "processes", "process_pool"), start_methods=_FAST),
             Pick("granularity_none", sizes=("10us",), start_methods=_FAST),
+            Pick("pitfalls", variants=("lambda",), start_methods=_FAST),
+            Pick("pitfalls_result", models=("mp.Pool",), start_methods=_FAST),
+            Pick("cpu_limits", sizes=("100ms",), variants=("affinity_1",), start_methods=_FAST),
+            Pick("copy_on_write", workers=(1, 2), variants=("small_objects_frozen",),
+                 start_methods=_FAST),
         ),
     ),
     Profile(
@@ -349,7 +449,8 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("startup", workers=(1,)),  # 5 workers: the article family
             Pick("pool_startup", workers=(2,)),
             Pick("pool_first_result", workers=(2,)),
-            Pick("ipc", sizes=("64B", "1MiB"), start_methods=_FAST),
+            Pick("ipc", sizes=("64B", "1MiB"), start_methods=_FAST,
+                 models=tuple(c for c in CHANNELS if c != "mp.Manager")),
             Pick("memory", workers=(1, 4), models=("threads", "processes"),
                  start_methods=("fork", "spawn")),
             Pick("memory_working_set", workers=(1, 4), start_methods=("fork", "spawn")),
@@ -357,21 +458,34 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("fault", models=("threads", "processes", "process_pool"), start_methods=_FAST),
             Pick("granularity_none", sizes=("10us", "1ms"), start_methods=_FAST),
             Pick("granularity_1MiB", sizes=("10us", "1ms"), start_methods=_FAST),
+            # What breaks, for the process pool under fork and spawn (every API and start
+            # method, with the hangs of multiprocessing.Pool, in standard).
+            Pick("pitfalls", models=("process_pool",), start_methods=("fork", "spawn"),
+                 variants=("lambda", "main_repl", "no_guard", "fork_threads_warned",
+                           "lock_argument")),
+            Pick("pitfalls_result", models=("process_pool",), start_methods=("fork", "spawn")),
+            Pick("cpu_limits", variants=("unrestricted", "affinity_1"), start_methods=_FAST),
+            Pick("copy_on_write", workers=(1, 4), start_methods=_FAST),
         ),
     ),
     Profile(
-        "standard", "The nightly (15 minutes an interpreter on 2 cores): every family at "
-                    "every worker count, start methods where they matter.",
-        rounds=3, values=2, warmups=1, timeout_s=300, min_time=0.05,
+        "standard", "The nightly (15 minutes an interpreter on 2 cores): the key CPU, I/O "
+                    "and start-up comparisons in 5 rounds, the rest in 3; every worker count, "
+                    "start methods where they matter.",
+        # One value a round: the rounds, not the values within one, carry the interval.
+        rounds=5, values=1, warmups=1, timeout_s=300, min_time=0.05,
+        key_families=("article", "cpu_python", "io", "startup"),
+        other_rounds=3,
         picks=(
             Pick("article"),
-            # The pure-Python 100 ms task carries the central claims: every start method for
-            # the pool; per-batch processes under fork and spawn (forkserver's start-up is
-            # measured by the startup families).
-            Pick("count_primes", sizes=("100ms",),
+            # The pure-Python 100 ms task carries the central claims: the pool under every
+            # start method, since the verdict takes the platform's default (fork on Linux
+            # before 3.14, forkserver from 3.14, spawn on macOS and Windows); per-batch
+            # processes under fork (the start-up families measure every method's start).
+            Pick("count_primes", sizes=("100ms",), workers=(1, 2, 4),
                  models=("sequential", "threads", "thread_pool", "process_pool")),
-            Pick("count_primes", sizes=("100ms",), models=("processes",),
-                 start_methods=("fork", "spawn")),
+            Pick("count_primes", sizes=("100ms",), models=("processes",), workers=(1, 2, 4),
+                 start_methods=("fork",)),
             # The rest compares models; a start method matters for start-up (below).
             Pick("count_primes", sizes=("1ms",), start_methods=_FAST),
             Pick("sha256", start_methods=_FAST),
@@ -382,7 +496,15 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("ipc", start_methods=_FAST),
             Pick("race", workers=(2, 4)),
             Pick("fault", start_methods=("fork", "spawn")),
-            *(Pick(f, start_methods=_FAST) for f in FAMILIES if f.startswith("granularity")),
+            # Task lengths a decade apart but 10 ms (the crossover sits between 10 us and
+            # 1 ms), with no payload and with 1 MiB (64 KiB falls between): the full
+            # profile has every cell.
+            *(Pick(f, start_methods=_FAST, sizes=("10us", "100us", "1ms", "100ms"))
+              for f in ("granularity_none", "granularity_1MiB")),
+            Pick("pitfalls"),
+            Pick("pitfalls_result"),
+            Pick("cpu_limits", start_methods=_FAST),
+            Pick("copy_on_write", workers=(1, 4, 16), start_methods=_FAST),
         ),
     ),
     Profile(
@@ -408,6 +530,8 @@ def check_consistency(measures: Collection[str]) -> None:
     ``measures`` names the measurements ``bench.measures`` runs: the matrix sits below
     them, so it is told them rather than importing them.
     """
+    if capacity_probe().measure not in measures:
+        raise ValueError("the capacity probe: unknown measurement 'capacity'")
     for f in FAMILIES.values():
         workload = WORKLOADS.get(f.workload)
         if workload is None:
@@ -420,6 +544,8 @@ def check_consistency(measures: Collection[str]) -> None:
             if f.measure == "ipc":
                 if model not in CHANNELS:
                     raise ValueError(f"family {f.id!r}: unknown channel {model!r}")
+            elif f.measure == "pitfalls" and model in PITFALL_APIS:
+                continue
             elif model not in MODELS:
                 raise ValueError(f"family {f.id!r}: unknown model {model!r}")
             elif MODELS[model].is_async and workload.async_func is None:

@@ -25,7 +25,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,7 +37,8 @@ import pyperf
 from bench import environment, exit_codes, measures
 from bench.case_script import case_metadata
 from bench.interpreters import Interpreter, case_environment, probe
-from bench.matrix import Case, Profile
+from bench.matrix import Case, Profile, probe_target
+from bench.measures import capacity
 from bench.processes import Supervisor
 from bench.progress import Progress
 from bench.results import layout, schema, write
@@ -73,6 +74,7 @@ class Outcome:
     run_dir: Path
     manifest: schema.Manifest
     exit_code: int
+    capacity: dict[str, str] = field(default_factory=dict)  # label -> one line, if probed
 
     @property
     def failures(self) -> list[dict[str, Any]]:
@@ -169,24 +171,40 @@ def example_lines(output: str) -> list[str]:
     ]
 
 
-def order_rounds(cases: list[Case], rounds: int, seed: int) -> list[list[Case]]:
+def order_rounds(
+    cases: list[Case], rounds: int, seed: int, limit: Callable[[str], int | None] | None = None
+) -> list[list[Case]]:
     """Per round, the cases grouped by comparison group; groups and members shuffled.
 
     Cases marked ``once`` (deterministic measurements: memory, faults) are in the
-    first round only; they repeat themselves inside that round instead.
+    first round only; they repeat themselves inside that round instead. Capacity
+    probes (``matrix.with_capacity_probes``) are not shuffled: the round's own opens
+    it, and each other one comes right before the group it names. ``limit`` gives a
+    family's last round (None: every round), so that the key comparisons get more rounds
+    than the rest within one run's time.
     """
     groups: dict[str, list[Case]] = {}
+    probes: dict[str, Case] = {}
     for case in cases:
-        groups.setdefault(case.group, []).append(case)
+        target = probe_target(case)
+        if target is None:
+            groups.setdefault(case.group, []).append(case)
+        else:
+            probes[target] = case
     plan = []
     for r in range(1, rounds + 1):
         rng = random.Random(f"{seed}:{r}")
         names = sorted(groups)
         rng.shuffle(names)
-        ordered = []
+        ordered = [probes[""]] if "" in probes else []
         for name in names:
-            members = sorted(c for c in groups[name] if r == 1 or not c.once)
+            members = sorted(
+                c for c in groups[name]
+                if (r == 1 or not c.once) and r <= ((limit and limit(c.family)) or rounds)
+            )  # fmt: skip
             rng.shuffle(members)
+            if members and name in probes:
+                ordered.append(probes[name])
             ordered.extend(members)
         plan.append(ordered)
     return plan
@@ -199,6 +217,8 @@ class Run:
         self.s = settings
         self.profile = settings.profile
         self.rounds = settings.rounds or settings.profile.rounds
+        # Rounds asked for on the command line are every family's.
+        self.round_limit = None if settings.rounds else settings.profile.round_limit
         self.timeout_s = settings.timeout_s or settings.profile.timeout_s
         self.seed = (
             settings.seed if settings.seed is not None else random.SystemRandom().randrange(10**9)
@@ -405,7 +425,9 @@ class Run:
         }
         plan = [
             (r, interp, entry, case)
-            for r, ordered in enumerate(order_rounds(self.s.cases, self.rounds, self.seed), 1)
+            for r, ordered in enumerate(
+                order_rounds(self.s.cases, self.rounds, self.seed, self.round_limit), 1
+            )
             for group in _groups_in_order(ordered)
             for interp, entry in pairs
             for case in group
@@ -459,12 +481,17 @@ class Run:
 
 
 def _groups_in_order(ordered: list[Case]) -> list[list[Case]]:
+    """``ordered`` cut into its groups; a capacity probe joins the group it precedes, so
+    that every interpreter's probe runs right before its own cases of that group."""
     groups: list[list[Case]] = []
+    keys: list[str] = []
     for case in ordered:
-        if groups and groups[-1][0].group == case.group:
+        key = probe_target(case) or case.group
+        if keys and keys[-1] == key:
             groups[-1].append(case)
         else:
             groups.append([case])
+            keys.append(key)
     return groups
 
 
@@ -497,7 +524,11 @@ def run(settings: Settings, progress: Progress | None = None) -> Outcome:
         except ResultsNotWritten:
             if status != schema.FAILED:
                 raise
-    return Outcome(job.run_dir, job.manifest, code)
+    cores = int(job.manifest.host.get("logical_cpus") or 1)
+    probed = {label: capacity.describe(records, cores) for label, records in job.outcomes.items()}
+    return Outcome(
+        job.run_dir, job.manifest, code, {k: v for k, v in probed.items() if v is not None}
+    )
 
 
 def summary(outcome: Outcome) -> str:
@@ -508,6 +539,8 @@ def summary(outcome: Outcome) -> str:
             f"{len(entry.failures)} failure(s), {len(entry.skipped)} skipped"
             + (f" -> {entry.file}" if entry.file else "")
         )
+        if entry.label in outcome.capacity:
+            lines.append(f"    {outcome.capacity[entry.label]}")
         lines.extend(
             f"    FAILED {f['case']} (round {f['round']}): {f['reason']}" for f in entry.failures
         )

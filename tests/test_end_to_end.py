@@ -8,13 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pyperf
 import pytest
 
 from bench import matrix
 from bench.environment import PROJECT_ROOT as ROOT
 from bench.interpreters import case_environment
-from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
+from bench.report.metrics import (
+    ipc_throughput,
+    memory_per_worker,
+    paired_speedups,
+    round_capacity,
+)
 from bench.results import layout, schema
 from bench.results.read import load_run
 
@@ -99,6 +105,16 @@ def case_from_metadata(meta: dict) -> matrix.Case:
     )
 
 
+def assert_capacity_probed(frame: pd.DataFrame) -> None:
+    """The parallel capacity: probed as the round opens and right before each CPU group."""
+    probes = frame[frame["family"] == matrix.CAPACITY_FAMILY]
+    smoke_cases = matrix.PROFILES["smoke"].cases()
+    cpu_groups = {c.group for c in smoke_cases if c.family in matrix.CAPACITY_LIMITED}
+    assert set(probes["variant"]) == {matrix.ROUND_START, *(f"before {g}" for g in cpu_groups)}
+    assert (probes["metric"] == "cores").any() and (probes["unit"] == "ratio").all()
+    assert list(round_capacity(frame)["round"]) == [1]
+
+
 def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     out = bench("run", "--profile", "smoke", "--results", str(tmp_path))
     assert out.returncode == 0, out.stderr
@@ -142,6 +158,7 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     assert set(frame["benchmark"]) == {name for name, _ in measured}
     assert frame["metric"].notna().all() and frame["round"].eq(1).all()
     assert not paired_speedups(frame).empty and not ipc_throughput(frame).empty
+    assert_capacity_probed(frame)
     assert (memory_per_worker(frame)["bytes_per_worker"] > 0).any()
     # pyperf's own tools read the file
     for tool in (["stats"], ["compare_to", "--table"]):
@@ -170,6 +187,23 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     assert "Worker 4" in threading and f"Recorded by run {run_dir.name}" in threading
     for page in site.rglob("index.html"):
         assert "stale-notice" in page.read_text(encoding="utf-8"), page
+
+
+def test_capacity_is_probed_in_every_round_for_every_interpreter(tmp_path: Path) -> None:
+    only = r"^count_primes\[1ms\] threads "
+    out = bench("run", "--profile", "smoke", "--only", only, "--rounds", "3",
+                "--results", str(tmp_path))  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    frame = load_run(only_run(tmp_path))
+    probes = frame[frame["family"] == matrix.CAPACITY_FAMILY]
+    group = "cpu_python:count_primes[1ms]"
+    for variant in (matrix.ROUND_START, f"before {group}"):
+        assert set(probes.loc[probes["variant"] == variant, "round"]) == {1, 2, 3}
+    found = round_capacity(frame)
+    assert list(found["round"]) == [1, 2, 3]
+    assert (found["capacity"] > 0).all()
+    assert set(found["interpreter"]) == set(frame["interpreter"].dropna())
+    assert "capacity " in out.stderr and "round(s) below" in out.stderr  # the run summary
 
 
 def test_no_matching_case_is_a_usage_error(tmp_path: Path) -> None:

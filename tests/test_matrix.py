@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bench.matrix import (
+    CAPACITY_MODEL,
     CHANNELS,
     CPU_WORKERS,
     EXCLUDED,
     FAMILIES,
+    PITFALL_APIS,
     PROFILES,
     START_METHODS,
     Case,
@@ -87,7 +89,8 @@ def test_smoke_covers_every_model_and_start_method(
     cases_by_profile: dict[str, list[Case]],
 ) -> None:
     smoke = cases_by_profile["smoke"]
-    assert {c.model for c in smoke} == set(MODELS) | set(CHANNELS)
+    every = set(MODELS) | set(CHANNELS) | {CAPACITY_MODEL} | set(PITFALL_APIS)
+    assert {c.model for c in smoke} == every
     assert {c.measure for c in smoke} == {"batch"} | set(MEASURES)
     assert {c.start_method for c in smoke if c.start_method} == set(START_METHODS)
 
@@ -249,4 +252,5 @@ def test_matrix_channels_agree_with_the_ipc_module() -> None:
 
 def test_deterministic_measurements_run_once_and_timings_every_round() -> None:
     for case in PROFILES["standard"].cases():
-        assert case.once == (case.measure in ("memory", "fault")), case.name
+        once = ("memory", "fault", "pitfalls", "cpu_limits", "copy_on_write")
+        assert case.once == (case.measure in once), case.name

@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,10 +76,13 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def test_channels_and_start_methods() -> None:
-    assert set(ipc.CHANNELS) == {"queue.Queue", "mp.Queue", "mp.Pipe", "shared_memory", "memcpy"}
+    assert set(ipc.CHANNELS) == {
+        "queue.Queue", "mp.Queue", "mp.Pipe", "shared_memory", "memcpy",
+        "shared_memory_inplace", "mp.Manager",
+    }  # fmt: skip
     assert all(isinstance(text, str) and text for text in ipc.CHANNELS.values())
     needs = {channel for channel in ipc.CHANNELS if ipc.needs_start_method(channel)}
-    assert needs == {"mp.Queue", "mp.Pipe", "shared_memory"}
+    assert needs == {"mp.Queue", "mp.Pipe", "shared_memory", "shared_memory_inplace", "mp.Manager"}
     with pytest.raises(ValueError, match="unknown IPC channel"):
         ipc.needs_start_method("carrier pigeon")
 
@@ -142,6 +146,26 @@ def test_a_wrong_echo_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ipc.MemcpyTimer, "roundtrip", lambda self: b"\x00" * self.size)
     with pytest.raises(RuntimeError, match="echo differs"):
         ipc.open_timer(case("memcpy", 4096))
+
+
+def test_the_in_place_reader_must_see_the_block(
+    monkeypatch: pytest.MonkeyPatch, children: Children
+) -> None:
+    """Its answer is the sum of what it read in place: a peer that did not read is caught."""
+    monkeypatch.setattr(ipc, "_shm_reader", _silent_reader)
+    with pytest.raises(RuntimeError, match="did not read the block in place"):
+        ipc.open_timer(case("shared_memory_inplace", 3 * 4096 + 5, START_METHODS[0]))
+    assert children.left() == set()
+    assert our_segments() == []
+
+
+def _silent_reader(conn: Any, name: str, size: int) -> None:
+    """A peer that answers without reading the block."""
+    try:
+        while conn.recv_bytes() != b"s":
+            conn.send_bytes(b"0")
+    except EOFError:
+        pass
 
 
 def test_a_timer_works_as_a_context_manager(children: Children) -> None:

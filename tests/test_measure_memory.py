@@ -142,6 +142,35 @@ def test_spawn_copies_the_working_set_and_fork_shares_it() -> None:
     assert threads["extra_uss_per_worker_bytes"].values[0] < MIB
 
 
+def test_fork_copies_small_objects_that_every_worker_reads_frozen_or_not(
+    children: Children,
+) -> None:
+    """Reading an object writes its reference count, so its page is copied into the reader;
+    gc.freeze() only keeps the collector off it. One bytes object stays shared."""
+    import gc
+
+    size = 16
+    forked = {
+        variant: run(case("processes", 2, "fork", variant, size))
+        for variant in ("working_set", "small_objects", "small_objects_frozen")
+    }
+    kind = "pss" if "pss_bytes" in forked["working_set"] else "uss"
+    extra = {v: r[f"extra_{kind}_per_worker_bytes"].values[0] for v, r in forked.items()}
+    assert extra["working_set"] < 0.25 * size * MIB
+    assert extra["small_objects"] > 0.5 * size * MIB
+    assert extra["small_objects_frozen"] > 0.5 * size * MIB
+    assert forked["small_objects"]["pss_bytes"].params == {"working_set_bytes": size * MIB}
+    assert gc.get_freeze_count() == 0  # the parent's objects are thawed again
+    assert children.left() == set()
+
+
+def test_small_objects_are_distinct_ints_of_about_the_size() -> None:
+    data = memory.working_set(case("processes", 1, "fork", "small_objects", 2))
+    assert isinstance(data, list)
+    assert len(data) * memory.SMALL_OBJECT_BYTES == pytest.approx(2 * MIB, rel=0.01)
+    assert data[0] > 256 and len(set(data)) == len(data)  # no small int the runtime shares
+
+
 def test_an_invalid_start_method_raises_and_starts_nothing(children: Children) -> None:
     threads_before = threading.active_count()
     for model in ("processes", "process_pool"):

@@ -40,11 +40,12 @@ def test_the_folder_holds_everything(report) -> None:
     assert "## Claims" in index and "## Environment" in index
 
 
-def test_free_threading_flips_the_gil_claim(report) -> None:
+def test_one_round_is_too_little_data_to_decide(report) -> None:
+    # The smoke fixture measured one round: no interval, so no timed claim can hold or
+    # fail, whatever its point value, and the verdict says why.
     gil = report.verdicts[report.verdicts["claim_id"] == "gil_limits_threads"]
-    by_interp = dict(zip(gil["interpreter"], gil["verdict"], strict=True))
-    assert by_interp["cpython-3.11.7"] == "holds"
-    assert by_interp["cpython-3.13.5t"] == "does not hold"
+    assert set(gil["verdict"]) == {"depends"}
+    assert all("n=1" in text or "too little" in text for text in gil["evidence"])
 
 
 def test_a_second_build_reuses_the_figures(report) -> None:

@@ -62,10 +62,12 @@ def test_format_bytes(size: float, text: str) -> None:
 
 
 def test_format_ratio_and_number() -> None:
-    assert format_ratio(1.949) == "1.95×"
-    assert format_ratio(15.46) == "15.5×"
-    assert format_ratio(0.000115) == "0.000115×"
-    assert format_ratio(9.996) == "10.0×"
+    # a measured ratio: two significant figures
+    assert format_ratio(1.949) == "1.9×"
+    assert format_ratio(15.46) == "15×"
+    assert format_ratio(0.000115) == "0.00012×"
+    assert format_ratio(9.996) == "10×"
+    assert format_ratio(587.3) == "590×"
     assert format_number(526426) == "526,426"
     assert format_number(7889.999999999999) == "7,890"
     assert format_number(-11) == "-11"

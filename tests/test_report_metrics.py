@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from bench.report.estimate import ratio_estimate
 from bench.report.metrics import (
     crossovers,
     granularity_ratios,
@@ -16,6 +17,7 @@ from bench.report.metrics import (
     mean_ci,
     median_ci,
     memory_per_worker,
+    paired_ratios,
     paired_speedups,
     parallel_efficiency,
     summarize,
@@ -53,12 +55,43 @@ def test_speedups_are_paired_within_rounds() -> None:
             timing("process_pool", 3, 0.4, 2),
         ]
     )
+    ratios = paired_ratios(frame)
+    pool = ratios[ratios["model"] == "process_pool"].sort_values("round")
+    assert pool["ratio"].tolist() == pytest.approx([2.0, 2.0, 2.5])
+    assert not pool["low_capacity"].any()  # no capacity probes: every round kept
     result = paired_speedups(frame).set_index("model")
-    assert result.loc["process_pool", "speedup"] == pytest.approx(2.0)
-    assert result.loc["process_pool", "low"] == pytest.approx(2.0)
-    assert result.loc["process_pool", "high"] == pytest.approx(2.5)
+    # the one estimator: geometric mean of the rounds' ratios, t interval on their logs
+    expected = ratio_estimate([2.0, 2.0, 2.5])
+    assert result.loc["process_pool", "speedup"] == pytest.approx((2.0 * 2.0 * 2.5) ** (1 / 3))
+    assert result.loc["process_pool", "low"] == pytest.approx(expected.low)
+    assert result.loc["process_pool", "high"] == pytest.approx(expected.high)
+    assert expected.low < 2.0 and expected.high > 2.5
     assert result.loc["process_pool", "rounds"] == 3
+    assert result.loc["process_pool", "dropped"] == 0
     assert result.loc["sequential", "speedup"] == pytest.approx(1.0)
+
+
+def test_speedups_leave_out_rounds_without_the_cores_they_need() -> None:
+    rows = [
+        timing("sequential", 1, 1.0),
+        timing("process_pool", 1, 0.5, 2),
+        timing("sequential", 2, 1.0),
+        timing("process_pool", 2, 0.52, 2),
+        timing("sequential", 3, 1.0),
+        timing("process_pool", 3, 1.0, 2),  # the host withheld a core
+    ]
+    probes = [
+        {"interpreter": "py", "family": "capacity", "metric": "cores", "unit": "ratio",
+         "round": r, "value": cores}
+        for r, cores in ((1, 2.0), (2, 1.95), (3, 1.0))
+    ]  # fmt: skip
+    frame = pd.DataFrame([r | {"family": "cpu_python", "cpu_count": 2} for r in rows] + probes)
+    result = paired_speedups(frame).set_index("model")
+    assert result.loc["process_pool", "rounds"] == 2
+    assert result.loc["process_pool", "dropped"] == 1
+    assert result.loc["process_pool", "speedup"] == pytest.approx((2.0 / 0.52) ** 0.5)
+    # the loop needs one core: no round is dropped for it
+    assert result.loc["sequential", "dropped"] == 0
 
 
 def test_a_case_without_its_baseline_in_the_round_gets_no_speedup() -> None:

@@ -21,8 +21,9 @@ def test_an_empty_frame_gives_no_figure_and_tables_that_say_so(tmp_path: Path) -
         found = pipeline.evidence(frame, tmp_path / "figures")
         assert found.figures == []
         assert not (tmp_path / "figures").exists()
-        assert set(found.tables) == {"claims", "environment", "speedups", "timings", "memory",
-                                     "ipc", "outcomes"}  # fmt: skip
+        assert set(found.tables) == {"claims", "environment", "capacity", "speedups", "timings",
+                                     "memory", "ipc", "outcomes", "pitfalls", "cpu_limits",
+                                     "copy_on_write"}  # fmt: skip
         assert set(found.tables.values()) == {tables.NO_DATA}
         assert found.verdicts.empty
 

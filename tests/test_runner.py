@@ -308,6 +308,15 @@ def test_once_cases_are_measured_in_the_first_round_only() -> None:
     assert all(GOOD in r for r in plan)
 
 
+def test_key_families_get_more_rounds_than_the_rest() -> None:
+    other = Case("ipc", "echo", "64B", 64, 1, "memcpy", 1, measure="ipc")
+    profile = Profile("p", "", rounds=5, values=1, warmups=0, timeout_s=1, picks=(),
+                             key_families=(GOOD.family,), other_rounds=3)  # fmt: skip
+    plan = runner.order_rounds([GOOD, other], 5, seed=2, limit=profile.round_limit)
+    assert [GOOD in r for r in plan] == [True] * 5
+    assert [other in r for r in plan] == [True, True, True, False, False]
+
+
 # --- results that cannot be written (issue 15, defect 10) -------------------------------
 
 ONE_CASE = ["--profile", "smoke", "--only", r"^echo\[64B\] memcpy ", "--no-install"]

@@ -5,7 +5,8 @@ Two shapes, so that the case script can run any of them:
 * **timers** (``ipc``): ``open_timer(case) -> Timer``; pyperf calls
   ``timer.run(loops)`` and gets seconds back, exactly like a batch benchmark,
   so the loop count is calibrated and every value is a pyperf value.
-* **measurements** (``memory``, ``race``, ``fault``): ``measure(case, repeat)``
+* **measurements** (``memory``, ``race``, ``fault``, ``capacity``, ``pitfalls``,
+  ``cpu_limits``, ``copy_on_write``): ``measure(case, repeat)``
   returns ``Measurement`` records. Those in seconds or bytes, all positive, are
   written as pyperf benchmarks (with that unit); counts and outcomes (lost
   updates, tasks finished, the exception a pool raised) go to the sibling
@@ -60,6 +61,12 @@ MEASURES = {
     "memory": "bench.measures.memory",
     "race": "bench.measures.race",
     "fault": "bench.measures.fault",
+    "capacity": "bench.measures.capacity",
+    "pitfalls": "bench.measures.pitfalls",
+    "cpu_limits": "bench.measures.cpu_limits",
+    # The memory measurement with many small objects: a name of its own, so that the idle
+    # workers' memory (claims, figure) never mixes with it.
+    "copy_on_write": "bench.measures.memory",
 }
 
 

@@ -34,8 +34,15 @@ CHANNELS: dict[str, str] = {
     "in; 1-byte Pipe messages take turns",
     "memcpy": "no peer: two copies of the payload between preallocated buffers, the "
     "memory-bandwidth ceiling",
+    "shared_memory_inplace": "zero-copy: the payload stays in a SharedMemory block that a "
+    "peer process reads where it lies, through a memoryview (a byte per page); 1-byte Pipe "
+    "messages take turns",
+    "mp.Manager": "a peer process echoes through two queues held by a multiprocessing.Manager: "
+    "every put and get is a call to the manager process, pickled both ways",
 }
-_PROCESS_CHANNELS = frozenset({"mp.Queue", "mp.Pipe", "shared_memory"})
+_PROCESS_CHANNELS = frozenset(
+    {"mp.Queue", "mp.Pipe", "shared_memory", "shared_memory_inplace", "mp.Manager"}
+)
 
 #: Shared memory blocks are named ``bench_ipc_<pid>_<random>`` (short: macOS allows 31).
 SHM_PREFIX = "bench_ipc_"
@@ -45,6 +52,9 @@ ANSWER_TIMEOUT_S = 60.0
 LIVENESS_POLL_S = 0.5
 #: How long ``close`` lets a peer stop by itself before it kills it.
 STOP_TIMEOUT_S = 5.0
+
+#: The in-place reader visits one byte per page (what maps a page), not every byte.
+PAGE = 4096
 
 # shared_memory commands, one byte each: echo the payload, echo it reversed (the
 # check, which proves the peer really read and wrote the block), stop.
@@ -120,6 +130,30 @@ def _shm_peer(conn: Connection, name: str, size: int) -> None:
         view.release()
         block.close()
         conn.close()
+
+
+def _shm_reader(conn: Connection, name: str, size: int) -> None:
+    """Read the block in place: a byte per page and the last, summed, through a view."""
+    from multiprocessing.shared_memory import SharedMemory
+
+    block = SharedMemory(name=name)
+    view = _whole(block, size)
+    pages = view[::PAGE]  # a strided view of the same memory: nothing is copied
+    try:
+        while conn.recv_bytes() != _STOP:
+            conn.send_bytes(b"%d" % (sum(pages) + view[-1]))
+    except (EOFError, OSError):
+        pass
+    finally:
+        pages.release()
+        view.release()
+        block.close()
+        conn.close()
+
+
+def in_place_sum(data: bytes | memoryview) -> int:
+    """What ``_shm_reader`` answers for ``data``: its bytes at page starts, and its last."""
+    return sum(memoryview(data)[::PAGE]) + data[-1]
 
 
 def _whole(block: SharedMemory, size: int) -> memoryview:
@@ -460,6 +494,80 @@ class SharedMemoryTimer(_ConnectionTimer):
             self._block.unlink()
 
 
+class SharedMemoryInPlaceTimer(_ConnectionTimer):
+    """Zero-copy: the payload is written into the block once, before timing (a producer
+    that builds its data in shared memory); a round trip is a 1-byte request, the peer's
+    read of the block in place and its short answer."""
+
+    channel = "shared_memory_inplace"
+
+    _block: SharedMemory | None = None
+    _view: memoryview | None = None
+
+    def start(self) -> None:
+        from multiprocessing.shared_memory import SharedMemory
+
+        name = f"{SHM_PREFIX}{os.getpid()}_{os.urandom(4).hex()}"
+        self._block = SharedMemory(name=name, create=True, size=self.size)
+        self._view = _whole(self._block, self.size)
+        self._view[:] = self.payload
+        child = self._connect()
+        try:
+            self._start_peer(_shm_reader, child, self._block.name, self.size)
+        finally:
+            child.close()
+        self._watch()
+
+    def roundtrip(self) -> bytes:
+        """One request; the block as the peer read it, once its answer proves it did."""
+        assert self._view is not None
+        if self._exchange(1, keep=True) != in_place_sum(self._view):
+            raise RuntimeError(f"{self.channel}: the peer's answer does not match the block")
+        return bytes(self._view)
+
+    def check(self) -> None:
+        """The peer's answer is the sum of what it read: one wrong byte and it differs."""
+        assert self._view is not None
+        expected = in_place_sum(self.payload)
+        self._view[-1] ^= 0xFF  # a changed block must change the answer: the peer reads it
+        changed = self._exchange(1, keep=True)
+        self._view[-1] ^= 0xFF
+        if self._exchange(1, keep=True) != expected or changed == expected:
+            raise RuntimeError(f"{self.channel}: the peer did not read the block in place")
+
+    def run(self, loops: int) -> float:
+        start = time.perf_counter()
+        self._exchange(loops, keep=False)
+        return time.perf_counter() - start
+
+    def _exchange(self, loops: int, keep: bool) -> int:
+        assert self._conn is not None
+        send, recv = self._conn.send_bytes, self._conn.recv_bytes
+        poll, answered, timeout_ms = self._poll.poll, self._answered, self._timeout_ms
+        answer = b""
+        try:
+            for _ in range(loops):
+                send(_ROUND)
+                if (events := poll(timeout_ms)) != answered:
+                    self._not_answered(events)
+                answer = recv()
+        except (EOFError, OSError) as exc:
+            raise self._died() from exc
+        return int(answer) if keep else 0
+
+    def _ask_to_stop(self) -> None:
+        assert self._conn is not None
+        self._conn.send_bytes(_STOP)
+
+    def _release(self, peer_stopped: bool) -> None:
+        super()._release(peer_stopped)
+        if self._view is not None:
+            self._view.release()
+        if self._block is not None:
+            self._block.close()
+            self._block.unlink()
+
+
 class MpQueueTimer(_QueueRoundTrips, _ProcessTimer):
     channel = "mp.Queue"
 
@@ -520,7 +628,37 @@ def _discard_unread(q: Any) -> None:
     reader.close()
 
 
+class ManagerTimer(MpQueueTimer):
+    """``mp.Queue``'s round trip through a Manager's queues: each put and get is a request
+    to the manager process and its answer, so the payload is pickled four times."""
+
+    channel = "mp.Manager"
+
+    _manager: Any = None
+
+    def start(self) -> None:
+        self._manager = self._context.Manager()  # type: ignore[attr-defined]
+        self._inbox = self._manager.Queue()
+        self._outbox = self._manager.Queue()
+        self._start_peer(_queue_peer, self._inbox, self._outbox)
+
+    def _release(self, peer_stopped: bool) -> None:
+        # The proxies have no feeder thread to join: dropping them and the manager is all.
+        self._inbox = self._outbox = None
+        if self._manager is not None:
+            self._manager.shutdown()
+            self._manager = None
+
+
 _TIMERS: dict[str, type[ChannelTimer]] = {
     timer.channel: timer
-    for timer in (ThreadQueueTimer, MpQueueTimer, PipeTimer, SharedMemoryTimer, MemcpyTimer)
+    for timer in (
+        ThreadQueueTimer,
+        MpQueueTimer,
+        PipeTimer,
+        SharedMemoryTimer,
+        MemcpyTimer,
+        SharedMemoryInPlaceTimer,
+        ManagerTimer,
+    )
 }

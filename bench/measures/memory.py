@@ -8,6 +8,7 @@ its top level imports the standard library only.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import threading
 import time
@@ -27,24 +28,38 @@ READY_TIMEOUT_S = 120.0  # 16 spawned children each unpickling 50 MiB on 2 busy 
 JOIN_TIMEOUT_S = 10.0  # a released worker exits at once; past this it is killed
 KINDS = ("rss", "uss", "pss")
 
-Crew = Callable[[int, bytes | None], AbstractContextManager[None]]
+#: What every worker reads: one bytes object, or many small objects (ints in a list).
+WorkingSet = bytes | list[int] | None
+Crew = Callable[[int, WorkingSet], AbstractContextManager[None]]
+#: Variants whose working set is many small objects; "_frozen": gc.freeze() before the start.
+SMALL_OBJECTS = ("small_objects", "small_objects_frozen")
+#: What one small object costs in a list: a 28-byte int in a 32-byte block, and its pointer.
+SMALL_OBJECT_BYTES = 40
 
 
 class WorkerFailed(RuntimeError):
     """A worker died or raised before it reported ready."""
 
 
-def _touch(data: bytes | None) -> int:
-    """Read one byte per page of ``data``, so that every page is mapped in this process."""
+def _touch(data: WorkingSet) -> int:
+    """Read one byte per page of ``data``, so that every page is mapped in this process;
+    small objects are each read, then a full collection runs."""
     if not data:
         return 0
+    if isinstance(data, list):
+        # Reading an object writes its reference count, so its page is copied; the full
+        # collection is what a long-lived worker's collector does sooner or later, and
+        # what gc.freeze() keeps away from the objects frozen.
+        total = sum(data)
+        gc.collect()
+        return total & 0xFFFF
     return sum(memoryview(data)[::PAGE])
 
 
 # --- in the workers -------------------------------------------------------------------
 
 
-def _hold_in_process(conn: Any, data: bytes | None) -> None:
+def _hold_in_process(conn: Any, data: WorkingSet) -> None:
     """A ``processes`` worker: read the data, say so, block until the parent releases."""
     try:
         conn.send(("ready", _touch(data)))
@@ -57,10 +72,10 @@ def _hold_in_process(conn: Any, data: bytes | None) -> None:
         conn.close()
 
 
-_pool_state: tuple[bytes | None, Any, Any] | None = None
+_pool_state: tuple[WorkingSet, Any, Any] | None = None
 
 
-def _pool_init(data: bytes | None, ready: Any, release: Any) -> None:
+def _pool_init(data: WorkingSet, ready: Any, release: Any) -> None:
     """A ``process_pool`` worker's initializer: keep what ``initargs`` brought."""
     global _pool_state  # noqa: PLW0603 - a pool task can reach its worker's state only so
     _pool_state = (data, ready, release)
@@ -77,9 +92,7 @@ def _pool_hold() -> int:
     return touched
 
 
-def _hold_in_thread(
-    data: bytes | None, ready: threading.Semaphore, release: threading.Event
-) -> int:
+def _hold_in_thread(data: WorkingSet, ready: threading.Semaphore, release: threading.Event) -> int:
     touched = _touch(data)
     ready.release()
     release.wait()
@@ -105,7 +118,7 @@ def _acquire_all(ready: Any, count: int, check: Callable[[], None]) -> None:
 
 
 @contextmanager
-def _threads(workers: int, data: bytes | None) -> Iterator[None]:
+def _threads(workers: int, data: WorkingSet) -> Iterator[None]:
     ready, release = threading.Semaphore(0), threading.Event()
     errors: list[str] = []
 
@@ -134,7 +147,7 @@ def _threads(workers: int, data: bytes | None) -> Iterator[None]:
 
 
 @contextmanager
-def _thread_pool(workers: int, data: bytes | None) -> Iterator[None]:
+def _thread_pool(workers: int, data: WorkingSet) -> Iterator[None]:
     from concurrent.futures import ThreadPoolExecutor
 
     ready, release = threading.Semaphore(0), threading.Event()
@@ -157,7 +170,7 @@ def _raise_done(futures: list[Any]) -> None:
             raise WorkerFailed("a worker's task ended before it was released")
 
 
-def _start_process(context: Any, data: bytes | None) -> tuple[Any, Any]:
+def _start_process(context: Any, data: WorkingSet) -> tuple[Any, Any]:
     """One started worker process and the parent's end of its pipe."""
     mine, theirs = context.Pipe()
     process = context.Process(target=_hold_in_process, args=(theirs, data), daemon=True)
@@ -210,7 +223,7 @@ def _reap(processes: list[Any]) -> None:
 
 
 @contextmanager
-def _processes(method: str, workers: int, data: bytes | None) -> Iterator[None]:
+def _processes(method: str, workers: int, data: WorkingSet) -> Iterator[None]:
     context = multiprocessing.get_context(method)
     started: list[tuple[Any, Any]] = []
     try:
@@ -231,7 +244,7 @@ def _processes(method: str, workers: int, data: bytes | None) -> Iterator[None]:
 
 
 @contextmanager
-def _process_pool(method: str, workers: int, data: bytes | None) -> Iterator[None]:
+def _process_pool(method: str, workers: int, data: WorkingSet) -> Iterator[None]:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures import wait as futures_wait
 
@@ -308,14 +321,21 @@ def tree_memory() -> dict[str, int]:
     return {kind: total for kind, total in totals.items() if kind not in missing}
 
 
-def working_set(case: Case) -> bytes | None:
-    """The one structure the workers share: ``case.size`` MiB of real, non-zero pages."""
+def working_set(case: Case) -> WorkingSet:
+    """The structure the workers share: ``case.size`` MiB of real, non-zero pages as one
+    bytes object (``working_set``), or as about as many bytes of distinct ints in a list
+    (``small_objects``, ``small_objects_frozen``)."""
     if case.variant == "":
         return None
-    if case.variant != "working_set":
-        raise ValueError(f"memory: no variant {case.variant!r} ('' or 'working_set')")
+    if case.variant not in ("working_set", *SMALL_OBJECTS):
+        raise ValueError(
+            f"memory: no variant {case.variant!r} ('', 'working_set', {', '.join(SMALL_OBJECTS)})"
+        )
     if case.size <= 0:
-        raise ValueError("memory: the working_set variant needs a size in MiB")
+        raise ValueError(f"memory: the {case.variant} variant needs a size in MiB")
+    if case.variant in SMALL_OBJECTS:
+        first = 1 << 10  # past the small ints every interpreter shares
+        return list(range(first, first + case.size * MIB // SMALL_OBJECT_BYTES))
     return b"\x01" * (case.size * MIB)
 
 
@@ -325,6 +345,17 @@ def measure(case: Case, repeat: int = 1) -> list[Measurement]:
         raise ValueError("memory: workers and repeat must be at least 1")
     crew = _crew(case)
     data = working_set(case)
+    frozen = case.variant == "small_objects_frozen"
+    if frozen:  # as the gc docs advise right before a fork: all objects so far made permanent
+        gc.freeze()
+    try:
+        return _measure(case, repeat, crew, data)
+    finally:
+        if frozen:
+            gc.unfreeze()
+
+
+def _measure(case: Case, repeat: int, crew: Crew, data: WorkingSet) -> list[Measurement]:
     # Warm-up: what is set up once per parent lands in every baseline alike. Two
     # workers, because the second start of a spawn or forkserver worker with a working
     # set is the one that leaves the parent's heap grown by the pickled copy (malloc
@@ -337,7 +368,7 @@ def measure(case: Case, repeat: int = 1) -> list[Measurement]:
         with crew(case.workers, data):
             live = tree_memory()
         rows.append((baseline, live))
-    return _measurements(rows, case.workers, len(data) if data is not None else None)
+    return _measurements(rows, case.workers, case.size * MIB if data is not None else None)
 
 
 def _measurements(

@@ -2,8 +2,10 @@
 
 One style: three significant figures with trailing zeros kept ("1.50 s", "16.0 KiB"),
 whole numbers of three figures or more with thousands separators ("46,044"), a space
-before a unit, the multiplication sign after a ratio ("1.96" and U+00D7) and a percent sign
-after a percentage ("75%"). A missing value is an en dash.
+before a unit, the multiplication sign after a ratio and a percent sign after a
+percentage ("75%"). A measured ratio has two significant figures, and its interval and
+count of rounds where it has them ("1.9x (1.7-2.0x, n=5)", with
+the sign and an en dash); a threshold is written as set ("1.25x"). A missing value is an en dash.
 """
 
 from __future__ import annotations
@@ -110,10 +112,47 @@ def format_rate(mb_per_s: Any) -> str:
     return _scaled(float(mb_per_s), ((1000.0, "GB/s"), (1.0, "MB/s"), (1e-3, "kB/s")))
 
 
-def format_ratio(value: Any) -> str:
-    """A ratio such as a speedup: "1.95" and the multiplication sign."""
+#: Significant figures of a measured ratio: its interval is rarely narrower than 5 %, so
+#: a third figure would be noise.
+RATIO_DIGITS = 2
+
+
+def ratio_number(value: Any) -> str:
+    """A measured ratio's number to two significant figures: "1.9", "15", "590", "0.00012"."""
     ratio = float(value)
-    return MISSING if math.isnan(ratio) else f"{significant(ratio)}{TIMES}"
+    if not math.isfinite(ratio) or ratio == 0:
+        return significant(ratio)
+    return significant(_round_significant(ratio, RATIO_DIGITS), RATIO_DIGITS)
+
+
+def format_ratio(value: Any) -> str:
+    """A measured ratio such as a speedup: "1.9" and the multiplication sign."""
+    ratio = float(value)
+    return MISSING if math.isnan(ratio) else f"{ratio_number(ratio)}{TIMES}"
+
+
+def format_threshold(value: Any) -> str:
+    """A rule's threshold, written as it was set ("1.25", "2", then the multiplication
+    sign): a constant, not a measurement, so it keeps its digits."""
+    return f"{float(value):,.6g}{TIMES}"
+
+
+def format_estimate(estimate: Any) -> str:
+    """A ratio's estimate (``bench.report.estimate.Estimate``) with its 95 % interval and
+    how many rounds it rests on: "1.9x (1.7-2.0x, n=5)"; "1.9x (n=1)" without an interval."""
+    value, low, high, n = (estimate.value, estimate.low, estimate.high, int(estimate.n))
+    if is_missing(value) or math.isnan(float(value)):
+        return MISSING
+    if is_missing(low) or is_missing(high) or not math.isfinite(float(low) + float(high)):
+        return f"{format_ratio(value)} (n={n})"
+    return f"{format_ratio(value)} ({ratio_number(low)}{DASH}{format_ratio(high)}, n={n})"
+
+
+def format_interval(low: Any, high: Any) -> str:
+    """A ratio's interval alone: "1.7-2.0x"; an en dash when it is unknown."""
+    if is_missing(low) or is_missing(high) or not math.isfinite(float(low) + float(high)):
+        return MISSING
+    return f"{ratio_number(low)}{DASH}{format_ratio(high)}"
 
 
 def format_percent(fraction: Any) -> str:

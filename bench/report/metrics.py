@@ -4,9 +4,10 @@ Every function groups by machine and run as well as by interpreter and case, so 
 frame holding several runs (or machines) never mixes them. A key missing from the
 frame (hand-made frames often lack ``machine``) is simply not grouped on.
 
-Timings are compared only within a round (see ``paired_speedups``): the CPU of a
+Timings are compared only within a round (see ``paired_ratios``): the CPU of a
 shared VM drifts by tens of percent within minutes, so a ratio of two times taken
-minutes apart would measure the drift.
+minutes apart would measure the drift. Every ratio is summarised by the one estimator,
+``bench.report.estimate.ratio_estimate``, whoever shows it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from bench.matrix import CAPACITY_FAMILY
+from bench.measures.capacity import KEEP_FRACTION
+from bench.measures.capacity import MAX_PROCESSES as CAPACITY_MAX_PROCESSES
+from bench.measures.capacity import METRIC as CAPACITY_METRIC
+from bench.report.estimate import ratio_estimate, slope_estimate
 
 RUN_KEYS = ["machine", "run_id"]
 CASE_KEYS = ["interpreter", "group", "benchmark", "model", "start_method", "workers"]
@@ -138,21 +145,51 @@ def round_times(frame: pd.DataFrame) -> pd.DataFrame:
     return timed.groupby(keys, dropna=False)["time_s"].median().reset_index()
 
 
-def paired_speedups(
+#: Families whose speedups need cores at once: a round in which the host withheld cores
+#: (``low_capacity``) is dropped from their estimates. Waits, starts and copies are not.
+CAPACITY_FAMILIES = ("cpu_python", "cpu_c", "granularity")
+
+
+def flag_low_capacity(frame: pd.DataFrame, per_round: pd.DataFrame) -> pd.DataFrame:
+    """``per_round`` with ``capacity`` (NaN when unknown) and ``low_capacity`` (False when
+    unknown), by ``capacity_flags`` over the capacity probes of ``frame``; rows outside
+    ``CAPACITY_FAMILIES`` are never flagged. Results without probes: all kept."""
+    unknown = per_round.assign(capacity=math.nan, low_capacity=False)
+    if per_round.empty:
+        return unknown
+    capacity = round_capacity(frame)
+    if capacity.empty:
+        return unknown
+    flagged = capacity_flags(per_round, capacity)
+    needs_cores = (
+        flagged["family"].isin(CAPACITY_FAMILIES)
+        if "family" in flagged.columns
+        else pd.Series(True, index=flagged.index)
+    )
+    low = flagged["low_capacity"].fillna(False).astype(bool) & needs_cores
+    return flagged.assign(low_capacity=low)
+
+
+def paired_ratios(
     frame: pd.DataFrame, baseline: str = "sequential", match: Sequence[str] = ()
 ) -> pd.DataFrame:
-    """Speedup of every case over its group's baseline, taken within each round.
+    """The ratio of every case to its group's baseline in every round it was measured.
 
     This machine's CPU speed drifts by tens of percent within minutes, so times of
-    different rounds are never compared: per round, the median time of the
-    baseline is divided by the median time of the case, and the rounds' ratios
-    are then summarised (median, min, max, count). ``baseline`` is a model
-    (``"sequential"``: the plain loop); ``match`` names further keys the baseline
-    must share with the case (``("workers",)`` to compare threads and processes
-    at equal worker counts). Runs and machines are paired only with themselves.
+    different rounds are never compared: per round, the median time of the baseline
+    is divided by the median time of the case (``ratio`` > 1: the case is faster).
+    ``baseline`` is a model (``"sequential"``: the plain loop); ``match`` names further
+    keys the baseline must share with the case (``("workers",)`` to compare threads
+    and processes at equal worker counts). Runs and machines are paired only with
+    themselves. One row per case and round, with ``time_s``, ``baseline_s``, ``ratio``,
+    ``capacity`` and ``low_capacity`` (see ``flag_low_capacity``).
     """
     per_round = round_times(frame)
-    keys = present(per_round, [*RUN_KEYS, *CASE_KEYS, *DESCRIPTIVE])
+    columns = [*present(per_round, [*RUN_KEYS, *CASE_KEYS, *DESCRIPTIVE]), "round"]
+    if per_round.empty or "model" not in per_round.columns:
+        return pd.DataFrame(
+            columns=[*columns, "time_s", "baseline_s", "ratio", "capacity", "low_capacity"]
+        )
     pair_on = present(per_round, [*RUN_KEYS, "interpreter", "group", *match, "round"])
     # One reference per round: should a group hold several benchmarks of the
     # baseline model (not so in the matrix), their median is the reference.
@@ -164,12 +201,58 @@ def paired_speedups(
         .reset_index()
     )
     paired = per_round.merge(base, on=pair_on, how="inner")
-    paired["speedup"] = paired["baseline_s"] / paired["time_s"]
-    return (
-        paired.groupby(keys, dropna=False)["speedup"]
-        .agg(speedup="median", low="min", high="max", rounds="count")
-        .reset_index()
-    )
+    paired["ratio"] = paired["baseline_s"] / paired["time_s"]
+    return flag_low_capacity(frame, paired)
+
+
+def paired_speedups(
+    frame: pd.DataFrame, baseline: str = "sequential", match: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Speedup of every case over its group's baseline: ``paired_ratios`` summarised by
+    the one estimator (``estimate.ratio_estimate``) over the rounds kept.
+
+    ``speedup`` is the geometric mean of the per-round ratios, ``low``/``high`` its
+    95 % interval (NaN with fewer than two rounds), ``rounds`` how many rounds it
+    rests on and ``dropped`` how many were left out for low capacity.
+    """
+    ratios = paired_ratios(frame, baseline, match)
+    keys = present(ratios, [*RUN_KEYS, *CASE_KEYS, *DESCRIPTIVE])
+    columns = [*keys, "speedup", "low", "high", "rounds", "dropped"]
+    if ratios.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for key, part in ratios.groupby(keys, dropna=False, sort=True):
+        kept = part[~part["low_capacity"].astype(bool)]
+        found = ratio_estimate(kept["ratio"].tolist())
+        rows.append(
+            dict(zip(keys, key, strict=True))
+            | {
+                "speedup": found.value,
+                "low": found.low,
+                "high": found.high,
+                "rounds": found.n,
+                "dropped": len(part) - len(kept),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+#: The families that time starting and joining workers against threads.
+STARTUP_FAMILIES = ("startup", "article")
+
+
+def startup_slowdowns(frame: pd.DataFrame) -> pd.DataFrame:
+    """How many times a thread's time starting and joining processes takes, per start
+    method and worker count: ``paired_speedups`` against threads at equal worker
+    counts, inverted (``slowdown``, its interval ``low``/``high``, ``rounds``). The one
+    estimate of start-up cost: the start-up claim and figure both quote it."""
+    starts = frame[frame["family"].isin(STARTUP_FAMILIES)] if "family" in frame else frame
+    speedups = paired_speedups(starts, baseline="threads", match=("workers",))
+    procs = speedups[speedups["model"] == "processes"] if not speedups.empty else speedups
+    with np.errstate(divide="ignore"):
+        return procs.assign(
+            slowdown=1 / procs["speedup"], low=1 / procs["high"], high=1 / procs["low"]
+        ).drop(columns="speedup")
 
 
 def parallel_efficiency(frame: pd.DataFrame, baseline: str = "sequential") -> pd.DataFrame:
@@ -360,28 +443,42 @@ def crossovers(frame: pd.DataFrame) -> pd.DataFrame:
 
 def memory_per_worker(frame: pd.DataFrame) -> pd.DataFrame:
     """Extra memory per added worker: the slope of a least-squares line through the
-    process tree's total (RSS, USS, PSS) against the number of live workers."""
+    process tree's total (RSS, USS, PSS) against the number of live workers.
+
+    ``bytes_low``/``bytes_high`` are the slope's 95 % interval (Student t, n - 2 degrees
+    of freedom; NaN with fewer than three values), ``values`` how many it rests on.
+    The one estimate of a worker's memory: the memory claim, figure and table show it.
+    """
     totals = frame[frame["metric"].isin(["rss_bytes", "uss_bytes", "pss_bytes"])]
     keys = present(totals, [*RUN_KEYS, "interpreter", "model", "start_method", "variant", "metric"])
     rows = []
     for key, part in totals.groupby(keys, dropna=False):
         if part["workers"].nunique() < 2:
             continue  # a line needs two worker counts
-        slope, intercept = np.polyfit(part["workers"].astype(float), part["value"].astype(float), 1)
+        fit = slope_estimate(part["workers"].astype(float), part["value"].astype(float))
         rows.append(
             dict(zip(keys, key, strict=True))
             | {
-                "bytes_per_worker": slope,
-                "intercept_bytes": intercept,
+                "bytes_per_worker": fit.value,
+                "bytes_low": fit.low,
+                "bytes_high": fit.high,
+                "intercept_bytes": fit.intercept,
                 "worker_counts": part["workers"].nunique(),
+                "values": len(part),
             }
         )
     return pd.DataFrame(rows)
 
 
+#: Channels that pass a reference, not bytes: their round trip is a hand-over time, and
+#: a throughput (bytes / time) would be a figure of nothing moved, above any copy.
+REFERENCE_CHANNELS = ("queue.Queue", "shared_memory_inplace")
+
+
 def ipc_throughput(frame: pd.DataFrame) -> pd.DataFrame:
     """MB/s of each channel per payload (two payloads move per round trip), with the
-    memory-copy ceiling measured in the same run beside it."""
+    memory-copy ceiling measured in the same run beside it. A channel that moves no
+    bytes (``REFERENCE_CHANNELS``) has its round trip only: its MB/s is NaN."""
     ipc = frame[(frame["measure"] == "ipc") & frame["time_s"].notna()]
     ipc = ipc.assign(time_s=pd.to_numeric(ipc["time_s"]))
     run = present(ipc, RUN_KEYS)
@@ -389,9 +486,112 @@ def ipc_throughput(frame: pd.DataFrame) -> pd.DataFrame:
     med = ipc.groupby(keys, dropna=False)["time_s"].median().reset_index()
     med["round_trip_s"] = med.pop("time_s")
     med["mb_per_s"] = 2 * med["size"] / med["round_trip_s"] / 1e6
+    med.loc[med["model"].isin(REFERENCE_CHANNELS), "mb_per_s"] = math.nan
     ceiling = med[med["model"] == "memcpy"].loc[:, [*run, "interpreter", "size", "mb_per_s"]]
     return med.merge(
         ceiling.rename(columns={"mb_per_s": "memcpy_mb_per_s"}),
         on=[*run, "interpreter", "size"],
         how="left",
     )
+
+
+# --- parallel capacity ---------------------------------------------------------------
+
+#: A round keeps its w-worker speedups when the capacity measured in it is at least this
+#: share of min(w, cores) (``bench.measures.capacity``, docs/methodology.md).
+CAPACITY_KEEP_FRACTION = KEEP_FRACTION
+#: What identifies a round of one interpreter: the keys capacity is joined on.
+ROUND_KEYS = [*RUN_KEYS, "interpreter", "round"]
+
+
+def round_capacity(frame: pd.DataFrame) -> pd.DataFrame:
+    """The parallel capacity of every round, per interpreter: the median of the round's
+    capacity probes (metric ``cores``: how many cores k spinning processes got, relative
+    to one). Columns ``machine, run_id, interpreter, round, capacity``; no rows for
+    results without probes (older ones)."""
+    columns = [*ROUND_KEYS, "capacity"]
+    if frame.empty or not {"family", "metric", "round"} <= set(frame.columns):
+        return pd.DataFrame(columns=columns)
+    probes = frame[(frame["family"] == CAPACITY_FAMILY) & (frame["metric"] == CAPACITY_METRIC)]
+    probes = probes.assign(capacity=probes["value"].map(_as_float)).dropna(subset=["capacity"])
+    if probes.empty:
+        return pd.DataFrame(columns=columns)
+    keys = present(probes, ROUND_KEYS)
+    found = probes.groupby(keys, dropna=False)["capacity"].median().reset_index()
+    for key in ROUND_KEYS:
+        if key not in found.columns:  # hand-made frames often lack ``machine``
+            found[key] = None
+    return found.loc[:, columns].sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def capacity_needed(workers: pd.Series, cores: pd.Series | None) -> pd.Series:
+    """The capacity a w-worker speedup needs to be kept: KEEP_FRACTION x min(w, cores)
+    (the worker count alone where the cores are unknown)."""
+    count = pd.to_numeric(workers, errors="coerce").astype(float)
+    if cores is not None:
+        count = np.minimum(count, pd.to_numeric(cores, errors="coerce").fillna(count))
+    return CAPACITY_KEEP_FRACTION * count
+
+
+def capacity_flags(per_round: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
+    """``per_round`` (one row per case and round, with ``workers`` and ``cpu_count``)
+    with the capacity of its round (``capacity``, NaN when unknown) and ``low_capacity``:
+    True where that capacity is below ``capacity_needed`` (False when unknown). Rows,
+    their order and their index are kept; rounds are matched within one machine, run
+    and interpreter only."""
+    rows = per_round.drop(columns=[c for c in ("capacity", "low_capacity") if c in per_round])
+    on = [k for k in ROUND_KEYS if k in rows.columns and k in capacity.columns]
+    found = pd.Series(math.nan, index=rows.index, dtype=float)
+    if "round" in on and not capacity.empty and not rows.empty:
+        lookup = capacity.assign(
+            round=pd.to_numeric(capacity["round"], errors="coerce"),
+            capacity=pd.to_numeric(capacity["capacity"], errors="coerce"),
+        )
+        lookup = lookup.groupby(on, dropna=False)["capacity"].median().reset_index()
+        keyed = rows.loc[:, on].assign(round=pd.to_numeric(rows["round"], errors="coerce"))
+        matched = keyed.merge(lookup, on=on, how="left")["capacity"]
+        found = pd.Series(matched.to_numpy(dtype=float), index=rows.index)
+    if "workers" in rows.columns:
+        cores = rows["cpu_count"] if "cpu_count" in rows.columns else None
+        low = found.notna() & (found < capacity_needed(rows["workers"], cores))
+    else:
+        low = pd.Series(False, index=rows.index)
+    return rows.assign(capacity=found, low_capacity=low.astype(bool))
+
+
+def capacity_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each run's capacity per interpreter: ``rounds`` probed, the ``median``, ``low``
+    and ``high`` of the rounds' capacities, the machine's ``cores``, the ``threshold``
+    a speedup at every core needs (KEEP_FRACTION x min(cores, the most processes a
+    probe runs)) and how many rounds fell ``below`` it."""
+    columns = [*RUN_KEYS, "interpreter", "rounds", "median", "low", "high", "cores",
+               "threshold", "below"]  # fmt: skip
+    capacity = round_capacity(frame)
+    if capacity.empty:
+        return pd.DataFrame(columns=columns)
+    cores = frame[frame["family"] == CAPACITY_FAMILY]
+    keys = [*RUN_KEYS, "interpreter"]
+    rows = []
+    for key, part in capacity.groupby(keys, dropna=False, sort=True):
+        where = dict(zip(keys, key, strict=True))
+        mine = cores
+        for name, value in where.items():
+            if name in mine.columns and not pd.isna(value):
+                mine = mine[mine[name] == value]
+        count = pd.to_numeric(mine.get("cpu_count"), errors="coerce").max() if len(mine) else None
+        count = float(count) if count is not None and pd.notna(count) else math.nan
+        threshold = CAPACITY_KEEP_FRACTION * min(count, CAPACITY_MAX_PROCESSES)
+        values = part["capacity"].astype(float)
+        rows.append(
+            where
+            | {
+                "rounds": len(part),
+                "median": float(values.median()),
+                "low": float(values.min()),
+                "high": float(values.max()),
+                "cores": count,
+                "threshold": threshold,
+                "below": int((values < threshold).sum()) if not math.isnan(threshold) else 0,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)

@@ -47,11 +47,15 @@ def make_tables(
     return {
         "claims": verdict_table(verdicts),
         "environment": tables.environment_table(frame),
+        "capacity": tables.capacity_table(metrics.capacity_summary(frame)),
         "speedups": tables.speedup_table(metrics.paired_speedups(latest)),
         "timings": tables.timings_table(latest),
         "memory": tables.memory_table(metrics.memory_per_worker(latest)),
         "ipc": tables.ipc_table(metrics.ipc_throughput(latest)),
         "outcomes": tables.outcomes_table(latest),
+        "pitfalls": tables.pitfalls_table(latest),
+        "cpu_limits": tables.cpu_limits_table(latest),
+        "copy_on_write": tables.copy_on_write_table(metrics.memory_per_worker(latest)),
     }
 
 

@@ -107,6 +107,35 @@ def interpreter_label(frame: pd.DataFrame, interpreter: str) -> str:
     return interpreter
 
 
+def short_interpreter_label(frame: pd.DataFrame, interpreter: str) -> str:
+    """``3.13 (GIL)``, ``3.13t``, ``3.13t with the GIL on``: what a reader calls the build.
+
+    The minor version from ``python_version``, a ``t`` for a free-threaded build, and
+    the GIL state its workers saw; the file stem where the version is unknown.
+    """
+    rows = frame[frame["interpreter"] == interpreter]
+    found = re.match(r"(\d+\.\d+)", str(mode(rows, "python_version") or ""))
+    if not found:
+        return interpreter
+    known = (
+        rows[rows["gil_enabled"].isin(["enabled", "disabled"])] if "gil_enabled" in rows else rows
+    )
+    free_threaded = mode(rows, "python_build") == "free-threading"
+    gil = mode(known, "gil_enabled")
+    if not free_threaded:
+        return f"{found.group(1)} (GIL)" if gil != "disabled" else f"{found.group(1)} (no GIL)"
+    return f"{found.group(1)}t with the GIL on" if gil == "enabled" else f"{found.group(1)}t"
+
+
+def readable_interpreter_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """Every interpreter of ``frame`` -> its short label, unique: where two builds share
+    one (3.13.0 and 3.13.1, both with the GIL), the file stem is added to tell them apart."""
+    names = sorted(frame["interpreter"].dropna().astype(str).unique())
+    short = {name: short_interpreter_label(frame, name) for name in names}
+    clashes = {label for label in short.values() if list(short.values()).count(label) > 1}
+    return {n: f"{label} [{n}]" if label in clashes else label for n, label in short.items()}
+
+
 def slug(text: str) -> str:
     """``cpu_python:count_primes[100ms]`` -> ``cpu-python-count-primes-100ms``: a name
     fit for a file or an anchor."""

@@ -91,7 +91,7 @@ PARAM_KEYS = (
     "python_options", "gil_enabled", "family", "workload", "group", "size", "size_label",
     "tasks", "model", "start_method", "workers", "timed", "measure", "variant",
     "payload_bytes", "chunksize", "cpu_count", "cpu_model_name", "round", "date",
-    DEFINITION_HASH_KEY,
+    DEFINITION_HASH_KEY, "platform",
 )  # fmt: skip
 
 #: What defines a measurement (not when or where it ran): two benchmarks of one file

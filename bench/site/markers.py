@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 
 from bench.report import claims
 from bench.site import example, pages
+from bench.site.answer import answer_table
 from bench.site.data import SourceData
 
 MARKER = re.compile(r"^<!--\s*([a-z-]+)(?::\s*(\S+))?\s*-->\s*$", re.MULTILINE)
@@ -62,6 +63,7 @@ RENDERERS: dict[str, tuple[bool, Renderer]] = {
     "table": (True, lambda arg, _page, sources: pages.table(sources, str(arg))),
     "family": (True, lambda arg, _page, sources: pages.family_timings(sources, str(arg))),
     "verdicts": (False, lambda _arg, _page, sources: pages.verdicts_at_a_glance(sources)),
+    "answer": (False, lambda _arg, _page, sources: pages.per_source(sources, answer_table)),
     "rules": (False, lambda _arg, _page, _sources: pages.rules_table()),
     "measured-on": (False, lambda _arg, _page, sources: pages.measured_on(sources)),
     "example-output": (False, lambda _arg, _page, sources: example.output_block(sources)),

@@ -19,6 +19,7 @@ from bench.history.regress import MIN_RUNS
 from bench.history.trends import changes_table
 from bench.report import claims, figures, metrics, tables
 from bench.report.markdown import inert
+from bench.report.select import readable_interpreter_labels
 from bench.results.layout import MANIFEST_NAME
 from bench.results.read import results_files
 from bench.site import catalogue
@@ -38,6 +39,8 @@ GENERATED = "generated"  # docs folder of the figures and downloads
 CLAIM_FIGURES: dict[str, tuple[str, ...]] = {
     "processes_sidestep_gil": ("scaling-cpu-python-count-primes-100ms",),
     "gil_limits_threads": ("scaling-cpu-python-count-primes-100ms", "gil-vs-free-threaded"),
+    "free_threading_single_thread_cost": ("free-threading-cost",),
+    "free_threads_replace_processes": ("free-threading-same-work",),
     "processes_isolate_faults": (),
     "processes_cost_memory": ("memory",),
     "ipc_slower": ("ipc",),
@@ -69,9 +72,10 @@ TOPICS: tuple[Topic, ...] = (
         "results/cpu.md",
         "Pure-Python prime counting and C code that releases the GIL (hashing, "
         "compression), from 1 to 8 workers. Speedups are taken over the plain loop within "
-        "each round.",
-        ("cpu_python", "cpu_c"),
-        ("scaling-cpu-*", "gil-vs-free-threaded"),
+        "each round. Then what Python counts, and what a pool gains, under a CPU limit.",
+        ("cpu_python", "cpu_c", "cpu_limits"),
+        ("scaling-cpu-*", "gil-vs-free-threaded", "free-threading-*"),
+        ("cpu_limits",),
         speedups=True,
     ),
     Topic(
@@ -93,15 +97,17 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "results/memory.md",
         "Memory of the whole process tree with more and more live workers, idle and with "
-        "a large structure every worker reads.",
-        ("memory", "memory_working_set"),
+        "a large structure every worker reads: one bytes object, or many small objects "
+        "with and without gc.freeze() (copy-on-write as it behaves).",
+        ("memory", "memory_working_set", "copy_on_write"),
         ("memory",),
-        ("memory",),
+        ("memory", "copy_on_write"),
     ),
     Topic(
         "results/communication.md",
-        "Round trips of payloads between workers, and how task length and payload decide "
-        "whether a pool pays off.",
+        "Round trips of payloads between workers (shared memory copied, and read in place "
+        "with no copy; a Manager's proxies for contrast), and how task length and payload "
+        "decide whether a pool pays off.",
         ("ipc", "granularity"),
         ("ipc", "decision-map"),
         ("ipc",),
@@ -109,11 +115,12 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         "results/races-and-faults.md",
-        "Lost updates of an unsynchronised counter, the cost of the lock, and what a "
-        "crashing or leaking task does to threads and processes.",
-        ("race", "fault"),
+        "Lost updates of an unsynchronised counter, the cost of the lock, what a "
+        "crashing or leaking task does to threads and processes, and what breaks where: "
+        "classic multiprocessing mistakes per start method and process API.",
+        ("race", "fault", "pitfalls"),
         ("races",),
-        ("outcomes",),
+        ("outcomes", "pitfalls"),
     ),
 )
 
@@ -237,7 +244,10 @@ def verdicts_at_a_glance(sources: Sequence[SourceData]) -> str:
             return tables.NO_DATA
         columns = [(m, i) for m, i in verdicts[["machine", "interpreter"]].drop_duplicates()
                    .itertuples(index=False)]  # fmt: skip
-        head = ["claim", *(_where(data, m, i) for m, i in columns)]
+        names = readable_interpreter_labels(data.latest)
+        many = _machines(data) > 1
+        head = ["claim", *(f"{names.get(i, i)} on {m}" if many else names.get(i, i)
+                           for m, i in columns)]  # fmt: skip
         lines = ["| " + " | ".join(inert(h) for h in head) + " |",
                  "|" + "---|" * len(head)]  # fmt: skip
         for _, part in verdicts.groupby("claim_id", sort=False):
@@ -407,12 +417,25 @@ def manifests_table(data: SourceData) -> str:
     )  # fmt: skip
 
 
+#: What the environment page says about the capacity table.
+CAPACITY_NOTE = (
+    "How many cores the machine gave, measured at the start of every round and right "
+    "before every group of CPU work: k processes spinning at once against one alone "
+    f"(2.0 on two free cores). A round whose capacity is below "
+    f"{metrics.CAPACITY_KEEP_FRACTION:.0%} of min(workers, cores) is left out of that "
+    "worker count's CPU speedups; see [the methodology](methodology.md#parallel-capacity).\n"
+)
+
+
 def environment_page(sources: Sequence[SourceData]) -> str:
     def body(data: SourceData) -> str:
         return "\n".join([
             f"Folder: {inert(data.source.shown_path)}\n",
             "#### Machines and interpreters\n",
             tables.environment_table(data.latest),
+            "#### Parallel capacity\n",
+            CAPACITY_NOTE,
+            data.tables.get("capacity", tables.NO_DATA),
             "#### Runs\n",
             runs_table(data),
             "#### Settings of the newest runs\n",
@@ -422,8 +445,8 @@ def environment_page(sources: Sequence[SourceData]) -> str:
     return (
         "# Environment\n\nWhere and when every result was measured: the CPU and its logical "
         "cores, the operating system's name for the machine, the Python version and build, "
-        "and the GIL state the worker processes themselves reported.\n\n"
-        + per_source(sources, body)
+        "the GIL state the worker processes themselves reported, and the parallel capacity "
+        "the machine gave in every round.\n\n" + per_source(sources, body)
     )
 
 

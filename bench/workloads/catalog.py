@@ -58,6 +58,14 @@ WORKLOADS: dict[str, Workload] = {
         Workload("counter", None, "increments per thread", measure="race"),
         # One task of many crashes (os._exit, segfault) or every task leaks memory.
         Workload("fault", None, "MiB leaked per task", measure="fault"),
+        # A classic multiprocessing mistake, tried in a child interpreter (what breaks where).
+        Workload("pitfall", None, "s waited for a result", measure="pitfalls"),
+        # Counts, default pool sizes and a pool's speedup under a CPU limit, in a child.
+        Workload("cpu_limits", None, "primes limit per task", measure="cpu_limits"),
+        # Many small objects every forked worker reads: copy-on-write as it behaves.
+        Workload("shared_objects", None, "MiB of small objects", measure="copy_on_write"),
+        # k processes spinning at once against one alone: the cores the machine gives now.
+        Workload("capacity", None, "spin iterations per process", measure="capacity"),
         # Does nothing: what remains is the cost of the concurrency machinery itself.
         Workload("noop", "bench.workloads.probe:noop", "unused"),
         # Raises an exception (for fault-handling tests).

@@ -9,7 +9,7 @@ docs/methodology.md, "How a verdict is reached".
 from __future__ import annotations
 
 # Importing a group registers its claims; the order of the imports does not matter.
-from bench.report.claims import communication, costs, cpu, faults, io, races
+from bench.report.claims import communication, costs, cpu, faults, free_threading, io, races
 from bench.report.claims.communication import (
     IPC_SLOWER,
     ipc_slower,
@@ -89,6 +89,7 @@ __all__ = [
     "evaluate",
     "faults",
     "figures_json",
+    "free_threading",
     "gil_limits_threads",
     "io",
     "ipc_slower",

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from bench.report.claims.core import THREAD_MODELS, Verdict, by_config, claim, decide, no_data
-from bench.report.format import format_bytes, format_ratio
-from bench.report.metrics import paired_speedups, present
-from bench.report.select import where
+from bench.report.claims.core import (
+    Bound,
+    Judgement,
+    Verdict,
+    by_config,
+    chosen_start_method,
+    claim,
+    decide,
+    estimate_figures,
+    judge,
+    no_data,
+    settle,
+)
+from bench.report.estimate import Estimate
+from bench.report.format import format_bytes, format_estimate, format_threshold
+from bench.report.metrics import memory_per_worker, paired_speedups, startup_slowdowns
+from bench.report.select import config_label, where
 
 #: A process "costs more memory" when one more costs at least 4x an extra thread and
 #: at least 1 MiB more: a thread adds a stack (KiBs), a process an interpreter (MiBs).
@@ -22,63 +37,123 @@ PAGE = 4096  # a thread's measured cost is floored at a page: ratios of ~0 mean 
 STARTUP_CHEAPER = 2.0
 
 
+#: What each memory figure is, most honest first: PSS shares each page among the
+#: processes mapping it (USS misses pages fork shares; RSS counts them once per process).
+MEMORY_KINDS = ("pss", "uss", "rss")
+#: The thread model a thread's memory is taken from (fixed: never the lower of two).
+THREAD_MEMORY_MODEL = "threads"
+
+
+def worker_memory(frame: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
+    """The extra memory per idle worker of every model and start method
+    (``metrics.memory_per_worker``: the slope of the tree's total against live
+    workers, with its interval), of the first of ``MEMORY_KINDS`` measured."""
+    memory = where(frame, measure="memory")
+    if memory.empty:
+        return None
+    idle = memory[memory["variant"] != "working_set"] if "variant" in memory else memory
+    for kind in MEMORY_KINDS:
+        rows = where(idle, metric=f"{kind}_bytes")
+        if rows["workers"].nunique() >= 2 if not rows.empty else False:
+            return kind, memory_per_worker(rows)
+    return None
+
+
+def _bytes_estimate(row: pd.Series) -> Estimate:
+    return Estimate(
+        float(row["bytes_per_worker"]),
+        float(row["bytes_low"]),
+        float(row["bytes_high"]),
+        int(row["values"]),
+    )
+
+
+def _bytes_text(estimate: Estimate) -> str:
+    if not estimate.known:
+        return f"{format_bytes(estimate.value)} (n={estimate.n})"
+    return (
+        f"{format_bytes(estimate.value)} ({format_bytes(estimate.low)} to "
+        f"{format_bytes(estimate.high)}, n={estimate.n})"
+    )
+
+
 @claim(
     "processes_cost_memory",
     order=30,
     statement="Every extra process costs far more memory than an extra thread.",
     measured_by="extra memory (PSS) of the process tree per live idle worker, per start method",
-    criteria=f"holds when an extra process costs at least {format_ratio(MEMORY_RATIO)} an extra "
-    f"thread (a thread counted as at least {format_bytes(PAGE)}) and "
-    f"{format_bytes(MEMORY_GAP_BYTES)} more; does not hold under "
-    f"{format_bytes(MEMORY_SAME_BYTES)} more; depends between",
+    criteria=f"holds when, for the cheapest process configuration, the whole 95% interval of "
+    f"its extra memory is at least {format_threshold(MEMORY_RATIO)} the top of a thread's "
+    f"(a thread counted as at least {format_bytes(PAGE)}) and {format_bytes(MEMORY_GAP_BYTES)} "
+    f"more; does not hold when even the top of its interval is under "
+    f"{format_bytes(MEMORY_SAME_BYTES)} above the bottom of a thread's; depends otherwise",
 )
 def processes_cost_memory(frame: pd.DataFrame) -> Verdict:
-    """Holds when even the cheapest process start method adds 4x and 1 MiB more per
-    idle worker than a thread; does not hold within 256 KiB; depends between."""
-    memory = where(frame, measure="memory")
-    if memory.empty:
+    """Holds when even the cheapest process configuration adds 4x and 1 MiB more per
+    idle worker than a thread, interval against interval; does not hold when its
+    interval stays within 256 KiB of a thread's; depends otherwise. The per-worker
+    figure is the slope the memory figure and table show."""
+    found = worker_memory(frame)
+    if found is None:
         return no_data("memory of live workers")
-    idle = memory[memory["variant"] != "working_set"] if "variant" in memory else memory
-    # PSS shares each page among the processes mapping it: the honest cost of one more
-    # worker (USS misses pages fork shares; RSS counts them once per process)
-    for kind in ("pss", "uss", "rss"):
-        rows = where(idle, metric=f"extra_{kind}_per_worker_bytes")
-        if not rows.empty:
-            break
-    else:
-        return no_data("extra memory per worker")
-    # the most workers measured per configuration: its per-worker figure is the steadiest
-    most = rows.groupby(present(rows, ["model", "start_method"]), dropna=False)["workers"]
-    rows = rows[rows["workers"] == most.transform("max")]
-    rows = rows.assign(number=[float(v) for v in rows["value"]])
-    costs = by_config(rows, "number")
-    thread = [v for c, v in costs.items() if c in THREAD_MODELS]
-    process = {c: v for c, v in costs.items() if c not in THREAD_MODELS}
-    if not thread or not process:
+    kind, slopes = found
+    costs: dict[str, Estimate] = {}
+    for _, row in slopes.iterrows():
+        costs[config_label(row["model"], row.get("start_method"))] = _bytes_estimate(row)
+    thread_model = THREAD_MEMORY_MODEL if THREAD_MEMORY_MODEL in costs else "thread_pool"
+    process = {c: e for c, e in costs.items() if c.split("/")[0] in ("processes", "process_pool")}
+    if thread_model not in costs or not process:
         return no_data("extra memory per worker of both threads and processes")
-    per_thread = max(min(thread), 0.0)
-    cheapest = min(process, key=lambda c: process[c])
-    gap = process[cheapest] - per_thread
-    working = where(memory, variant="working_set", metric=f"extra_{kind}_per_worker_bytes")
-    figures = {
+    thread = costs[thread_model]
+    # "every extra process": the cheapest configuration is the one that could refute it
+    cheapest = min(process, key=lambda c: process[c].value)
+    proc = process[cheapest]
+    gap_low, gap_high = proc.low - thread.high, proc.high - thread.low
+    figures: dict[str, Any] = {
         "kind": kind,
-        "per_thread_bytes": per_thread,
-        "per_process_bytes": process,
+        "thread_model": thread_model,
+        "per_thread_bytes": thread.value,
+        "per_thread": estimate_figures(thread),
+        "per_process_bytes": {c: e.value for c, e in process.items()},
         "cheapest_process": cheapest,
-        "gap_bytes": gap,
-        "working_set_per_worker_bytes": by_config(
-            working.assign(number=[float(v) for v in working["value"]]), "number"
-        ),
+        "cheapest": estimate_figures(proc),
+        "gap_bytes": proc.value - thread.value,
+        "gap_interval_bytes": [gap_low, gap_high],
     }
-    line = f"extra {kind.upper()} per idle worker: thread {format_bytes(per_thread)}, " + ", ".join(
-        f"{c} {format_bytes(v)}" for c, v in process.items()
+    working = where(frame, measure="memory", variant="working_set", metric=f"{kind}_bytes")
+    if not working.empty and working["workers"].nunique() >= 2:
+        figures["working_set_per_worker_bytes"] = {
+            config_label(r["model"], r.get("start_method")): float(r["bytes_per_worker"])
+            for _, r in memory_per_worker(working).iterrows()
+        }
+    line = f"extra {kind.upper()} per idle worker: {thread_model} {_bytes_text(thread)}, " + (
+        ", ".join(f"{c} {_bytes_text(e)}" for c, e in process.items())
     )
-    return decide(
-        holds=gap >= MEMORY_GAP_BYTES and process[cheapest] >= MEMORY_RATIO * max(per_thread, PAGE),
-        fails=gap < MEMORY_SAME_BYTES,
-        line=line,
-        figures=figures,
-    )
+    if not (thread.known and proc.known):
+        return decide(
+            holds=False, fails=False, line=line, figures=figures,
+            reason="too few values for an interval: too little data",
+        )  # fmt: skip
+    top_thread = max(thread.high, PAGE)
+    holds = gap_low >= MEMORY_GAP_BYTES and proc.low >= MEMORY_RATIO * top_thread
+    fails = gap_high < MEMORY_SAME_BYTES
+    if gap_low >= MEMORY_GAP_BYTES:
+        reason = (
+            f"{cheapest} adds at least {format_bytes(proc.low)}, under "
+            f"{format_threshold(MEMORY_RATIO)} a thread's up to {format_bytes(top_thread)}"
+        )
+    else:
+        reason = (
+            f"the gap between {cheapest} and a thread, {format_bytes(gap_low)} to "
+            f"{format_bytes(gap_high)}, is not clear of {format_bytes(MEMORY_SAME_BYTES)} "
+            f"and {format_bytes(MEMORY_GAP_BYTES)}"
+        )
+    return decide(holds=holds, fails=fails, line=line, figures=figures, reason=reason)
+
+
+def _workers_text(workers: float, family: str) -> str:
+    plural = "" if workers == 1 else "s"
+    return f"{'article, ' if family == 'article' else ''}{int(workers)} worker{plural}"
 
 
 @claim(
@@ -86,37 +161,58 @@ def processes_cost_memory(frame: pd.DataFrame) -> Verdict:
     order=50,
     statement="A thread is much quicker to start than a process.",
     measured_by="start and join of threads vs processes, per start method",
-    criteria=f"holds when the cheapest process start takes at least "
-    f"{format_ratio(STARTUP_CHEAPER)} a thread's; does not hold at {format_ratio(1)} or below; "
-    f"depends between",
+    criteria=f"holds when, at the platform's default start method and every worker count, "
+    f"the 95% interval of a process's start-up time over a thread's lies at or above "
+    f"{format_threshold(STARTUP_CHEAPER)}; does not hold when it lies below "
+    f"{format_threshold(1)} at every count; depends otherwise",
 )
 def threads_start_faster(frame: pd.DataFrame) -> Verdict:
-    """Holds when starting and joining processes, by every start method and worker
-    count measured, takes 2x the threads' time or more; does not hold at 1x or less."""
-    starts = where(frame, family=("startup", "article"))
-    speedups = paired_speedups(starts, baseline="threads", match=("workers",))
-    procs = where(speedups, model="processes")
-    if procs.empty:
+    """Holds when starting and joining processes by the default start method takes 2x
+    the threads' time or more, interval and all, at every worker count measured; does
+    not hold when under 1x at all; depends otherwise. The other start methods are
+    shown beside; the start-up figure quotes the same estimates."""
+    slowdowns = startup_slowdowns(frame)
+    if slowdowns.empty:
         return no_data("start and join of threads and processes")
-    procs = procs.assign(slowdown=1 / procs["speedup"])
-    per_workers = {
-        f"{int(w)} worker{'' if w == 1 else 's'}": by_config(part, "slowdown")
-        for w, part in procs.groupby("workers", sort=True)
-    }
-    cheapest = min(v for ratios in per_workers.values() for v in ratios.values())
+    method = chosen_start_method(frame, slowdowns["start_method"].unique())
+    judgements: dict[str, Judgement] = {}
+    per_workers: dict[str, dict[str, float]] = {}
+    default_figures: dict[str, dict[str, float]] = {}
+    texts = []
+    ordered = slowdowns.sort_values(["family", "workers"], ascending=[False, True])
+    for (family, workers), part in ordered.groupby(["family", "workers"], sort=False):
+        case = _workers_text(workers, str(family))
+        per_workers[case] = {
+            config_label("processes", m): float(v)
+            for m, v in zip(part["start_method"], part["slowdown"], strict=True)
+        }
+        mine = part[part["start_method"] == method]
+        if mine.empty:
+            continue
+        estimate = startup_estimate(mine.iloc[0])
+        texts.append(f"{case}: {format_estimate(estimate)}")
+        default_figures[case] = estimate_figures(estimate)
+        judgements[case] = judge(
+            estimate, holds=Bound(STARTUP_CHEAPER, above=True), fails=Bound(1.0, above=False)
+        )
+    if not judgements:
+        return no_data("start and join of threads and processes by the default start method")
     pools = where(
         paired_speedups(where(frame, family="pool_startup"), "thread_pool", ("workers",)),
         model="process_pool",
     )
     figures = {
+        "start_method": method,
         "process_vs_thread": per_workers,
-        "cheapest": cheapest,
+        "default_method": default_figures,
         "pool_vs_thread_pool": by_config(pools.assign(slowdown=1 / pools["speedup"]), "slowdown"),
-    }
-    line = "start+join, a process vs a thread: " + "; ".join(
-        f"{w}: " + ", ".join(f"{c.split('/')[-1]} {format_ratio(v)}" for c, v in ratios.items())
-        for w, ratios in per_workers.items()
-    )
-    return decide(
-        holds=cheapest >= STARTUP_CHEAPER, fails=cheapest <= 1.0, line=line, figures=figures
+    }  # fmt: skip
+    line = f"start+join, a process ({method}, the default) vs a thread: " + "; ".join(texts)
+    return settle(judgements, line, figures)
+
+
+def startup_estimate(row: pd.Series) -> Estimate:
+    """One row of ``metrics.startup_slowdowns`` as an estimate."""
+    return Estimate(
+        float(row["slowdown"]), float(row["low"]), float(row["high"]), int(row["rounds"])
     )

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
+from bench.matrix import CAPACITY_FAMILY
 from bench.report.claims.core import (
-    DEPENDS,
     NO_GAIN,
-    THREAD_MODELS,
+    Bound,
     Verdict,
-    by_config,
+    chosen_start_method,
     claim,
-    decide,
+    depends,
+    estimates_by_config,
+    judge,
+    kept_estimate,
+    kept_text,
     no_data,
+    settle,
 )
-from bench.report.format import format_percent, format_ratio
-from bench.report.metrics import parallel_efficiency
-from bench.report.select import first, where
+from bench.report.estimate import Estimate
+from bench.report.format import format_estimate, format_percent, format_threshold
+from bench.report.metrics import paired_ratios
+from bench.report.select import config_label, first, has_start_method, where
 
 #: Processes scale if they reach 3/4 of the ideal speedup min(workers, cores): 1.5x for
 #: 2 workers on 2 cores. Pickling tasks and results costs a little; 2 CPU-bound processes
@@ -29,10 +36,12 @@ CPU_TASK = "100ms"
 
 
 def cpu_scaling(frame: pd.DataFrame) -> tuple[pd.DataFrame, str, int] | None:
-    """Speedups of the pure-Python task: 100 ms per task (else the longest measured),
-    at 2 workers (else the fewest above one)."""
-    speedups = parallel_efficiency(where(frame, family="cpu_python"))
-    parallel = speedups[speedups["model"] != "sequential"] if not speedups.empty else speedups
+    """Per-round speedups (``metrics.paired_ratios``) of the pure-Python task: 100 ms
+    per task (else the longest measured), at 2 workers (else the fewest above one),
+    with the ideal speedup min(workers, cores) as a column."""
+    # the capacity probes come along: they flag the rounds the host withheld cores
+    ratios = paired_ratios(where(frame, family=("cpu_python", CAPACITY_FAMILY)))
+    parallel = ratios[ratios["model"] != "sequential"] if not ratios.empty else ratios
     if parallel.empty:
         return None
     labels = parallel.sort_values("size")["size_label"].tolist()
@@ -42,20 +51,49 @@ def cpu_scaling(frame: pd.DataFrame) -> tuple[pd.DataFrame, str, int] | None:
     if not counts:
         return None
     workers = 2 if 2 in counts else counts[0]
-    return at_size[at_size["workers"] == workers], size, int(workers)
+    table = at_size[at_size["workers"] == workers]
+    cores = pd.to_numeric(table.get("cpu_count"), errors="coerce")
+    ideal = (
+        float(workers)
+        if cores is None or cores.dropna().empty
+        else float(min(workers, cores.median()))
+    )
+    return table.assign(ideal=ideal), size, int(workers)
 
 
-def best(table: pd.DataFrame, models: Sequence[str]) -> tuple[float, str] | None:
-    """The best median speedup among the models' configurations, and which one it is.
+def chosen(
+    table: pd.DataFrame, models: Sequence[str], frame: pd.DataFrame
+) -> tuple[str, pd.DataFrame] | None:
+    """The configuration a verdict rests on, fixed before looking at any timing: the
+    first of ``models`` measured, at the platform's default start method
+    (``core.chosen_start_method``). Never the best of several: the luckiest of a few
+    noisy values would become the verdict's figure."""
+    for model in models:
+        rows = where(table, model=model)
+        if rows.empty:
+            continue
+        if not rows["start_method"].map(has_start_method).any():
+            return str(model), rows
+        method = chosen_start_method(frame, rows["start_method"].unique())
+        if method is not None:
+            return config_label(model, method), where(rows, start_method=method)
+    return None
 
-    The best, not a typical one: the claims are about what a program can get from a
-    model, and a configuration that scales shows the model can.
-    """
-    medians = by_config(where(table, model=tuple(models)), "speedup")
-    if not medians:
-        return None
-    config = max(medians, key=lambda c: medians[c])
-    return medians[config], config
+
+def _scaling_figures(
+    table: pd.DataFrame, config: str, estimate: Estimate, dropped: int, size: str, workers: int
+) -> dict[str, Any]:
+    return {
+        "speedup": estimate.value,
+        "interval": [estimate.low, estimate.high],
+        "rounds": estimate.n,
+        "dropped_low_capacity": dropped,
+        "config": config,
+        "workers": workers,
+        "task": size,
+        "ideal": float(table["ideal"].median()),
+        "speedup_by_config": {c: e.value for c, e in estimates_by_config(table).items()},
+    }
 
 
 @claim(
@@ -64,40 +102,40 @@ def best(table: pd.DataFrame, models: Sequence[str]) -> tuple[float, str] | None
     statement="Separate processes get around the GIL: CPU-heavy Python code runs on several "
     "cores at once.",
     measured_by="speedup of a process pool over the plain loop on a pure-Python CPU task",
-    criteria=f"holds when the best process model reaches {format_percent(SCALES_FRACTION)} of "
-    f"the ideal speedup min(workers, cores); does not hold below {format_ratio(NO_GAIN)}; "
-    f"depends between",
+    criteria=f"holds when the 95% interval of the process pool's speedup (at the platform's "
+    f"default start method) lies at or above {format_percent(SCALES_FRACTION)} of the ideal "
+    f"speedup min(workers, cores); does not hold when it lies below "
+    f"{format_threshold(NO_GAIN)}; depends otherwise, or on fewer than two rounds kept",
 )
 def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
-    """Holds when the best process pool reaches 3/4 of the ideal speedup on the
-    pure-Python task; does not hold under 1.2x; depends between, or on one core."""
+    """Holds when the process pool's interval (default start method) clears 3/4 of the
+    ideal speedup on the pure-Python task; does not hold when it lies under 1.2x;
+    depends between, on too few rounds, or on one core."""
     found = cpu_scaling(frame)
     if found is None:
         return no_data("pure-Python CPU tasks against the sequential loop")
     table, size, workers = found
-    found_best = best(table, ("process_pool",)) or best(table, ("processes",))
-    if found_best is None:
+    choice = chosen(table, ("process_pool", "processes"), frame)
+    if choice is None:
         return no_data("a process pool on the pure-Python CPU task")
-    speedup, config = found_best
-    ideal = float(table["ideal"].median())
-    figures = {
-        "speedup": speedup,
-        "config": config,
-        "workers": workers,
-        "task": size,
-        "ideal": ideal,
-        "speedup_by_config": by_config(table, "speedup"),
-    }
-    line = f"{config}, {workers} workers, {size} tasks: {format_ratio(speedup)} the loop"
-    if ideal < 2:
-        return Verdict(DEPENDS, f"{line}; one core: nothing can run in parallel", figures)
-    line += f" (ideal {format_ratio(ideal)})"
-    return decide(
-        holds=speedup >= SCALES_FRACTION * ideal,
-        fails=speedup < NO_GAIN,
-        line=line,
-        figures=figures,
+    config, rows = choice
+    estimate, dropped = kept_estimate(rows)
+    figures = _scaling_figures(table, config, estimate, dropped, size, workers)
+    ideal = figures["ideal"]
+    line = (
+        f"{config}, {workers} workers, {size} tasks: {format_estimate(estimate)} the loop"
+        f"{kept_text(estimate.n, dropped)}"
     )
+    if ideal < 2:
+        return depends(line, "one core: nothing can run in parallel", figures)
+    line += f" (ideal {format_threshold(ideal)})"
+    judged = judge(
+        estimate,
+        holds=Bound(SCALES_FRACTION * ideal, above=True),
+        fails=Bound(NO_GAIN, above=False),
+        dropped=dropped,
+    )
+    return settle({"the process pool": judged}, line, figures)
 
 
 @claim(
@@ -105,40 +143,38 @@ def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
     order=60,
     statement="Because of the GIL, more threads do not make CPU-heavy Python code faster.",
     measured_by="speedup of threads over the plain loop on a pure-Python CPU task",
-    criteria=f"holds when the best thread model stays below {format_ratio(NO_GAIN)} the loop; "
-    f"does not hold when it reaches {format_percent(SCALES_FRACTION)} of the ideal speedup; "
-    f"depends between",
+    criteria=f"holds when the 95% interval of the thread pool's speedup lies below "
+    f"{format_threshold(NO_GAIN)} the loop; does not hold when it lies at or above "
+    f"{format_percent(SCALES_FRACTION)} of the ideal speedup; depends otherwise, or on fewer "
+    f"than two rounds kept",
 )
 def gil_limits_threads(frame: pd.DataFrame) -> Verdict:
-    """Holds when even the best thread model stays under 1.2x the loop; does not hold
-    when threads reach 3/4 of the ideal, as on a free-threaded build; depends between."""
+    """Holds when the thread pool's interval lies under 1.2x the loop; does not hold
+    when it clears 3/4 of the ideal, as on a free-threaded build; depends between."""
     found = cpu_scaling(frame)
     if found is None:
         return no_data("pure-Python CPU tasks against the sequential loop")
     table, size, workers = found
-    found_best = best(table, THREAD_MODELS)
-    if found_best is None:
+    choice = chosen(table, ("thread_pool", "threads"), frame)
+    if choice is None:
         return no_data("threads on the pure-Python CPU task")
-    speedup, config = found_best
-    ideal = float(table["ideal"].median())
+    config, rows = choice
+    estimate, dropped = kept_estimate(rows)
     gil = first(frame, "gil_enabled")
-    figures = {
-        "speedup": speedup,
-        "config": config,
-        "workers": workers,
-        "task": size,
-        "ideal": ideal,
-        "gil": gil,
-        "build": first(frame, "python_build"),
-        "speedup_by_config": by_config(table, "speedup"),
-    }
-    line = f"best of threads, {workers} workers, {size} tasks: {format_ratio(speedup)} the loop"
-    line += f" (ideal {format_ratio(ideal)}; GIL {gil or 'unknown'})"
-    if ideal < 2:
-        return Verdict(DEPENDS, f"{line}; one core: nothing can run in parallel", figures)
-    return decide(
-        holds=speedup < NO_GAIN,
-        fails=speedup >= SCALES_FRACTION * ideal,  # threads scale as processes do: no GIL
-        line=line,
-        figures=figures,
+    figures = _scaling_figures(table, config, estimate, dropped, size, workers)
+    figures |= {"gil": gil, "build": first(frame, "python_build")}
+    ideal = figures["ideal"]
+    line = (
+        f"{config}, {workers} workers, {size} tasks: {format_estimate(estimate)} the loop"
+        f"{kept_text(estimate.n, dropped)} (ideal {format_threshold(ideal)}; "
+        f"GIL {gil or 'unknown'})"
     )
+    if ideal < 2:
+        return depends(line, "one core: nothing can run in parallel", figures)
+    judged = judge(
+        estimate,
+        holds=Bound(NO_GAIN, above=False),
+        fails=Bound(SCALES_FRACTION * ideal, above=True),  # threads scale as processes: no GIL
+        dropped=dropped,
+    )
+    return settle({"the thread pool": judged}, line, figures)

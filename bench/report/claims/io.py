@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from bench.report.claims.core import (
     NO_GAIN,
     THREAD_MODELS,
+    Bound,
+    Judgement,
     Verdict,
-    by_config,
     claim,
-    decide,
+    estimate_figures,
+    judge,
+    kept_estimate,
     no_data,
+    settle,
 )
-from bench.report.format import format_ratio
-from bench.report.metrics import paired_speedups
-from bench.report.select import where
+from bench.report.estimate import Estimate
+from bench.report.format import format_estimate, format_threshold
+from bench.report.metrics import paired_ratios
+from bench.report.select import config_label, where
 
 #: I/O-bound work "suits" threads when they at least double the loop's throughput:
 #: waiting overlaps, so any worker count above one should, on any core count.
@@ -23,40 +30,69 @@ IO_GAIN = 2.0
 IO_WORKLOADS = ("sleep", "tcp")  # the waits the claim is about; file I/O is shown beside
 
 
+def configurations(ratios: pd.DataFrame) -> dict[str, tuple[Estimate, int]]:
+    """The estimate of every model/start method at every worker count, named
+    ("thread_pool at 64 workers"), with its worker count."""
+    out = {}
+    for (model, method, workers), part in ratios.groupby(
+        ["model", "start_method", "workers"], dropna=False, sort=True
+    ):
+        name = f"{config_label(model, method)} at {int(workers)} workers"
+        out[name] = (kept_estimate(part)[0], int(workers))
+    return out
+
+
+def best_named(found: dict[str, tuple[Estimate, int]], models: tuple[str, ...]) -> str | None:
+    """The name of the configuration of ``models`` with the highest estimate: the verdict
+    then rests on that configuration's own interval, not on its best round."""
+    names = [n for n in found if n.split(" at ")[0].split("/")[0] in models]
+    return max(names, key=lambda n: found[n][0].value, default=None)
+
+
 @claim(
     "threads_suit_io",
     order=80,
     statement="Threads speed up programs that spend their time waiting on I/O.",
     measured_by="speedup of threads over the plain loop on sleeps and loopback TCP requests",
-    criteria=f"holds when the best thread model does at least {format_ratio(IO_GAIN)} the "
-    f"loop's throughput on every wait; does not hold when below {format_ratio(NO_GAIN)} on "
-    f"every wait; depends between",
+    criteria=f"holds when, on every wait, the 95% interval of the fastest thread "
+    f"configuration (model and worker count, named) lies at or above "
+    f"{format_threshold(IO_GAIN)} the loop's throughput; does not hold when it lies below "
+    f"{format_threshold(NO_GAIN)} on every wait; depends otherwise",
 )
 def threads_suit_io(frame: pd.DataFrame) -> Verdict:
-    """Holds when the best thread model at least doubles the loop on every one of sleep
-    and TCP; does not hold when it stays under 1.2x on all; depends when mixed."""
-    speedups = paired_speedups(where(frame, family="io"))
-    if speedups.empty:
+    """Holds when, on sleep and on TCP, the fastest thread configuration's interval lies
+    at or above 2x the loop; does not hold when under 1.2x on all; depends otherwise.
+    The configuration is named; asyncio's best is shown beside."""
+    ratios = paired_ratios(where(frame, family="io"))
+    ratios = ratios[ratios["model"] != "sequential"] if not ratios.empty else ratios
+    if ratios.empty:
         return no_data("I/O-bound tasks against the sequential loop")
-    per_workload = {
-        str(workload): by_config(part[part["model"] != "sequential"], "speedup")
-        for workload, part in speedups.groupby("workload", sort=True)
-    }
-    best = {
-        w: max(v for c, v in configs.items() if c in THREAD_MODELS)
-        for w, configs in per_workload.items()
-        if w in IO_WORKLOADS and any(c in THREAD_MODELS for c in configs)
-    }
-    if not best:
+    judgements: dict[str, Judgement] = {}
+    best: dict[str, Any] = {}
+    texts = []
+    everything: dict[str, dict[str, float]] = {}
+    for workload, part in ratios.groupby("workload", sort=True):
+        found = configurations(part)
+        everything[str(workload)] = {name: e.value for name, (e, _) in found.items()}
+        name = best_named(found, THREAD_MODELS)
+        if workload not in IO_WORKLOADS or name is None:
+            continue
+        estimate = found[name][0]
+        best[str(workload)] = {"config": name} | estimate_figures(estimate)
+        text = f"{workload}: {name} {format_estimate(estimate)}"
+        rival = best_named(found, ("asyncio",))
+        if rival is not None:
+            text += f" (asyncio: {rival.split(' at ')[1]} {format_estimate(found[rival][0])})"
+        texts.append(text)
+        judgements[str(workload)] = judge(
+            estimate, holds=Bound(IO_GAIN, above=True), fails=Bound(NO_GAIN, above=False)
+        )
+    if not judgements:
         return no_data("threads on sleep or TCP tasks")
-    workers = int(where(speedups, model=THREAD_MODELS)["workers"].max())
-    figures = {"best_thread_speedup": best, "speedup": per_workload, "workers": workers}
-    line = f"best of threads, up to {workers} workers, vs the loop: " + ", ".join(
-        f"{w} {format_ratio(v)}" for w, v in best.items()
-    )
-    return decide(
-        holds=all(v >= IO_GAIN for v in best.values()),
-        fails=all(v < NO_GAIN for v in best.values()),
-        line=line,
-        figures=figures,
-    )
+    figures = {
+        "best_thread_speedup": {w: b["value"] for w, b in best.items()},
+        "best_thread": best,
+        "speedup": everything,
+    }
+    line = "fastest thread configuration vs the loop: " + "; ".join(texts)
+    return settle(judgements, line, figures)

@@ -11,6 +11,7 @@ from bench.report.figures.registry import figure
 from bench.report.figures.style import (
     BLUE,
     GREEN,
+    OCHRE,
     PURPLE,
     TEXT,
     VERMILLION,
@@ -21,8 +22,8 @@ from bench.report.figures.style import (
     plain_log_ticks,
     save_made,
 )
-from bench.report.format import format_payload, format_rate
-from bench.report.metrics import ipc_throughput
+from bench.report.format import format_payload, format_rate, format_seconds
+from bench.report.metrics import REFERENCE_CHANNELS, ipc_throughput
 from bench.report.select import interpreter_label, pick, series_label
 
 TITLE = "Communication: round trip and throughput vs payload"
@@ -31,7 +32,8 @@ CHANNEL_COLOURS = {
     "mp.Queue": VERMILLION,
     "mp.Pipe": PURPLE,
     "shared_memory": GREEN,
-    "memcpy": TEXT,
+    "shared_memory_inplace": OCHRE,
+    "memcpy": TEXT,  # dashed; mp.Manager, with no colour of its own, is solid
 }
 
 
@@ -77,8 +79,13 @@ def make_ipc(frame: pd.DataFrame) -> Made:
                 "linewidth": 1.2 if ceiling else 2,
                 "label": "memcpy (ceiling)" if ceiling else series_label(model, method),
             }
+            if model in REFERENCE_CHANNELS:
+                # a reference moves, not bytes: a hand-over time, never a throughput
+                style["label"] = f"{model} (hand-over of a reference)"
+                style["linestyle"] = ":"
             latency.plot(line["size"], line["round_trip_s"] * 1e6, **style)
-            rate.plot(line["size"], line["mb_per_s"], **style)
+            if line["mb_per_s"].notna().any():
+                rate.plot(line["size"], line["mb_per_s"], **style)
         for ax in (latency, rate):
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -86,22 +93,30 @@ def make_ipc(frame: pd.DataFrame) -> Made:
             ax.xaxis.set_minor_locator(NullLocator())
             plain_log_ticks(ax.yaxis)
             ax.set_xlabel("payload each way (bytes, log scale)")
-        latency.set_ylabel("round trip (µs, log scale)")
-        rate.set_ylabel("throughput (MB/s, log scale)")
+        latency.set_ylabel("round trip or hand-over (µs, log scale)")
+        rate.set_ylabel("throughput of bytes copied (MB/s, log scale)")
         label = interpreter_label(rows, interpreter)
         latency.set_title(f"{label}\nround-trip latency")
         rate.set_title(f"{label}\nthroughput")
-        largest = part[part["size"] == part["size"].max()].sort_values("mb_per_s", ascending=False)
+        at_largest = part[part["size"] == part["size"].max()]
+        largest = at_largest.dropna(subset=["mb_per_s"]).sort_values("mb_per_s", ascending=False)
         items = ", ".join(
             f"{m} {format_rate(v)}"
             for m, v in zip(largest["model"], largest["mb_per_s"], strict=True)
         )
-        summary.append(f"{interpreter} at {size_label[int(largest['size'].iloc[0])]}: {items}")
+        handed = at_largest[at_largest["model"].isin(REFERENCE_CHANNELS)]
+        items += "".join(
+            f"; {m} hands the reference over and back in {format_seconds(t)}"
+            for m, t in zip(handed["model"], handed["round_trip_s"], strict=True)
+        )
+        summary.append(f"{interpreter} at {size_label[int(at_largest['size'].iloc[0])]}: {items}")
     fig.suptitle(TITLE)
     legend_below(fig, list(axes.flat), ncols=5)
     alt = (
         "Round-trip latency and throughput of a payload sent to a peer and back, by payload "
-        f"size (log-log), one line per channel with memcpy as the ceiling. {'; '.join(summary)}."
+        "size (log-log), one line per channel with memcpy as the ceiling; queue.Queue passes "
+        "a reference, so it is drawn as a hand-over time only, with no throughput. "
+        f"{'; '.join(summary)}."
     )
     return fig, alt
 

@@ -4,10 +4,13 @@ of CPU and I/O work."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from bench.matrix import CAPACITY_FAMILY
+from bench.measures.capacity import METRIC as CAPACITY_METRIC
 from bench.report.figures.registry import figure_per_group
 from bench.report.figures.style import (
     TEXT,
@@ -21,8 +24,8 @@ from bench.report.figures.style import (
     series_style,
     worker_axis,
 )
-from bench.report.format import format_ratio
-from bench.report.metrics import paired_speedups
+from bench.report.format import format_ratio, significant
+from bench.report.metrics import RUN_KEYS, paired_ratios, paired_speedups, present, round_capacity
 from bench.report.select import interpreter_label, pick, series_label, slug
 
 #: The featured scaling curve: pure-Python CPU work, ~100 ms per task.
@@ -31,10 +34,56 @@ SCALING_GROUP = "cpu_python:count_primes[100ms]"
 SCALING_FAMILIES = ("cpu_python", "cpu_c", "io")
 
 
+#: The legend's note on a speedup drawn hollow.
+ABOVE_CAPACITY = "above capacity: noise"
+CAPACITY_LABEL = "measured capacity (band: rounds)"
+
+
 def select_scaling(frame: pd.DataFrame, group: str = SCALING_GROUP) -> pd.DataFrame:
+    """The group's timings and, for CPU work, the capacity probes of the same runs."""
     rows = pick(frame, group=group, metric="time")
     # one case per (model, start method, workers): the default dispatch only
-    return rows[rows["chunksize"] == 1] if "chunksize" in rows else rows
+    rows = rows[rows["chunksize"] == 1] if "chunksize" in rows else rows
+    if rows.empty or ("family" in rows and (rows["family"] == "io").all()):
+        return rows  # waiting needs no core: capacity does not limit it
+    probes = pick(frame, family=CAPACITY_FAMILY, metric=CAPACITY_METRIC)
+    keys = present(rows, [*RUN_KEYS, "interpreter"])
+    if probes.empty or any(k not in probes for k in keys):
+        return rows
+    probes = probes.merge(rows.loc[:, keys].drop_duplicates(), on=keys, how="inner")
+    return pd.concat([rows, probes], ignore_index=True) if not probes.empty else rows
+
+
+def capacity_limits(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per case of ``frame`` (timings and capacity probes): ``capacity``, the median
+    capacity of the rounds its speedup rests on (those not flagged low), and ``limit``
+    = min(workers, capacity), the most a speedup can honestly reach. No rows without
+    probes."""
+    ratios = paired_ratios(frame)
+    keys = present(ratios, [*RUN_KEYS, "interpreter", "benchmark"])
+    if ratios.empty or "capacity" not in ratios or ratios["capacity"].isna().all():
+        return pd.DataFrame(columns=[*keys, "capacity", "limit"])
+    kept = ratios[~ratios["low_capacity"].astype(bool) & ratios["capacity"].notna()]
+    found = (
+        kept.groupby(keys, dropna=False)
+        .agg(capacity=("capacity", "median"), workers=("workers", "first"))
+        .reset_index()
+    )
+    found["limit"] = np.minimum(found["workers"].astype(float), found["capacity"])
+    return found.loc[:, [*keys, "capacity", "limit"]]
+
+
+def flag_above_capacity(speed: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """``speed`` (``paired_speedups``) with ``limit`` (see ``capacity_limits``; NaN
+    when unknown) and ``above``: True where the speedup exceeds it, which no machine
+    that gave that capacity can do: noise, never a result."""
+    limits = capacity_limits(frame)
+    keys = [k for k in present(speed, [*RUN_KEYS, "interpreter", "benchmark"]) if k in limits]
+    if limits.empty or speed.empty or not keys:
+        return speed.assign(limit=np.nan, above=False)
+    out = speed.merge(limits.drop(columns="capacity"), on=keys, how="left")
+    above = pd.to_numeric(out["speedup"], errors="coerce") > out["limit"]
+    return out.assign(above=above.fillna(False).astype(bool))
 
 
 def scaling_groups(frame: pd.DataFrame) -> list[str]:
@@ -70,12 +119,15 @@ def make_scaling_group(frame: pd.DataFrame, group: str) -> Made:
     """Speedup (paired within rounds) vs workers, one line per model and start method,
     one panel per interpreter, against the ideal: min(workers, cores) for CPU work,
     the worker count for I/O (waiting needs no core)."""
-    rows = select_scaling(frame, group)
-    speed = paired_speedups(rows) if not rows.empty else rows
+    data = select_scaling(frame, group)
+    rows = data[data["family"] != CAPACITY_FAMILY] if "family" in data else data
+    speed = paired_speedups(data) if not rows.empty else rows
     speed = speed[speed["model"] != "sequential"] if not speed.empty else speed
     if speed.empty:
         return None
     waits = "family" in rows and (rows["family"] == "io").all()
+    speed = flag_above_capacity(speed, data)
+    capacity = round_capacity(data)
     ideal_label = "ideal: workers" if waits else "ideal: min(workers, cores)"
     interpreters = sorted(speed["interpreter"].unique())
     fig = new_figure(len(interpreters))
@@ -94,7 +146,11 @@ def make_scaling_group(frame: pd.DataFrame, group: str) -> Made:
             linewidth=1.2,
             label=ideal_label,
         )
+        measured = capacity.loc[capacity["interpreter"] == interpreter, "capacity"].astype(float)
+        if not waits and not measured.empty:
+            _draw_capacity(ax, xs, measured)
         lines = list(part.groupby(["model", "start_method"], dropna=False))
+        noted = False
         for k, ((model, method), group_rows) in enumerate(lines):
             line = group_rows.sort_values("workers")
             errorbar(
@@ -106,13 +162,33 @@ def make_scaling_group(frame: pd.DataFrame, group: str) -> Made:
                 label=series_label(model, method),
                 **series_style(model, method),
             )
+            noise = line[line["above"]]
+            if not noise.empty:
+                style = series_style(model, method)
+                ax.plot(
+                    noise["workers"] * dodge(k, len(lines)),
+                    noise["speedup"],
+                    linestyle="none",
+                    marker=style["marker"],
+                    markerfacecolor="white",
+                    markeredgecolor=style["color"],
+                    zorder=3,
+                )
+                noted = True
+        if noted:  # one neutral legend entry for every hollow marker
+            ax.plot([], [], "o", markerfacecolor="white", color=TEXT, label=ABOVE_CAPACITY)
         worker_axis(ax, workers)
         ax.set_ylim(bottom=0)
-        ax.set_title(f"{interpreter_label(rows, interpreter)}, {core_count} cores")
+        title = f"{interpreter_label(rows, interpreter)}, {core_count} cores"
+        if not waits and not measured.empty:
+            title += f", capacity {significant(float(measured.median()))}"
+        ax.set_title(title)
         summary.append(_scaling_summary(part, interpreter))
+        if not waits and not measured.empty:
+            summary.append(_capacity_summary(part, measured, interpreter))
     axes[0].set_ylabel("speedup over the sequential loop (\N{MULTIPLICATION SIGN})")
     fig.suptitle(scaling_title(group))
-    legend_below(fig, list(axes.flat))
+    legend_below(fig, list(axes.flat), ncols=3 if not capacity.empty and not waits else 4)
     numbers = "; ".join(summary)
     alt = (
         f"Speedup over the sequential loop against the number of workers for {group}, "
@@ -122,11 +198,50 @@ def make_scaling_group(frame: pd.DataFrame, group: str) -> Made:
     return fig, alt
 
 
+def _draw_capacity(ax: Any, xs: np.ndarray, measured: pd.Series) -> None:
+    """The capacity measured in the run beside the ideal: min(workers, capacity) at its
+    median over the rounds, and the band of the rounds' lowest to highest."""
+    low, high = float(measured.min()), float(measured.max())
+    ax.fill_between(
+        xs, np.minimum(xs, low), np.minimum(xs, high), color=TEXT, alpha=0.12, linewidth=0
+    )
+    ax.plot(
+        xs,
+        np.minimum(xs, float(measured.median())),
+        color=TEXT,
+        linestyle=":",
+        linewidth=1.2,
+        label=CAPACITY_LABEL,
+    )
+
+
+def _capacity_summary(part: pd.DataFrame, measured: pd.Series, interpreter: str) -> str:
+    text = (
+        f"on {interpreter} the machine gave {significant(float(measured.median()))} cores "
+        f"(median of {len(measured)} round(s), {significant(float(measured.min()))} to "
+        f"{significant(float(measured.max()))})"
+    )
+    noise = part[part["above"]]
+    if noise.empty:
+        return text
+    named = ", ".join(
+        f"{series_label(r['model'], r['start_method'])} at {format_ratio(r['speedup'])} with "
+        f"{r['workers']} workers"
+        for _, r in noise.sort_values(["workers", "model"], kind="stable").iterrows()
+    )
+    return f"{text}; above the capacity of their own rounds, so noise and drawn hollow: {named}"
+
+
 def _scaling_summary(part: pd.DataFrame, interpreter: str) -> str:
     def case(row: pd.Series) -> str:
         label = series_label(row["model"], row["start_method"])
         return f"{label} at {format_ratio(row['speedup'])} with {row['workers']} workers"
 
+    if "above" in part and not part["above"].all():
+        part = part[~part["above"]]  # noise is never the figure's best (nor its worst)
+    part = part[pd.to_numeric(part["speedup"], errors="coerce").notna()]
+    if part.empty:  # every round of every case left out for low capacity
+        return f"on {interpreter} no speedup rests on a round with the cores it needed"
     best = part.loc[part["speedup"].idxmax()]
     worst = part.loc[part["speedup"].idxmin()]
     if len(part) == 1:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.report.estimate import Estimate
 from bench.report.figures.registry import figure
 from bench.report.figures.style import (
     PALETTE,
@@ -17,7 +18,8 @@ from bench.report.figures.style import (
     plain_log_ticks,
     save_made,
 )
-from bench.report.format import format_seconds
+from bench.report.format import format_estimate, format_seconds
+from bench.report.metrics import startup_slowdowns
 from bench.report.select import interpreter_label, pick, series_label
 
 TITLE = "Start-up cost: threads vs processes"
@@ -87,7 +89,7 @@ def make_startup(frame: pd.DataFrame) -> Made:
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("time (ms, log scale)")
         ax.set_title(interpreter_label(rows, interpreter))
-        summary.append(_startup_summary(part, interpreter))
+        summary.append(_startup_summary(rows, interpreter))
     right = axes[0].get_xlim()[1]
     for ax in axes:
         ax.set_xlim(right=right * 8)  # room for the value labels
@@ -100,27 +102,34 @@ def make_startup(frame: pd.DataFrame) -> Made:
     return fig, alt
 
 
-def _startup_summary(part: pd.DataFrame, interpreter: str) -> str:
-    """The smallest batch: one thread vs one process of each start method."""
-    if (part["family"] == "startup").any():
-        part = part[part["family"] == "startup"]
-    smallest = part[part["workers"] == part["workers"].min()]
-    threads = smallest[smallest["model"] == "threads"]["time_s"]
-    procs = smallest[smallest["model"] == "processes"].sort_values("time_s")
-    if threads.empty or procs.empty:
+def _startup_summary(frame: pd.DataFrame, interpreter: str) -> str:
+    """The smallest batch of the start-up family: one thread's time and how many times
+    it a process of each start method takes, each ratio the same estimate (geometric
+    mean of the rounds' ratios, with its interval) that the start-up verdict quotes."""
+    rows = frame[frame["interpreter"] == interpreter]
+    slowdowns = startup_slowdowns(rows)
+    if slowdowns.empty:
         return ""
-    thread_s = float(threads.iloc[0])
+    if (slowdowns["family"] == "startup").any():
+        slowdowns = slowdowns[slowdowns["family"] == "startup"]
+    smallest = slowdowns[slowdowns["workers"] == slowdowns["workers"].min()]
     n = int(smallest["workers"].iloc[0])
+    threads = rows[
+        (rows["family"] == smallest["family"].iloc[0])
+        & (rows["model"] == "threads")
+        & (rows["workers"] == n)
+    ]["time_s"]
     each = ", ".join(
-        f"{format_seconds(t)} ({m})"
-        for m, t in zip(procs["start_method"], procs["time_s"], strict=True)
-    )
-    low, high = procs["time_s"].min() / thread_s, procs["time_s"].max() / thread_s
-    ratio = f"{low:.0f} to {high:.0f}" if f"{low:.0f}" != f"{high:.0f}" else f"{low:.0f}"
+        f"{method} {format_estimate(Estimate(v, lo, hi, int(k)))}"
+        for method, v, lo, hi, k in zip(
+            smallest["start_method"], smallest["slowdown"], smallest["low"], smallest["high"],
+            smallest["rounds"], strict=True,
+        )
+    )  # fmt: skip
+    took = f" takes {format_seconds(float(threads.median()))}" if not threads.empty else ""
     return (
-        f"On {interpreter}, starting and joining {n} thread{'s' * (n != 1)} takes "
-        f"{format_seconds(thread_s)} and {n} process{'es' * (n != 1)} {each}: "
-        f"{ratio} times as long."
+        f"On {interpreter}, starting and joining {n} thread{'s' * (n != 1)}{took}; "
+        f"{n} process{'es' * (n != 1)}, by start method, {each} as long."
     )
 
 
