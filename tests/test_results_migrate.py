@@ -15,24 +15,17 @@ from bench.matrix import PROFILES
 from bench.results import migrate, schema
 from bench.results.read import load_results
 
-BASELINE = Path(__file__).parent.parent / "results" / "baseline"
-MACHINE = "linux-x86-64-2cpu-amd-epyc"
+#: A real run written with schema version 1 (a quick run of CPython 3.11, trimmed).
+VERSION_1 = Path(__file__).parent / "fixtures" / "bad" / "valid"
 
 
 @pytest.fixture(scope="module")
 def baseline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of one interpreter of the committed baseline (written with schema version 1)."""
-    run = next((BASELINE / MACHINE).iterdir())
-    root = tmp_path_factory.mktemp("baseline") / "results"
-    copy = root / MACHINE / run.name
-    copy.mkdir(parents=True)
-    for name in ("run.json", "cpython-3.13.0.json", "cpython-3.13.0.outcomes.json"):
-        shutil.copy(run / name, copy / name)
-    data = json.loads((copy / "run.json").read_text(encoding="utf-8"))
-    assert data["schema_version"] == 1  # what makes this a migration test
-    # Keep only the interpreter copied: the manifest names the files it expects.
-    data["interpreters"] = [e for e in data["interpreters"] if e["label"] == "cpython-3.13.0"]
-    (copy / "run.json").write_text(json.dumps(data), encoding="utf-8")
+    """A copy of a results folder written with schema version 1."""
+    root = tmp_path_factory.mktemp("v1") / "results"
+    shutil.copytree(VERSION_1, root)
+    (manifest,) = root.glob("*/*/run.json")
+    assert json.loads(manifest.read_text(encoding="utf-8"))["schema_version"] == 1
     return root
 
 
