@@ -22,6 +22,7 @@ from bench.matrix import (
     with_capacity_probes,
 )
 from bench.measures import capacity
+from bench.report import capacity as report_capacity
 from bench.report import figures, metrics, tables
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -165,7 +166,7 @@ def test_round_capacity_is_the_median_of_each_rounds_probes() -> None:
             *probe_rows({("a", 1): [0.1]}, metric=capacity.METRIC_TWO),  # the k = 2 probe: apart
         ]
     )
-    found = metrics.round_capacity(frame)
+    found = report_capacity.round_capacity(frame)
     assert list(found.columns) == ["machine", "run_id", "interpreter", "round", "capacity"]
     got = {(r.interpreter, r.round): r.capacity for r in found.itertuples()}
     assert got == pytest.approx({("a", 1): 1.9, ("a", 2): 1.2, ("b", 1): 1.98})
@@ -173,14 +174,14 @@ def test_round_capacity_is_the_median_of_each_rounds_probes() -> None:
 
 def test_old_results_without_probes_have_no_capacity_and_flag_nothing() -> None:
     old = scaling_frame()
-    capacity_frame = metrics.round_capacity(old)
+    capacity_frame = report_capacity.round_capacity(old)
     assert capacity_frame.empty
-    assert list(capacity_frame.columns) == [*metrics.ROUND_KEYS, "capacity"]
+    assert list(capacity_frame.columns) == [*report_capacity.ROUND_KEYS, "capacity"]
     per_round = metrics.round_times(old)
-    flagged = metrics.capacity_flags(per_round, capacity_frame)
+    flagged = report_capacity.capacity_flags(per_round, capacity_frame)
     assert flagged["capacity"].isna().all() and not flagged["low_capacity"].any()
-    assert metrics.round_capacity(pd.DataFrame()).empty
-    assert tables.capacity_table(metrics.capacity_summary(old)) == tables.NO_DATA
+    assert report_capacity.round_capacity(pd.DataFrame()).empty
+    assert tables.capacity_table(report_capacity.capacity_summary(old)) == tables.NO_DATA
 
 
 def test_capacity_flags_hold_each_round_to_min_workers_cores() -> None:
@@ -200,7 +201,7 @@ def test_capacity_flags_hold_each_round_to_min_workers_cores() -> None:
             {"machine": "m", "run_id": "r", "interpreter": "b", "round": 3, "capacity": 0.5},
         ]
     )
-    flagged = metrics.capacity_flags(per_round, measured)
+    flagged = report_capacity.capacity_flags(per_round, measured)
     assert list(flagged.index) == list(per_round.index)  # rows, order and index kept
     low = {(r.round, r.workers): r.low_capacity for r in flagged.itertuples()}
     # round 1: 1.95 >= 0.9 x min(w, 2) for every w; round 2: 1.43 is enough for one
@@ -210,10 +211,10 @@ def test_capacity_flags_hold_each_round_to_min_workers_cores() -> None:
                    (3, 1): False, (3, 2): False, (3, 4): False}  # fmt: skip
     assert flagged.loc[flagged["round"] == 3, "capacity"].isna().all()
     assert flagged["low_capacity"].dtype == bool
-    assert metrics.CAPACITY_KEEP_FRACTION == 0.9
+    assert report_capacity.CAPACITY_KEEP_FRACTION == 0.9
     # the threshold exactly: 0.9 x 2 = 1.8 keeps 1.8, flags just below it
     edge = measured.assign(capacity=[1.8, 1.79, 1.0])
-    edge_flags = metrics.capacity_flags(per_round, edge)
+    edge_flags = report_capacity.capacity_flags(per_round, edge)
     two = edge_flags[edge_flags["workers"] == 2].set_index("round")["low_capacity"]
     assert (bool(two[1]), bool(two[2])) == (False, True)
 
@@ -222,7 +223,7 @@ def test_the_capacity_table_gives_median_range_and_rounds_below() -> None:
     frame = pd.DataFrame(
         probe_rows({("a", 1): [1.95], ("a", 2): [1.43], ("a", 3): [2.0], ("b", 1): [1.9]})
     )
-    summary = metrics.capacity_summary(frame)
+    summary = report_capacity.capacity_summary(frame)
     a = summary[summary["interpreter"] == "a"].iloc[0]
     assert (a["rounds"], a["below"], a["cores"]) == (3, 1, 2)
     assert (a["median"], a["low"], a["high"]) == pytest.approx((1.95, 1.43, 2.0))
@@ -309,7 +310,7 @@ def test_the_environment_page_shows_each_runs_capacity(tmp_path: Path) -> None:
     from bench.site.sources import Source
 
     frame = pd.DataFrame(probe_rows({("a", 1): [1.95], ("a", 2): [1.43]}))
-    table = tables.capacity_table(metrics.capacity_summary(frame))
+    table = tables.capacity_table(report_capacity.capacity_summary(frame))
     data = SourceData(Source("mine", "Mine", tmp_path), frame, pd.DataFrame(), pd.DataFrame(),
                       tables={"capacity": table})  # fmt: skip
     text = pages.environment_page([data])

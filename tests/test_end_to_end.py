@@ -15,12 +15,8 @@ import pytest
 from bench import matrix
 from bench.environment import PROJECT_ROOT as ROOT
 from bench.interpreters import case_environment
-from bench.report.metrics import (
-    ipc_throughput,
-    memory_per_worker,
-    paired_speedups,
-    round_capacity,
-)
+from bench.report.capacity import round_capacity
+from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
 from bench.results import layout, schema
 from bench.results.read import load_run
 

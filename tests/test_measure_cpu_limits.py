@@ -10,7 +10,8 @@ import pytest
 
 from bench.matrix import Case
 from bench.measures import cpu_limits
-from bench.report.tables import NO_DATA, cpu_limits_table
+from bench.report.guide_tables import cpu_limits_table
+from bench.report.tables import NO_DATA
 from tests.conftest import Children
 
 LINUX_AFFINITY = hasattr(os, "sched_setaffinity")

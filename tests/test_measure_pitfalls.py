@@ -10,7 +10,8 @@ import pytest
 
 from bench.matrix import FAMILIES, PITFALL_APIS, PITFALL_VARIANTS, Case
 from bench.measures import pitfalls
-from bench.report.tables import NO_DATA, pitfalls_table
+from bench.report.guide_tables import pitfalls_table
+from bench.report.tables import NO_DATA
 from tests.conftest import Children
 
 HAS_SPAWN = "spawn" in multiprocessing.get_all_start_methods()

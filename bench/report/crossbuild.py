@@ -24,8 +24,10 @@ from typing import Any
 
 import pandas as pd
 
+from bench.report.capacity import flag_low_capacity
 from bench.report.estimate import Estimate, ratio_estimate
-from bench.report.metrics import RUN_KEYS, flag_low_capacity, present, round_times
+from bench.report.metrics import round_times
+from bench.report.select import RUN_KEYS, present
 
 DEFAULT_BUILD = "default"
 FREE_THREADING_BUILD = "free-threading"
@@ -265,7 +267,7 @@ def same_work_rounds(
     start method by ``choose_start_method``), all three from the same round.
 
     ``low_capacity`` marks a round in which either build's capacity probe found fewer
-    cores than its workers need (``metrics.flag_low_capacity``); False where unknown.
+    cores than its workers need (``capacity.flag_low_capacity``); False where unknown.
     """
     threads = cross_round_times(frame, FREE_THREAD_MODELS, "sequential", same_workers=False)
     pools = cross_round_times(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.report import claims, figures, metrics, tables
+from bench.report import capacity, claims, figures, guide_tables, metrics, tables
 from bench.results.read import COLUMNS
 
 
@@ -47,15 +47,15 @@ def make_tables(
     return {
         "claims": verdict_table(verdicts),
         "environment": tables.environment_table(frame),
-        "capacity": tables.capacity_table(metrics.capacity_summary(frame)),
+        "capacity": tables.capacity_table(capacity.capacity_summary(frame)),
         "speedups": tables.speedup_table(metrics.paired_speedups(latest)),
         "timings": tables.timings_table(latest),
         "memory": tables.memory_table(metrics.memory_per_worker(latest)),
         "ipc": tables.ipc_table(metrics.ipc_throughput(latest)),
         "outcomes": tables.outcomes_table(latest),
-        "pitfalls": tables.pitfalls_table(latest),
-        "cpu_limits": tables.cpu_limits_table(latest),
-        "copy_on_write": tables.copy_on_write_table(metrics.memory_per_worker(latest)),
+        "pitfalls": guide_tables.pitfalls_table(latest),
+        "cpu_limits": guide_tables.cpu_limits_table(latest),
+        "copy_on_write": guide_tables.copy_on_write_table(metrics.memory_per_worker(latest)),
     }
 
 

@@ -8,6 +8,7 @@ group as a file name, through the functions here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,14 @@ NO_START_METHOD = frozenset({"", "n/a", "none"})
 
 
 # --- rows ----------------------------------------------------------------------------
+
+#: What identifies a run: results of two runs (or machines) are never mixed.
+RUN_KEYS = ["machine", "run_id"]
+
+
+def present(frame: pd.DataFrame, keys: Iterable[str]) -> list[str]:
+    """The keys that are columns of ``frame``, in order."""
+    return [k for k in keys if k in frame.columns]
 
 
 def where(frame: pd.DataFrame, **equals: Any) -> pd.DataFrame:

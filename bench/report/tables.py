@@ -6,6 +6,9 @@ as plain text, never as Markdown structure or HTML. Numbers are written by
 ``bench.report.format``; a missing value is shown as ``MISSING``. Rows are
 sorted on fixed keys, so the same data always gives the same string (the site's
 pages are diffed night to night).
+
+Over 400 lines on purpose: the generic table and its sorting rules, then one short
+function per table of the report; the guide's extra tables are in ``guide_tables``.
 """
 
 from __future__ import annotations
@@ -102,7 +105,7 @@ def _row(cells: list[str]) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
-def _ensure(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+def ensure_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     """``frame`` with every one of ``columns``, missing ones added empty (older results)."""
     absent = [c for c in columns if c not in frame.columns]
     if not absent:
@@ -114,12 +117,12 @@ def _ensure(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 IDENTITY = [("machine", "machine"), ("run_id", "run"), ("interpreter", "interpreter")]
 
 
-def _identity_keys(frame: pd.DataFrame) -> list[str]:
+def identity_keys(frame: pd.DataFrame) -> list[str]:
     """The identity columns ``frame`` has: results of different runs are never merged."""
     return [name for name, _ in IDENTITY if name in frame.columns]
 
 
-def _with_identity(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def with_identity(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
     # One machine, run and interpreter per table is the usual page: those columns are
     # shown only when they tell rows apart.
     shown = [
@@ -130,17 +133,17 @@ def _with_identity(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> list[
     return [*shown, *columns]
 
 
-def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def sorted_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Rows in a fixed order: by ``keys``, missing values last, ties kept as they came."""
     keys = [k for k in keys if k in frame.columns]
     if not keys:
         return frame.reset_index(drop=True)
-    return frame.sort_values(keys, kind="stable", na_position="last", key=_sort_key).reset_index(
+    return frame.sort_values(keys, kind="stable", na_position="last", key=sort_key).reset_index(
         drop=True
     )
 
 
-def _sort_key(column: pd.Series) -> pd.Series:
+def sort_key(column: pd.Series) -> pd.Series:
     # Numbers sort as numbers; anything else (mixed objects, None) as text.
     if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
         return column
@@ -163,9 +166,9 @@ def speedup_table(speedups: pd.DataFrame) -> str:
     the verdicts and figures write it; ``rounds`` counts the rounds it rests on."""
     if speedups.empty:
         return NO_DATA
-    frame = _sorted(
-        _ensure(speedups, ["group", "start_method"]),
-        [*_identity_keys(speedups), "group", "workers", "model", "start_method", "benchmark"],
+    frame = sorted_rows(
+        ensure_columns(speedups, ["group", "start_method"]),
+        [*identity_keys(speedups), "group", "workers", "model", "start_method", "benchmark"],
     )
     frame["speedup_text"] = [
         _speedup_text(m, lo, hi)
@@ -180,7 +183,7 @@ def speedup_table(speedups: pd.DataFrame) -> str:
         ("rounds", "rounds"),
     ]
     return markdown_table(
-        frame, _with_identity(frame, columns), right=["workers", "speedup_text", "rounds"]
+        frame, with_identity(frame, columns), right=["workers", "speedup_text", "rounds"]
     )
 
 
@@ -206,7 +209,7 @@ def environment_table(frame: pd.DataFrame) -> str:
         "python_build": "build",
         "gil_enabled": "GIL",
     }
-    data = _ensure(frame, [*keys, *fields, "run_id"])
+    data = ensure_columns(frame, [*keys, *fields, "run_id"])
     data = data.assign(_when=_run_times(data))
     rows = []
     for key, part in data.groupby(keys, dropna=False, sort=False):
@@ -214,20 +217,20 @@ def environment_table(frame: pd.DataFrame) -> str:
         row |= {name: _distinct(part[name]) for name in fields}
         row["dates"] = _date_range(part["_when"])
         rows.append(row)
-    table = _sorted(pd.DataFrame(rows), keys)
+    table = sorted_rows(pd.DataFrame(rows), keys)
     columns = [("machine", "machine"), ("interpreter", "interpreter")]
     columns += [*fields.items(), ("dates", "date (UTC)")]
     return markdown_table(table, columns, right=["cpu_count"])
 
 
 def capacity_table(summary: pd.DataFrame) -> str:
-    """The parallel capacity of each run (``metrics.capacity_summary``), per interpreter:
+    """The parallel capacity of each run (``capacity.capacity_summary``), per interpreter:
     the median of its rounds' capacities in cores, with their range, how many rounds
     were probed and how many fell below the threshold a speedup at every core needs
     (their speedups at that many workers are left out of the estimates)."""
     if summary.empty:
         return NO_DATA
-    table = _sorted(summary, [*_identity_keys(summary)])
+    table = sorted_rows(summary, [*identity_keys(summary)])
     table = table.assign(
         capacity_text=[
             None if is_missing(m) else f"{significant(float(m))} ({_cores_range(lo, hi)})"
@@ -286,11 +289,11 @@ def timings_table(frame: pd.DataFrame) -> str:
     is the raw record, the speedups are the comparison."""
     if frame.empty or "time_s" not in frame.columns:
         return NO_DATA
-    timed = _ensure(frame, ["round"])
+    timed = ensure_columns(frame, ["round"])
     timed = timed[timed["time_s"].notna()].assign(time_s=lambda f: f["time_s"].astype(float))
     if timed.empty:
         return NO_DATA
-    keys = [*_identity_keys(timed), "benchmark"]
+    keys = [*identity_keys(timed), "benchmark"]
     summary = (
         timed.groupby(keys, dropna=False)
         .agg(
@@ -302,7 +305,7 @@ def timings_table(frame: pd.DataFrame) -> str:
         )
         .reset_index()
     )
-    summary = _sorted(summary, keys)
+    summary = sorted_rows(summary, keys)
     columns = [
         ("benchmark", "benchmark"),
         ("median", "median"),
@@ -314,7 +317,7 @@ def timings_table(frame: pd.DataFrame) -> str:
     seconds = dict.fromkeys(["median", "low", "high"], format_seconds)
     return markdown_table(
         summary,
-        _with_identity(summary, columns),
+        with_identity(summary, columns),
         seconds,
         right=["median", "low", "high", "values", "rounds"],
     )
@@ -325,8 +328,8 @@ def memory_table(fits: pd.DataFrame) -> str:
     side by side for each model, start method and variant (idle or with a working set)."""
     if fits.empty:
         return NO_DATA
-    keys = [*_identity_keys(fits), "model", "start_method", "variant"]
-    data = _ensure(fits, keys)
+    keys = [*identity_keys(fits), "model", "start_method", "variant"]
+    data = ensure_columns(fits, keys)
     rows = []
     for key, part in data.groupby(keys, dropna=False, sort=False):
         slopes = dict(zip(part["metric"], part["bytes_per_worker"], strict=True))
@@ -335,7 +338,7 @@ def memory_table(fits: pd.DataFrame) -> str:
             | {m: slopes.get(f"{m}_bytes") for m in ("rss", "uss", "pss")}
             | {"worker_counts": part["worker_counts"].max()}
         )
-    table = _sorted(pd.DataFrame(rows), keys)
+    table = sorted_rows(pd.DataFrame(rows), keys)
     columns = [
         ("model", "model"),
         ("start_method", "start method"),
@@ -348,7 +351,7 @@ def memory_table(fits: pd.DataFrame) -> str:
     per_worker = dict.fromkeys(["rss", "uss", "pss"], format_bytes)
     return markdown_table(
         table,
-        _with_identity(table, columns),
+        with_identity(table, columns),
         per_worker,
         right=["rss", "uss", "pss", "worker_counts"],
     )
@@ -359,9 +362,9 @@ def ipc_table(throughput: pd.DataFrame) -> str:
     first, with the memory copy's MB/s of the same payload as the ceiling."""
     if throughput.empty:
         return NO_DATA
-    table = _sorted(
-        _ensure(throughput, ["start_method", "memcpy_mb_per_s"]),
-        [*_identity_keys(throughput), "size", "model", "start_method"],
+    table = sorted_rows(
+        ensure_columns(throughput, ["start_method", "memcpy_mb_per_s"]),
+        [*identity_keys(throughput), "size", "model", "start_method"],
     )
     columns = [
         ("model", "channel"),
@@ -379,7 +382,7 @@ def ipc_table(throughput: pd.DataFrame) -> str:
     }
     return markdown_table(
         table,
-        _with_identity(table, columns),
+        with_identity(table, columns),
         formats,
         right=["size", "round_trip_s", "mb_per_s", "memcpy_mb_per_s"],
     )
@@ -392,11 +395,11 @@ def outcomes_table(frame: pd.DataFrame) -> str:
     many values there were."""
     if frame.empty or "measure" not in frame.columns:
         return NO_DATA
-    data = _ensure(frame, ["benchmark", "metric", "unit", "value"])
+    data = ensure_columns(frame, ["benchmark", "metric", "unit", "value"])
     data = data[data["measure"].isin(["race", "fault"])]
     if data.empty:
         return NO_DATA
-    identity = _identity_keys(data)
+    identity = identity_keys(data)
     rows = []
     for key, part in data.groupby([*identity, "benchmark", "metric", "unit"], dropna=False):
         row = dict(zip([*identity, "benchmark", "metric", "unit"], key, strict=True))
@@ -408,9 +411,9 @@ def outcomes_table(frame: pd.DataFrame) -> str:
                 "values": summarise_values(list(part["value"]), row["unit"]),
             }
         )
-    table = _sorted(pd.DataFrame(rows), [*identity, "benchmark", "order", "metric"])
+    table = sorted_rows(pd.DataFrame(rows), [*identity, "benchmark", "order", "metric"])
     columns = [("benchmark", "benchmark"), ("metric", "metric"), ("values", "values")]
-    return markdown_table(table, _with_identity(table, columns))
+    return markdown_table(table, with_identity(table, columns))
 
 
 def _strip_suffix(benchmark: Any, metric: Any) -> Any:
@@ -443,171 +446,3 @@ def summarise_values(values: list[Any], unit: Any) -> str:
         return f"{next(iter(counts))}, {n}"
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return "; ".join(f"{text} {TIMES}{count}" for text, count in ranked)
-
-
-# --------------------------------------------------------------------------- what breaks, limits
-
-#: Start methods in the order the guide discusses them; others (none today) follow, sorted.
-START_METHOD_ORDER = ("fork", "forkserver", "spawn")
-
-
-def _one_cell(values: list[Any], fmt: Formatter = format_any) -> str | None:
-    """Several values of one thing as one cell: the value when all agree, else each
-    with its count; numbers that vary: median (min-max)."""
-    present = [v for v in values if not is_missing(v)]
-    if not present:
-        return None
-    numeric = all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) for v in present)
-    if numeric and len({float(v) for v in present}) > 1:
-        numbers = [float(v) for v in present]
-        return f"{fmt(statistics.median(numbers))} ({fmt(min(numbers))}{DASH}{fmt(max(numbers))})"
-    counts = Counter(fmt(v) for v in present)
-    if len(counts) == 1:
-        return next(iter(counts))
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return "; ".join(f"{text} {TIMES}{count}" for text, count in ranked)
-
-
-def pitfalls_table(frame: pd.DataFrame) -> str:
-    """What breaks where (``bench.measures.pitfalls``): a row per mistake and process API,
-    a column per start method, each cell what the program met: "works", or the exception
-    (type and first line), what a dying worker printed and any warning shown."""
-    from bench.measures.pitfalls import APIS, PITFALLS
-
-    if frame.empty or "measure" not in frame.columns:
-        return NO_DATA
-    data = _ensure(frame, ["variant", "model", "start_method", "metric", "value"])
-    data = data[(data["measure"] == "pitfalls") & (data["metric"] == "outcome")]
-    if data.empty:
-        return NO_DATA
-    identity = _identity_keys(data)
-    methods = sorted(
-        {str(m) for m in data["start_method"].dropna()},
-        key=lambda m: (START_METHOD_ORDER.index(m) if m in START_METHOD_ORDER else 99, m),
-    )
-    order = list(PITFALLS)
-    apis = list(APIS)
-    rows = []
-    for key, part in data.groupby([*identity, "variant", "model"], dropna=False, sort=False):
-        row = dict(zip([*identity, "variant", "model"], key, strict=True))
-        known = PITFALLS.get(str(row["variant"]))
-        row |= {
-            "mistake": known.label if known else row["variant"],
-            "api": APIS.get(str(row["model"]), row["model"]),
-            "order": order.index(row["variant"]) if known else len(order),
-            "api_order": apis.index(row["model"]) if row["model"] in apis else len(apis),
-        }
-        for method in methods:
-            cell = part[part["start_method"] == method]
-            row[f"method:{method}"] = _one_cell(list(cell["value"]))
-        rows.append(row)
-    table = _sorted(pd.DataFrame(rows), [*identity, "order", "variant", "api_order", "model"])
-    columns = [("mistake", "mistake"), ("api", "API")]
-    columns += [(f"method:{m}", m) for m in methods]
-    return markdown_table(table, _with_identity(table, columns))
-
-
-#: The CPU limits' variants as a reader knows them, in reading order.
-CPU_LIMIT_LABELS = {
-    "unrestricted": "no limit",
-    "affinity_1": "affinity cut to 1 core (os.sched_setaffinity)",
-    "x_cpu_count_1": "-X cpu_count=1",
-}
-_CPU_LIMIT_COLUMNS = (
-    ("cpu_count", "os.cpu_count()"),
-    ("process_cpu_count", "os.process_cpu_count()"),
-    ("affinity_cores", "cores allowed"),
-    ("default_thread_workers", "ThreadPoolExecutor default"),
-    ("default_process_workers", "ProcessPoolExecutor default"),
-    ("cgroup_cpu_quota", "cgroup CPU quota"),
-    ("pool_speedup", "2 tasks on 2 processes: speedup"),
-)
-
-
-def cpu_limits_table(frame: pd.DataFrame) -> str:
-    """What a child interpreter counts and what a pool of 2 processes gains on 2 pure-Python
-    tasks, with no limit, its affinity cut to one core and ``-X cpu_count=1``
-    (``bench.measures.cpu_limits``); a note says why a cgroup quota is only read."""
-    from bench.measures.cpu_limits import QUOTA_NOTE
-
-    if frame.empty or "measure" not in frame.columns:
-        return NO_DATA
-    data = _ensure(frame, ["variant", "metric", "value"])
-    data = data[data["measure"] == "cpu_limits"]
-    if data.empty:
-        return NO_DATA
-    identity = _identity_keys(data)
-    order = list(CPU_LIMIT_LABELS)
-    rows = []
-    for key, part in data.groupby([*identity, "variant"], dropna=False, sort=False):
-        row = dict(zip([*identity, "variant"], key, strict=True))
-        row["limit"] = CPU_LIMIT_LABELS.get(str(row["variant"]), row["variant"])
-        row["order"] = order.index(row["variant"]) if row["variant"] in order else len(order)
-        for metric, _ in (*_CPU_LIMIT_COLUMNS, ("skipped", "")):
-            values = list(part.loc[part["metric"] == metric, "value"])
-            row[metric] = _one_cell(
-                values, _speedup_cell if metric == "pool_speedup" else format_any
-            )
-        rows.append(row)
-    table = _sorted(pd.DataFrame(rows), [*identity, "order", "variant"])
-    columns = [("limit", "limit"), *_CPU_LIMIT_COLUMNS]
-    if table["skipped"].notna().any():
-        columns.append(("skipped", "note"))
-    right = [name for name, _ in _CPU_LIMIT_COLUMNS if name != "cgroup_cpu_quota"]
-    body = markdown_table(table, _with_identity(table, columns), right=right)
-    return f"{body}\n_{inert(QUOTA_NOTE[:1].upper() + QUOTA_NOTE[1:])}._\n"
-
-
-def _speedup_cell(value: Any) -> str:
-    # A ratio as the speedups write it; anything else (a text a newer suite sends) as is.
-    return format_ratio(value) if isinstance(value, Real) else str(value)
-
-
-#: The structures every forked worker reads, as a reader knows them, in reading order.
-COPY_ON_WRITE_LABELS = {
-    "working_set": "one bytes object",
-    "small_objects": "small objects (distinct ints in a list)",
-    "small_objects_frozen": "small objects, gc.freeze() before the workers start",
-}
-
-
-def copy_on_write_table(fits: pd.DataFrame) -> str:
-    """Extra memory per worker process (``metrics.memory_per_worker``) when every worker
-    reads 50 MiB held as one bytes object or as many small objects, with and without
-    ``gc.freeze()``: PSS (and USS) per worker, with the 95 % interval of the slope."""
-    if fits.empty or "variant" not in fits.columns:
-        return NO_DATA
-    data = fits[fits["variant"].isin(list(COPY_ON_WRITE_LABELS)) & (fits["model"] == "processes")]
-    if data.empty:
-        return NO_DATA
-    keys = [*_identity_keys(data), "start_method", "variant"]
-    data = _ensure(data, ["bytes_low", "bytes_high"])
-    order = list(COPY_ON_WRITE_LABELS)
-    rows = []
-    for key, part in data.groupby(keys, dropna=False, sort=False):
-        row = dict(zip(keys, key, strict=True))
-        row["structure"] = COPY_ON_WRITE_LABELS[str(row["variant"])]
-        row["order"] = order.index(row["variant"])
-        for kind in ("pss", "uss"):
-            fit = part[part["metric"] == f"{kind}_bytes"]
-            row[kind] = None if fit.empty else _bytes_with_interval(fit.iloc[0])
-        row["worker_counts"] = part["worker_counts"].max()
-        rows.append(row)
-    table = _sorted(pd.DataFrame(rows), [*_identity_keys(data), "start_method", "order"])
-    columns = [
-        ("structure", "what every worker reads"),
-        ("start_method", "start method"),
-        ("pss", "PSS per worker (95% interval)"),
-        ("uss", "USS per worker (95% interval)"),
-        ("worker_counts", "worker counts"),
-    ]
-    return markdown_table(
-        table, _with_identity(table, columns), right=["pss", "uss", "worker_counts"]
-    )
-
-
-def _bytes_with_interval(fit: pd.Series) -> str:
-    value, low, high = fit["bytes_per_worker"], fit.get("bytes_low"), fit.get("bytes_high")
-    if is_missing(low) or is_missing(high) or not np.isfinite(float(low) + float(high)):
-        return format_bytes(value)
-    return f"{format_bytes(value)} ({format_bytes(low)}{DASH}{format_bytes(high)})"

@@ -4,6 +4,10 @@
 blocks that hand-written pages embed through markers (see ``markers.py``); the
 other functions give whole generated pages. With several results folders (the
 baseline and the reader's own runs) every block shows one content tab per folder.
+
+Over 400 lines on purpose: the blocks and the pages share their helpers (tabs per
+folder, figure links, labels) and each is a few lines; the home page's answer is in
+``answer.py``, the recorded example in ``example.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import pandas as pd
 
 from bench.history.regress import MIN_RUNS
 from bench.history.trends import changes_table
-from bench.report import claims, figures, metrics, tables
+from bench.report import capacity, claims, figures, metrics, tables
 from bench.report.markdown import inert
 from bench.report.select import readable_interpreter_labels
 from bench.results.layout import MANIFEST_NAME
@@ -422,7 +426,7 @@ CAPACITY_NOTE = (
     "How many cores the machine gave, measured at the start of every round and right "
     "before every group of CPU work: k processes spinning at once against one alone "
     f"(2.0 on two free cores). A round whose capacity is below "
-    f"{metrics.CAPACITY_KEEP_FRACTION:.0%} of min(workers, cores) is left out of that "
+    f"{capacity.CAPACITY_KEEP_FRACTION:.0%} of min(workers, cores) is left out of that "
     "worker count's CPU speedups; see [the methodology](methodology.md#parallel-capacity).\n"
 )
 

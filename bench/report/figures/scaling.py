@@ -11,6 +11,7 @@ import pandas as pd
 
 from bench.matrix import CAPACITY_FAMILY
 from bench.measures.capacity import METRIC as CAPACITY_METRIC
+from bench.report.capacity import round_capacity
 from bench.report.figures.registry import figure_per_group
 from bench.report.figures.style import (
     TEXT,
@@ -25,8 +26,8 @@ from bench.report.figures.style import (
     worker_axis,
 )
 from bench.report.format import format_ratio, significant
-from bench.report.metrics import RUN_KEYS, paired_ratios, paired_speedups, present, round_capacity
-from bench.report.select import interpreter_label, pick, series_label, slug
+from bench.report.metrics import paired_ratios, paired_speedups
+from bench.report.select import RUN_KEYS, interpreter_label, pick, present, series_label, slug
 
 #: The featured scaling curve: pure-Python CPU work, ~100 ms per task.
 SCALING_GROUP = "cpu_python:count_primes[100ms]"
