@@ -5,6 +5,8 @@ for it and a range of worker counts. A *profile* picks, per family, which sizes,
 models and worker counts to run, and how many rounds and values to take. Pairs
 that make no sense are absent from the families on purpose; ``EXCLUDED`` says
 why, so ``python -m bench list`` can show it.
+
+Over 400 lines on purpose: most of it is the matrix itself, a table kept as data.
 """
 
 from __future__ import annotations

@@ -11,10 +11,15 @@ in a shuffled order and, within a group, every interpreter and every case in a
 shuffled order, so the baseline and its candidates are measured seconds apart.
 The round is recorded with every value, so the report can take ratios within
 a round, where this machine's drifting CPU speed cancels out.
+
+Over 400 lines on purpose: one run's life (manifest, rounds, supervision of every
+case, atomic results, signals) shares the state of one ``Run``; split, it would be
+passed around in pieces.
 """
 
 from __future__ import annotations
 
+import ast
 import errno
 import functools
 import inspect
@@ -24,6 +29,7 @@ import random
 import signal
 import subprocess
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -135,10 +141,25 @@ def _signals_interrupt() -> Iterator[None]:
 
 @functools.cache
 def definition_of(case: Case) -> str:
-    """The case's definition hash: its parameters and the source of the code it runs."""
+    """The case's definition hash: its parameters and the code it runs."""
     workload = WORKLOADS[case.workload]
     code = resolve(workload.func) if workload.func else measures.module(workload.measure)
-    return schema.definition_hash(case_metadata(case, workload.size_unit), inspect.getsource(code))
+    params = case_metadata(case, workload.size_unit)
+    return schema.definition_hash(params, code_fingerprint(inspect.getsource(code)))
+
+
+def code_fingerprint(source: str) -> str:
+    """What ``source`` does, not how it reads: its syntax tree without docstrings (and so
+    without comments and layout), so that a reworded docstring breaks no trend."""
+    tree = ast.parse(textwrap.dedent(source))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list) and body and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
+        ):  # fmt: skip
+            node.body = body[1:] or [ast.Pass()]  # type: ignore[attr-defined]
+    return ast.dump(tree)
 
 
 def failure_reason(output: str, returncode: int) -> str:

@@ -80,3 +80,11 @@ def test_the_runner_gives_each_case_its_own_hash() -> None:
     hashes = {runner.definition_of(case) for case in cases}
     assert len(hashes) == len(cases)
     assert all(len(h) == 16 and int(h, 16) >= 0 for h in hashes)
+
+
+def test_only_what_code_does_changes_its_fingerprint() -> None:
+    plain = "def f(x):\n    return x + 1\n"
+    reworded = 'def f(x):\n    """Add one."""\n    # a comment\n    return x + 1  # why\n'
+    changed = "def f(x):\n    return x + 2\n"
+    assert runner.code_fingerprint(plain) == runner.code_fingerprint(reworded)
+    assert runner.code_fingerprint(plain) != runner.code_fingerprint(changed)

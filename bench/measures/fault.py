@@ -29,7 +29,8 @@ The guide's claim: a process is a wall, a thread is not. Two kinds of fault test
 Hard crashes only ever happen in child processes, every wait has a deadline
 (``TIMEOUT_S``), and every child is reaped, killed first if it overstays. The top
 level imports only the standard library's smallest pieces: spawned pool workers
-import this module by name to run its tasks.
+import this module by name to run its tasks. Over 400 lines on purpose: the crashing
+tasks must live in the module the workers import.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ One round trip per loop through ``queue.Queue``, ``mp.Queue``, ``mp.Pipe``,
 ``shared_memory``, or ``memcpy`` as the ceiling; what each copies is in
 docs/methodology.md ("Communication cost"). Peers are module-level functions and the
 top-level imports stay in the standard library: spawn children import this module.
+Over 400 lines on purpose: the channels' peers must be module-level functions of one
+module that spawn children can import by name.
 """
 
 from __future__ import annotations

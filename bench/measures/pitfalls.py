@@ -12,7 +12,8 @@ worker printed when it died, and any warning the program showed), and ``works``,
 The child runs with the user's default warning filters, except the case that turns
 warnings on (``-W default``): the fork ``DeprecationWarning`` is shown only then.
 Standard library only at the top: the case script imports this module in the
-interpreter under test.
+interpreter under test. Over 400 lines on purpose: most of it is the mistakes
+themselves, each a small program kept as data.
 """
 
 from __future__ import annotations
