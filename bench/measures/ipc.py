@@ -20,6 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from multiprocessing.connection import Connection
     from multiprocessing.shared_memory import SharedMemory
 
@@ -428,8 +429,9 @@ class PipeTimer(_ConnectionTimer):
         self._conn.send(None)
 
 
-class SharedMemoryTimer(_ConnectionTimer):
-    channel = "shared_memory"
+class _SharedBlockTimer(_ConnectionTimer):
+    """A ``SharedMemory`` block of the payload's size, a peer that maps it by name, and a
+    1-byte message on a pipe that tells each side its turn."""
 
     _block: SharedMemory | None = None
     _view: memoryview | None = None
@@ -440,12 +442,38 @@ class SharedMemoryTimer(_ConnectionTimer):
         name = f"{SHM_PREFIX}{os.getpid()}_{os.urandom(4).hex()}"
         self._block = SharedMemory(name=name, create=True, size=self.size)
         self._view = _whole(self._block, self.size)
+        self._fill(self._view)
         child = self._connect()
         try:
-            self._start_peer(_shm_peer, child, self._block.name, self.size)
+            self._start_peer(self._peer(), child, self._block.name, self.size)
         finally:
             child.close()
         self._watch()
+
+    def _fill(self, view: memoryview) -> None:
+        """What the block holds before any round trip (nothing: each one copies it in)."""
+
+    def _peer(self) -> Callable[..., None]:
+        raise NotImplementedError
+
+    def _ask_to_stop(self) -> None:
+        assert self._conn is not None
+        self._conn.send_bytes(_STOP)
+
+    def _release(self, peer_stopped: bool) -> None:
+        super()._release(peer_stopped)
+        if self._view is not None:
+            self._view.release()
+        if self._block is not None:
+            self._block.close()
+            self._block.unlink()
+
+
+class SharedMemoryTimer(_SharedBlockTimer):
+    channel = "shared_memory"
+
+    def _peer(self) -> Callable[..., None]:
+        return _shm_peer
 
     def roundtrip(self) -> bytes:
         return self._exchange(1, _ROUND, keep=True)
@@ -483,42 +511,19 @@ class SharedMemoryTimer(_ConnectionTimer):
             raise self._died() from exc
         return echoed if keep else b""
 
-    def _ask_to_stop(self) -> None:
-        assert self._conn is not None
-        self._conn.send_bytes(_STOP)
 
-    def _release(self, peer_stopped: bool) -> None:
-        super()._release(peer_stopped)
-        if self._view is not None:
-            self._view.release()
-        if self._block is not None:
-            self._block.close()
-            self._block.unlink()
-
-
-class SharedMemoryInPlaceTimer(_ConnectionTimer):
+class SharedMemoryInPlaceTimer(_SharedBlockTimer):
     """Zero-copy: the payload is written into the block once, before timing (a producer
     that builds its data in shared memory); a round trip is a 1-byte request, the peer's
     read of the block in place and its short answer."""
 
     channel = "shared_memory_inplace"
 
-    _block: SharedMemory | None = None
-    _view: memoryview | None = None
+    def _fill(self, view: memoryview) -> None:
+        view[:] = self.payload
 
-    def start(self) -> None:
-        from multiprocessing.shared_memory import SharedMemory
-
-        name = f"{SHM_PREFIX}{os.getpid()}_{os.urandom(4).hex()}"
-        self._block = SharedMemory(name=name, create=True, size=self.size)
-        self._view = _whole(self._block, self.size)
-        self._view[:] = self.payload
-        child = self._connect()
-        try:
-            self._start_peer(_shm_reader, child, self._block.name, self.size)
-        finally:
-            child.close()
-        self._watch()
+    def _peer(self) -> Callable[..., None]:
+        return _shm_reader
 
     def roundtrip(self) -> bytes:
         """One request; the block as the peer read it, once its answer proves it did."""
@@ -556,18 +561,6 @@ class SharedMemoryInPlaceTimer(_ConnectionTimer):
         except (EOFError, OSError) as exc:
             raise self._died() from exc
         return int(answer) if keep else 0
-
-    def _ask_to_stop(self) -> None:
-        assert self._conn is not None
-        self._conn.send_bytes(_STOP)
-
-    def _release(self, peer_stopped: bool) -> None:
-        super()._release(peer_stopped)
-        if self._view is not None:
-            self._view.release()
-        if self._block is not None:
-            self._block.close()
-            self._block.unlink()
 
 
 class MpQueueTimer(_QueueRoundTrips, _ProcessTimer):

@@ -96,6 +96,24 @@ def _scaling_figures(
     }
 
 
+def _chosen_scaling(
+    frame: pd.DataFrame, models: tuple[str, ...], what: str
+) -> Verdict | tuple[str, Any, int, str, int, dict[str, Any]]:
+    """The configuration of ``models`` chosen in advance on the pure-Python task, its
+    estimate, dropped rounds, task, workers and figures; no data when it is missing."""
+    found = cpu_scaling(frame)
+    if found is None:
+        return no_data("pure-Python CPU tasks against the sequential loop")
+    table, size, workers = found
+    choice = chosen(table, models, frame)
+    if choice is None:
+        return no_data(f"{what} on the pure-Python CPU task")
+    config, rows = choice
+    estimate, dropped = kept_estimate(rows)
+    figures = _scaling_figures(table, config, estimate, dropped, size, workers)
+    return config, estimate, dropped, size, workers, figures
+
+
 @claim(
     "processes_sidestep_gil",
     order=10,
@@ -111,16 +129,10 @@ def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
     """Holds when the process pool's interval (default start method) clears 3/4 of the
     ideal speedup on the pure-Python task; does not hold when it lies under 1.2x;
     depends between, on too few rounds, or on one core."""
-    found = cpu_scaling(frame)
-    if found is None:
-        return no_data("pure-Python CPU tasks against the sequential loop")
-    table, size, workers = found
-    choice = chosen(table, ("process_pool", "processes"), frame)
-    if choice is None:
-        return no_data("a process pool on the pure-Python CPU task")
-    config, rows = choice
-    estimate, dropped = kept_estimate(rows)
-    figures = _scaling_figures(table, config, estimate, dropped, size, workers)
+    found = _chosen_scaling(frame, ("process_pool", "processes"), "a process pool")
+    if isinstance(found, Verdict):
+        return found
+    config, estimate, dropped, size, workers, figures = found
     ideal = figures["ideal"]
     line = (
         f"{config}, {workers} workers, {size} tasks: {format_estimate(estimate)} the loop"
@@ -151,17 +163,11 @@ def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
 def gil_limits_threads(frame: pd.DataFrame) -> Verdict:
     """Holds when the thread pool's interval lies under 1.2x the loop; does not hold
     when it clears 3/4 of the ideal, as on a free-threaded build; depends between."""
-    found = cpu_scaling(frame)
-    if found is None:
-        return no_data("pure-Python CPU tasks against the sequential loop")
-    table, size, workers = found
-    choice = chosen(table, ("thread_pool", "threads"), frame)
-    if choice is None:
-        return no_data("threads on the pure-Python CPU task")
-    config, rows = choice
-    estimate, dropped = kept_estimate(rows)
+    found = _chosen_scaling(frame, ("thread_pool", "threads"), "threads")
+    if isinstance(found, Verdict):
+        return found
+    config, estimate, dropped, size, workers, figures = found
     gil = first(frame, "gil_enabled")
-    figures = _scaling_figures(table, config, estimate, dropped, size, workers)
     figures |= {"gil": gil, "build": first(frame, "python_build")}
     ideal = figures["ideal"]
     line = (
