@@ -17,7 +17,7 @@ from bench.history.regress import (
     prior_variance,
     t_two_sided_p,
 )
-from bench.report.metrics import t_quantile
+from bench.report.estimate import t_quantile
 
 EULER_GAMMA = 0.5772156649015329
 #: Benjamini and Hochberg (1995), section 4: 15 p-values of one study; at q = 0.05 the

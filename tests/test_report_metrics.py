@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from bench.report.estimate import ratio_estimate
+from bench.report.estimate import ratio_estimate, t_quantile
 from bench.report.metrics import (
     crossovers,
     granularity_ratios,
@@ -21,7 +21,6 @@ from bench.report.metrics import (
     paired_speedups,
     parallel_efficiency,
     summarize,
-    t_quantile,
     winners,
 )
 

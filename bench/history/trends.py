@@ -31,7 +31,7 @@ from bench.report.figures import (
     new_figure,
     styled,
 )
-from bench.report.format import UNIT_FORMATS, format_number
+from bench.report.format import UNIT_FORMATS, format_number, format_ratio, is_missing
 from bench.results.schema import DEFINITION_HASH_KEY
 
 
@@ -245,9 +245,9 @@ def render_trends(summaries: pd.DataFrame, out_dir: Path) -> list[FigureInfo]:
 
 
 def _value_text(value: Any, unit: Any) -> str | None:
-    if tables.is_missing(value):
+    if is_missing(value):
         return None
-    return tables.UNIT_FORMATS.get(str(unit), tables.format_number)(value)
+    return UNIT_FORMATS.get(str(unit), format_number)(value)
 
 
 def changes_table(changes: pd.DataFrame, *, significant_only: bool = True) -> str:
@@ -259,7 +259,7 @@ def changes_table(changes: pd.DataFrame, *, significant_only: bool = True) -> st
     rows = rows.assign(
         before_text=[_value_text(v, u) for v, u in zip(rows["before"], rows["unit"], strict=True)],
         after_text=[_value_text(v, u) for v, u in zip(rows["after"], rows["unit"], strict=True)],
-        p_text=[None if tables.is_missing(p) else f"{p:.2g}" for p in rows["p_adjusted"]],
+        p_text=[None if is_missing(p) else f"{p:.2g}" for p in rows["p_adjusted"]],
         _order=-rows["change"].astype(float),
     ).sort_values(["machine", "interpreter", "_order", "benchmark"], kind="stable")
     columns = [
@@ -275,6 +275,6 @@ def changes_table(changes: pd.DataFrame, *, significant_only: bool = True) -> st
         ("runs", "runs"),
         ("verdict", "verdict"),
     ]
-    formats = {"change": tables.format_ratio, "drift": tables.format_ratio}
+    formats = {"change": format_ratio, "drift": format_ratio}
     right = ["before_text", "after_text", "change", "drift", "p_text", "runs"]
     return tables.markdown_table(rows, columns, formats, right=right)

@@ -9,6 +9,7 @@ is no spread to measure, and the interval is unknown (NaN), never zero wide.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +49,14 @@ class Estimate:
         return self.known and self.high < threshold
 
 
+@functools.cache
+def t_quantile(df: int) -> float:
+    """The 97.5 % quantile of Student's t with ``df`` degrees of freedom."""
+    if df < 1:
+        raise ValueError("a t quantile needs at least one degree of freedom")
+    return float(stats.t.ppf(0.975, df))
+
+
 def _inverse(value: float) -> float:
     if math.isnan(value):
         return math.nan
@@ -68,7 +77,7 @@ def ratio_estimate(ratios: Sequence[float]) -> Estimate:
     centre = float(logs.mean())
     if n < MIN_ROUNDS:
         return Estimate(math.exp(centre), math.nan, math.nan, n)
-    half = float(stats.t.ppf(0.975, n - 1)) * float(logs.std(ddof=1)) / math.sqrt(n)
+    half = t_quantile(n - 1) * float(logs.std(ddof=1)) / math.sqrt(n)
     return Estimate(math.exp(centre), math.exp(centre - half), math.exp(centre + half), n)
 
 
@@ -82,7 +91,7 @@ def mean_estimate(values: Sequence[float]) -> Estimate:
     centre = float(data.mean())
     if n < MIN_ROUNDS:
         return Estimate(centre, math.nan, math.nan, n)
-    half = float(stats.t.ppf(0.975, n - 1)) * float(data.std(ddof=1)) / math.sqrt(n)
+    half = t_quantile(n - 1) * float(data.std(ddof=1)) / math.sqrt(n)
     return Estimate(centre, centre - half, centre + half, n)
 
 
@@ -105,5 +114,5 @@ def slope_estimate(x: Sequence[float], y: Sequence[float]) -> Slope:
     slope, intercept = float(fit.slope), float(fit.intercept)
     if n < 3:
         return Slope(slope, math.nan, math.nan, n, intercept)
-    half = float(stats.t.ppf(0.975, n - 2)) * float(fit.stderr)
+    half = t_quantile(n - 2) * float(fit.stderr)
     return Slope(slope, slope - half, slope + half, n, intercept)

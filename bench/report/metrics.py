@@ -16,7 +16,6 @@ module. Splitting further would spread the shared pairing rules over several fil
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -26,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from bench.report.capacity import flag_low_capacity
-from bench.report.estimate import ratio_estimate, slope_estimate
+from bench.report.estimate import mean_estimate, ratio_estimate, slope_estimate
 from bench.report.select import RUN_KEYS, present
 
 CASE_KEYS = ["interpreter", "group", "benchmark", "model", "start_method", "workers"]
@@ -45,22 +44,10 @@ SUMMARY_KEYS = [
 # --- confidence intervals ------------------------------------------------------------
 
 
-@functools.cache
-def t_quantile(df: int) -> float:
-    """The 97.5 % quantile of Student's t with ``df`` degrees of freedom."""
-    if df < 1:
-        raise ValueError("a t quantile needs at least one degree of freedom")
-    return float(stats.t.ppf(0.975, df))
-
-
 def mean_ci(values: Sequence[float]) -> tuple[float, float]:
-    """95 % t-interval for the mean; NaN for fewer than two values."""
-    n = len(values)
-    if n < 2:
-        return (math.nan, math.nan)
-    data = np.asarray(values, dtype=float)
-    half = t_quantile(n - 1) * data.std(ddof=1) / math.sqrt(n)
-    return (float(data.mean() - half), float(data.mean() + half))
+    """95 % t-interval for the mean (``estimate.mean_estimate``); NaN for fewer than two."""
+    found = mean_estimate(values)
+    return (found.low, found.high)
 
 
 def median_ci(values: Sequence[float]) -> tuple[float, float, float]:

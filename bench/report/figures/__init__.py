@@ -69,7 +69,6 @@ from bench.report.figures.style import (
     series_style,
     styled,
 )
-from bench.report.select import interpreter_label  # the labels on the figures, for pages
 
 __all__ = [
     "CHANNEL_COLOURS",
@@ -94,7 +93,6 @@ __all__ = [
     "figure_per_group",
     "figure_specs",
     "gil_speedups",
-    "interpreter_label",
     "legend_below",
     "make_cost",
     "make_decision_map",
