@@ -38,6 +38,11 @@ def interpreter_options() -> list[str]:
 
 _PROBE = r"""
 import json, multiprocessing, sys, sysconfig, importlib.util
+try:
+    from bench.models import unavailable_models
+except Exception as exc:  # the suite's source must reach the interpreter; say so if not
+    def unavailable_models(reason=f"bench.models did not import: {exc}"):
+        return {"*": reason}
 REQUIRED = {required!r}
 print(json.dumps({
     "executable": sys.executable,
@@ -49,6 +54,7 @@ print(json.dumps({
     "default_start_method": multiprocessing.get_start_method(),
     "missing": [m for m in REQUIRED if importlib.util.find_spec(m) is None],
     "in_venv": sys.prefix != sys.base_prefix,
+    "unavailable_models": unavailable_models(),
 }))
 """.replace("{required!r}", repr(REQUIRED_MODULES))
 
@@ -101,6 +107,7 @@ def probe(interp: Interpreter) -> Interpreter:
     try:
         out = subprocess.run(
             [*interp.argv, "-c", _PROBE],
+            env=case_environment({}),
             capture_output=True,
             text=True,
             timeout=60,

@@ -17,14 +17,27 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import product
 
-from bench.models import MODELS
+from bench.models import MODELS, START_METHODS, Isolation, model_names
 from bench.workloads.catalog import WORKLOADS
 
-START_METHODS = ("fork", "spawn", "forkserver")
 CPU_WORKERS = (1, 2, 4, 8)  # past the 2-4 cores of CI machines on purpose: oversubscription
 IO_WORKERS = (4, 16, 64)  # the sequential case is the one-worker reference
-ALL_CPU_MODELS = ("sequential", "threads", "thread_pool", "processes", "process_pool")
-ALL_IO_MODELS = (*ALL_CPU_MODELS, "asyncio")
+#: Models by trait: every synchronous model on this machine runs the CPU work, and the
+#: event loop joins them for I/O; a remote cluster runs CPU work only.
+ALL_CPU_MODELS = model_names(lambda m: not m.is_async)
+ALL_IO_MODELS = model_names(lambda m: m.local)
+#: Workers started and joined for every batch: the article's example and start-up.
+PER_BATCH_MODELS = model_names(lambda m: m.starts_per_run)
+#: Pools, opened once and reused, and the loop they are measured against.
+POOL_MODELS = model_names(lambda m: m.pool)
+#: Workers on this machine whose memory and faults are their own to measure (a thread
+#: pool's are its threads').
+WORKER_MODELS = model_names(
+    lambda m: m.local and m.parallel and not m.is_async
+    and not (m.pool and m.isolation is Isolation.SHARED)
+)  # fmt: skip
+#: Models with a start method: where pickling, the main module and fork matter.
+START_METHOD_MODELS = model_names(lambda m: m.uses_processes)
 
 
 def format_bytes(n: int) -> str:
@@ -132,6 +145,18 @@ def uses_processes(model: str) -> bool:
     return CHANNELS[model] if model in CHANNELS else MODELS[model].uses_processes
 
 
+def start_methods(model: str, wanted: tuple[str, ...]) -> tuple[str | None, ...]:
+    """The start methods of ``wanted`` that ``model`` takes; ``(None,)`` where none applies."""
+    if not uses_processes(model):
+        return (None,)
+    takes = MODELS[model].start_methods if model in MODELS else START_METHODS
+    return tuple(m for m in wanted if m in takes)
+
+
+def is_baseline(model: str) -> bool:
+    return model in MODELS and MODELS[model].baseline
+
+
 def capacity_probe(before: str | None = None) -> Case:
     """The capacity probe that opens every round, or the one run right before ``before``
     (a group of CPU work)."""
@@ -197,8 +222,8 @@ class Family:
             for model in self.models:
                 if pick.models is not None and model not in pick.models:
                     continue
-                methods = pick.start_methods if uses_processes(model) else (None,)
-                counts = (1,) if model == "sequential" else (pick.workers or self.workers)
+                methods = start_methods(model, pick.start_methods)
+                counts = (1,) if is_baseline(model) else (pick.workers or self.workers)
                 for method, w, variant in product(methods, counts, self.variants):
                     if w > self.max_workers.get(model, w):
                         continue
@@ -216,7 +241,7 @@ class Family:
         # trips take microseconds and need pyperf to pick the loop count.
         calibrate = self.calibrate and (self.measure == "ipc" or not uses_processes(model))
         timings = ("lifecycle",) if starts_per_run else self.timed
-        chunks = self.chunksizes if model == "process_pool" else ("1",)
+        chunks = self.chunksizes if model in MODELS and MODELS[model].chunksize else ("1",)
         # "auto" may come out as 1 for few tasks: then it is the same case, once
         sizes = dict.fromkeys(
             max(1, tasks // (4 * workers)) if chunk == "auto" else int(chunk) for chunk in chunks
@@ -306,16 +331,20 @@ def _granularity(payload: int) -> Family:
         sizes.append(Size(label, iterations, tasks))
     return Family(
         f"granularity_{format_bytes(payload) if payload else 'none'}", "granularity", "spin",
-        tuple(sizes), ("sequential", "thread_pool", "process_pool"), (2,), payload=payload,
+        tuple(sizes), model_names(lambda m: m.baseline or m.pool), (2,), payload=payload,
         chunksizes=("1", "auto"),
     )
 
 
 def _io(workload: str, size: str, value: int, tasks: int) -> Family:
     """I/O: workers far past the core count, since waiting needs no core."""
-    return Family(workload, "io", workload, (Size(size, value, tasks),),
-                  ALL_IO_MODELS if WORKLOADS[workload].async_func else ALL_CPU_MODELS,
-                  IO_WORKERS, max_workers={"processes": 4, "process_pool": 16})
+    models = model_names(lambda m: m.local and (bool(WORKLOADS[workload].async_func)
+                                                or not m.is_async))
+    # 16 or 64 processes started per batch measure process creation, not the I/O.
+    most = {m: 4 if MODELS[m].starts_per_run else 16 for m in models
+            if MODELS[m].isolation is not Isolation.SHARED}
+    return Family(workload, "io", workload, (Size(size, value, tasks),), models, IO_WORKERS,
+                  max_workers=most)
 
 
 FAMILIES: dict[str, Family] = {f.id: f for f in (
@@ -323,7 +352,7 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
     # (No loop as baseline: five greetings in a loop take a microsecond; a speedup over
     # that would say nothing. Threads and processes are compared with each other.)
     Family("article", "article", "article", (Size("5 workers", 0, 5),),
-           ("threads", "processes"), (5,), calibrate=True),
+           PER_BATCH_MODELS, (5,), calibrate=True),
     # Pure Python, ~1 ms and ~100 ms per task: count_primes(3000) and (90000) on 3.11 here.
     Family("count_primes", "cpu_python", "count_primes",
            (Size("1ms", 3_000, 64), Size("100ms", 90_000, 8)), ALL_CPU_MODELS, CPU_WORKERS),
@@ -336,49 +365,52 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
     _io("file", "256KiB", 256, 32),
     # Start-up: start and join N threads or processes (each runs one no-op).
     Family("startup", "startup", "noop", (Size("1 task/worker", 0, 0),),
-           ("threads", "processes"), (1, 5, 20), calibrate=True),
+           PER_BATCH_MODELS, (1, 5, 20), calibrate=True),
     # Pool start-up apart from throughput: create, one no-op per worker, shut down;
     # and the time from creating a pool to its first result.
     Family("pool_startup", "pool_startup", "noop", (Size("1 task/worker", 0, 0),),
-           ("thread_pool", "process_pool"), CPU_WORKERS, timed=("lifecycle",), calibrate=True),
+           POOL_MODELS, CPU_WORKERS, timed=("lifecycle",), calibrate=True),
     Family("pool_first_result", "pool_startup", "noop", (Size("first result", 0, 1),),
-           ("thread_pool", "process_pool"), (1, 2, 4), timed=("first_result",), calibrate=True),
+           POOL_MODELS, (1, 2, 4), timed=("first_result",), calibrate=True),
     # Communication: a payload to a peer and back, per channel; memcpy is the ceiling.
     Family("ipc", "ipc", "echo", tuple(Size(format_bytes(n), n, 0) for n in IPC_PAYLOADS),
            tuple(CHANNELS), (1,), calibrate=True, measure="ipc"),
     # Memory of W live workers, idle and with a 50 MiB structure each worker reads.
     Family("memory", "memory", "live_workers", (Size("idle", 0, 0),),
-           ("threads", "processes", "process_pool"), MEMORY_WORKERS, measure="memory",
+           WORKER_MODELS, MEMORY_WORKERS, measure="memory",
            once=True),
     Family("memory_working_set", "memory", "live_workers", (Size("50MiB", 50, 0),),
-           ("threads", "processes"), MEMORY_WORKERS, measure="memory",
+           PER_BATCH_MODELS, MEMORY_WORKERS, measure="memory",
            variants=("working_set",), once=True),
     # Races: N threads, one shared counter, unsynchronised and locked.
-    Family("race", "race", "counter", (Size("200k", 200_000, 0),), ("threads",), (2, 4, 8),
+    Family("race", "race", "counter", (Size("200k", 200_000, 0),),
+           model_names(lambda m: m.starts_per_run and m.isolation is Isolation.SHARED), (2, 4, 8),
            measure="race", variants=("racy", "locked")),
     # Fault isolation: one task of 8 dies hard, or each of 8 tasks leaks 16 MiB.
     Family("fault", "fault", "fault", (Size("8 tasks", 16, 8),),
-           ("threads", "thread_pool", "processes", "process_pool"), (2,), measure="fault",
+           model_names(lambda m: m.local and m.parallel and not m.is_async), (2,), measure="fault",
            variants=("os_exit", "segfault", "leak"), once=True),
     # Task granularity: task length x payload; where does the process pool win?
     *(_granularity(payload) for payload in GRANULARITY_PAYLOADS),
     # What breaks where: classic mistakes tried in a child interpreter per API and start
     # method; the size is how long the child waits for a result before calling it a hang.
     Family("pitfalls", "pitfalls", "pitfall", (Size("wait 5s", 5, 1),),
-           ("processes", "process_pool", *PITFALL_APIS), (1,), measure="pitfalls",
+           (*START_METHOD_MODELS, *PITFALL_APIS), (1,), measure="pitfalls",
            variants=PITFALL_VARIANTS, once=True),
     Family("pitfalls_result", "pitfalls", "pitfall", (Size("wait 5s", 5, 1),),
-           ("process_pool", *PITFALL_APIS), (1,), measure="pitfalls",
+           (*model_names(lambda m: m.uses_processes and m.pool), *PITFALL_APIS), (1,),
+           measure="pitfalls",
            variants=("generator_result",), once=True),
     # CPU limits: the counts and default pool sizes a child sees with no limit, with its
     # affinity cut to one core, and with -X cpu_count=1; 2 tasks on 2 processes timed.
     Family("cpu_limits", "cpu_limits", "cpu_limits", (Size("100ms", 90_000, 2),),
-           ("process_pool",), (2,), measure="cpu_limits",
+           model_names(lambda m: m.uses_processes and m.pool), (2,), measure="cpu_limits",
            variants=("unrestricted", "affinity_1", "x_cpu_count_1"), once=True),
     # Copy-on-write: 50 MiB as many small objects every forked worker reads, with and
     # without gc.freeze() (the single bytes object is the memory_working_set family).
     Family("copy_on_write", "copy_on_write", "shared_objects", (Size("50MiB", 50, 0),),
-           ("processes",), MEMORY_WORKERS, measure="copy_on_write",
+           model_names(lambda m: m.uses_processes and m.starts_per_run), MEMORY_WORKERS,
+           measure="copy_on_write",
            variants=("small_objects", "small_objects_frozen"), once=True),
 )}
 

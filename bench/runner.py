@@ -273,6 +273,12 @@ class Run:
                 for c in self.s.cases
                 if c.start_method and c.start_method not in methods
             ]
+            missing = interp.info.get("unavailable_models") or {}
+            skipped += [
+                {"case": c.name, "reason": f"{c.model}: {missing[c.model]}"}
+                for c in self.s.cases
+                if c.model in missing and not any(s["case"] == c.name for s in skipped)
+            ]
             entries.append(
                 schema.InterpreterEntry(
                     label, interp.spec, list(interp.argv), interp.info, skipped=skipped

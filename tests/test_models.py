@@ -231,7 +231,7 @@ def test_process_modules_need_a_start_method(module: str) -> None:
 
 def test_every_model_module_has_an_opener() -> None:
     for spec in MODELS.values():
-        mod = importlib.import_module(spec.module)
+        mod = importlib.import_module(spec.module_path)
         assert callable(mod.open_executor)
         assert not (spec.is_async and spec.uses_processes)
 
