@@ -412,6 +412,9 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
            model_names(lambda m: m.uses_processes and m.starts_per_run), MEMORY_WORKERS,
            measure="copy_on_write",
            variants=("small_objects", "small_objects_frozen"), once=True),
+    # -- models of issue 12 (subinterpreters, loky, Dask): families of their own --
+    # -- HTTP at scale (issue 14) --
+    # -- NumPy (issue 14) --
 )}
 
 #: Pairs left out of the matrix on purpose, and why.
@@ -461,6 +464,9 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("pitfalls_result", models=("mp.Pool",), start_methods=_FAST),
             Pick("cpu_limits", sizes=("100ms",), variants=("affinity_1",), start_methods=_FAST),
             Pick("copy_on_write", workers=(1, 2), variants=("small_objects_frozen",),
+            # -- models of issue 12 --
+            # -- HTTP at scale (issue 14) --
+            # -- NumPy (issue 14) --
                  start_methods=_FAST),
         ),
     ),
@@ -500,6 +506,9 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("pitfalls_result", models=("process_pool",), start_methods=("fork", "spawn")),
             Pick("cpu_limits", variants=("unrestricted", "affinity_1"), start_methods=_FAST),
             Pick("copy_on_write", workers=(1, 4), start_methods=_FAST),
+            # -- models of issue 12 --
+            # -- HTTP at scale (issue 14) --
+            # -- NumPy (issue 14) --
         ),
     ),
     Profile(
@@ -539,6 +548,9 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("pitfalls_result"),
             Pick("cpu_limits", start_methods=_FAST),
             Pick("copy_on_write", workers=(1, 4, 16), start_methods=_FAST),
+            # -- models of issue 12 --
+            # -- HTTP at scale (issue 14) --
+            # -- NumPy (issue 14) --
         ),
     ),
     Profile(
