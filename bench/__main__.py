@@ -39,6 +39,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _use_dask_scheduler(address: str) -> dict[str, object]:
+    """Point the Dask cases at the user's cluster (through the environment the cases
+    inherit) and return its facts for the manifest; raises if no scheduler answers."""
+    import os
+
+    from bench.models.dask_cluster import SCHEDULER_ENV, describe_scheduler
+
+    facts: dict[str, object] = {"scheduler": address, **describe_scheduler(address)}
+    os.environ[SCHEDULER_ENV] = address
+    print(
+        f"Dask cluster at {address}: {facts['dask_workers']} worker(s), "
+        f"{facts['dask_threads']} thread(s) on {facts['dask_hosts']}",
+        file=sys.stderr,
+    )
+    return facts
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bench import runner
     from bench.progress import Progress
@@ -47,6 +64,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not cases:
         print(f"error: no case of profile {args.profile!r} matches {args.only!r}", file=sys.stderr)
         return runner.EXIT_USAGE
+    dask_cluster = None
+    if args.dask_scheduler:
+        try:
+            dask_cluster = _use_dask_scheduler(args.dask_scheduler)
+        except (ImportError, RuntimeError, OSError, ValueError) as exc:
+            print(f"error: --dask-scheduler {args.dask_scheduler}: {exc}", file=sys.stderr)
+            return runner.EXIT_USAGE
     try:
         specs = [interpreters.parse(s) for s in args.python] or [interpreters.current()]
         prepared = []
@@ -64,6 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         rounds=args.rounds,
         timeout_s=args.timeout,
+        dask_cluster=dask_cluster,
         **({"machine": args.machine} if args.machine else {}),
     )
     try:
@@ -216,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, metavar="SECONDS", help="override the profile's timeout per case"
     )
     p_run.add_argument("--seed", type=int, help="seed of the round order (default: random)")
+    p_run.add_argument(
+        "--dask-scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the dask_cluster cases on this running Dask cluster instead of starting "
+        "one on loopback; its workers, threads and hosts are recorded",
+    )
     p_run.add_argument(
         "--no-install",
         action="store_true",

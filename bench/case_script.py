@@ -82,17 +82,37 @@ def case_metadata(case: Any, size_unit: str) -> dict[str, Any]:
     }
 
 
+def peer_model(name: str, start_method: str | None) -> str:
+    """The model whose workers are like the peer of an IPC channel or a pitfall's process
+    API, by trait: a process of that start method, a subinterpreter, or this thread."""
+    from bench.models import MODELS, Isolation, model_names
+
+    isolation = Isolation.PROCESS if start_method else Isolation.SHARED
+    if not start_method:
+        from bench.measures.ipc import PEER_ISOLATION
+
+        isolation = Isolation(PEER_ISOLATION.get(name, isolation.value))
+    candidates = model_names(
+        lambda m: (
+            m.isolation is isolation
+            and not m.is_async
+            and (start_method in m.start_methods if start_method else not m.uses_processes)
+        )
+    )
+    if not candidates:
+        raise ValueError(f"no registered model works like the peer of {name!r}")
+    # Prefer the plain loop among shared-memory models, else the first registered.
+    return next((c for c in candidates if MODELS[c].baseline), candidates[0])
+
+
 def probe(case: Any) -> dict[str, Any]:
     """GIL state and CPU affinity, read inside the kind of worker the case uses."""
     from bench.models import MODELS, open_executor
     from bench.workloads.probe import worker_facts
 
-    if case.model in MODELS:
-        model, method = case.model, case.start_method
-    else:  # an IPC channel: its peer is a process when it has a start method
-        model, method = (
-            ("processes", case.start_method) if case.start_method else ("sequential", None)
-        )
+    model, method = case.model, case.start_method
+    if model not in MODELS:  # an IPC channel or a process API: a model with its peer's kind
+        model = peer_model(case.model, method)
     workers = max(1, min(case.workers, 2))
     executor = open_executor(model, workers, method)
     try:
@@ -110,6 +130,15 @@ def batch_timer(case: Any, workload: Any, spec: Any) -> tuple[Any, dict[str, Any
     func = resolve(workload.async_func if spec.is_async and workload.async_func else workload.func)
     extra = (b"\x01" * case.payload,) if case.payload else ()
     arglist = [(case.size, i, *extra) for i in range(case.tasks)]
+    # Arguments made once in the parent (arrays): before any worker starts, so that forked
+    # workers share the resource tracker of the shared-memory blocks among them.
+    operands = (
+        resolve(workload.operands)(case.workload, case.size, case.tasks, case.variant)
+        if workload.operands
+        else None
+    )
+    if operands is not None:
+        arglist = operands.arglist
     probes = [(PROBE_HOLD_MS, i) for i in range(case.workers)]
     warm = case.timed == "tasks" or spec.starts_per_run
     options = {"chunksize": case.chunksize} if case.chunksize != 1 else {}
@@ -119,6 +148,11 @@ def batch_timer(case: Any, workload: Any, spec: Any) -> tuple[Any, dict[str, Any
 
     executor = fresh()
     probed = probe_metadata(executor.run(worker_facts, probes))  # also starts every worker
+    describe = getattr(executor, "describe", None)  # a cluster's facts (Dask): its workers
+    if describe is not None:
+        probed |= describe()
+    if operands is not None:
+        probed |= operands.worker_metadata(executor)
     if not warm:
         executor.close()
 
@@ -146,7 +180,14 @@ def batch_timer(case: Any, workload: Any, spec: Any) -> tuple[Any, dict[str, Any
                 total += time.perf_counter() - start
         return total
 
-    return timer, probed, executor.close
+    def cleanup() -> None:
+        try:
+            executor.close()
+        finally:
+            if operands is not None:
+                operands.close()
+
+    return timer, probed, cleanup
 
 
 def write_measurements(
@@ -212,7 +253,8 @@ def main(argv: list[str] | None = None) -> None:
         facts, results = module("capacity").run(case, repeat=args.values)
         write_measurements(case, results, {**runner.metadata, **probe_metadata(facts)}, args.output)
         return
-    if case.measure in ("memory", "race", "fault", "pitfalls", "cpu_limits", "copy_on_write"):
+    measured_once = ("memory", "race", "fault", "pitfalls", "cpu_limits", "copy_on_write", "http")
+    if case.measure in measured_once:
         # Not timings pyperf could repeat: the measurement repeats itself, here, once.
         metadata = {**runner.metadata, **probe(case)}
         results = module(case.measure).measure(case, repeat=args.values)

@@ -9,6 +9,7 @@ cached.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,6 +26,12 @@ from bench.results.layout import slug
 #: What the suite needs inside every interpreter it measures (the ranges of pyproject.toml).
 REQUIREMENTS = ("pyperf>=2.8,<3", "psutil>=5.9,<8")
 REQUIRED_MODULES = ("pyperf", "psutil")
+#: The optional extras of pyproject.toml a made venv gets too, each on its own, so that
+#: one that does not install there (a package with no wheel for a new build) costs only
+#: its own models, which are then skipped with the reason.
+OPTIONAL_EXTRAS = ("interpreters", "loky", "dask", "io")
+#: In a made venv: the extras' requirements last installed, and how each went.
+EXTRAS_STAMP = ".bench-extras.json"
 
 
 def interpreter_options() -> list[str]:
@@ -43,6 +50,16 @@ try:
 except Exception as exc:  # the suite's source must reach the interpreter; say so if not
     def unavailable_models(reason=f"bench.models did not import: {exc}"):
         return {"*": reason}
+try:  # a channel whose peer is a missing model's worker is skipped as the model is
+    from bench.measures.ipc import unavailable_channels
+except Exception:
+    def unavailable_channels(models):
+        return {}
+try:
+    from bench.workloads.catalog import unavailable_workloads
+except Exception:  # said above, through the models
+    def unavailable_workloads():
+        return {}
 REQUIRED = {required!r}
 print(json.dumps({
     "executable": sys.executable,
@@ -54,7 +71,8 @@ print(json.dumps({
     "default_start_method": multiprocessing.get_start_method(),
     "missing": [m for m in REQUIRED if importlib.util.find_spec(m) is None],
     "in_venv": sys.prefix != sys.base_prefix,
-    "unavailable_models": unavailable_models(),
+    "unavailable_models": (lambda m: {**m, **unavailable_channels(m)})(unavailable_models()),
+    "unavailable_workloads": unavailable_workloads(),
 }))
 """.replace("{required!r}", repr(REQUIRED_MODULES))
 
@@ -167,10 +185,54 @@ def prepare(interp: Interpreter, *, allow_install: bool = True) -> Interpreter:
         raise InterpreterError(
             f"{interp.spec!r} lacks {', '.join(missing)}. {exc}. Install them yourself with: {how}"
         ) from None
+    extras = install_extras(python, venv)
     prepared = probe(replace(interp, argv=(str(python), *interp.options)))
     if prepared.info.get("missing"):
         raise InterpreterError(f"{venv} still lacks {prepared.info['missing']}; try: {how}")
-    return prepared
+    return replace(prepared, info={**prepared.info, "extras": extras})
+
+
+def extra_requirements() -> dict[str, list[str]]:
+    """The packages of every optional extra of ``OPTIONAL_EXTRAS``, from pyproject.toml."""
+    import tomllib
+
+    try:
+        project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    optional = project.get("project", {}).get("optional-dependencies", {})
+    return {extra: list(optional.get(extra, [])) for extra in OPTIONAL_EXTRAS}
+
+
+def install_extras(python: Path, venv: Path) -> dict[str, str]:
+    """Install each optional extra into ``venv``; ``{extra: "installed" | "failed: ..."}``.
+
+    A failure is recorded, not fatal. The outcome is kept in the venv, so that the same
+    requirements are tried once, not on every run."""
+    wanted = extra_requirements()
+    stamp = venv / EXTRAS_STAMP
+    try:
+        done = json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        done = {}
+    if done.get("requirements") == wanted:
+        return dict(done.get("outcome", {}))
+    outcome = {}
+    for extra, packages in wanted.items():
+        if not packages:
+            continue
+        try:
+            _run(
+                [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                 *packages],
+                f"install the extra [{extra}] ({', '.join(packages)})",
+            )  # fmt: skip
+            outcome[extra] = "installed"
+        except InterpreterError as exc:
+            outcome[extra] = f"failed: {str(exc)[-300:]}"
+    with contextlib.suppress(OSError):
+        stamp.write_text(json.dumps({"requirements": wanted, "outcome": outcome}), "utf-8")
+    return outcome
 
 
 def _run(cmd: list[str], what: str) -> None:

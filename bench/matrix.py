@@ -19,6 +19,8 @@ from itertools import product
 
 from bench.models import MODELS, START_METHODS, Isolation, model_names
 from bench.workloads.catalog import WORKLOADS
+from bench.workloads.http_clients import CLIENTS as HTTP_CLIENTS
+from bench.workloads.http_clients import MAIN_CLIENTS as HTTP_MAIN_CLIENTS
 
 CPU_WORKERS = (1, 2, 4, 8)  # past the 2-4 cores of CI machines on purpose: oversubscription
 IO_WORKERS = (4, 16, 64)  # the sequential case is the one-worker reference
@@ -38,6 +40,15 @@ WORKER_MODELS = model_names(
 )  # fmt: skip
 #: Models with a start method: where pickling, the main module and fork matter.
 START_METHOD_MODELS = model_names(lambda m: m.uses_processes)
+#: NumPy: threads and the process pool against the loop (extension modules such as
+#: NumPy do not load in subinterpreters; a cluster's per-task cost is the granularity
+#: family's); only a process pool with a start method reads arrays from shared memory.
+ARRAY_SHM_MODELS = model_names(lambda m: m.uses_processes and m.pool)
+ARRAY_MODELS = model_names(
+    lambda m: m.baseline
+    or (m.isolation is Isolation.SHARED and not m.is_async)
+    or (m.uses_processes and m.pool)
+)  # fmt: skip
 
 
 def format_bytes(n: int) -> str:
@@ -118,6 +129,7 @@ CHANNELS: dict[str, bool] = {
     "memcpy": False,  # no peer: the memory-copy ceiling, measured in the same run
     "shared_memory_inplace": True,  # the peer reads the block where it lies: no copy
     "mp.Manager": True,  # two queues held by a Manager process: every call goes through it
+    "interpreters.Queue": False,  # a subinterpreter of this process echoes (PEP 734 queues)
 }
 
 #: Process APIs that are no model of their own, tried only by the pitfalls families
@@ -130,7 +142,7 @@ PITFALL_APIS = ("mp.Pool",)
 #: the families whose speedups the capacity limits, before each group of which it runs.
 CAPACITY_FAMILY = "capacity"
 CAPACITY_MODEL = "spinning_processes"
-CAPACITY_LIMITED = ("cpu_python", "cpu_c")
+CAPACITY_LIMITED = ("cpu_python", "cpu_c", "numpy")
 #: ~40 ms of spinning per process on 3.11 here: a probe takes a few hundred ms in all.
 CAPACITY_SPIN = Size("40ms", 1_500_000, 2)
 ROUND_START = "round start"  # the variant of the probe that opens every round
@@ -138,7 +150,8 @@ _BEFORE = "before "  # the variant of a probe right before a group: "before <gro
 
 
 def uses_processes(model: str) -> bool:
-    if model == CAPACITY_MODEL:
+    # HTTP clients choose no start method (the process client takes the platform's default)
+    if model == CAPACITY_MODEL or model in HTTP_CLIENTS:
         return False
     if model in PITFALL_APIS:
         return True
@@ -239,7 +252,11 @@ class Family:
         # A process takes milliseconds to start: one loop per value is enough, and
         # pyperf's calibration run would cost another start. Threads and IPC round
         # trips take microseconds and need pyperf to pick the loop count.
-        calibrate = self.calibrate and (self.measure == "ipc" or not uses_processes(model))
+        # (loky and a Dask cluster start processes too, with no start method to say so)
+        in_processes = uses_processes(model) or (
+            model in MODELS and MODELS[model].isolation in (Isolation.PROCESS, Isolation.REMOTE)
+        )
+        calibrate = self.calibrate and (self.measure == "ipc" or not in_processes)
         timings = ("lifecycle",) if starts_per_run else self.timed
         chunks = self.chunksizes if model in MODELS and MODELS[model].chunksize else ("1",)
         # "auto" may come out as 1 for few tasks: then it is the same case, once
@@ -413,8 +430,29 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
            measure="copy_on_write",
            variants=("small_objects", "small_objects_frozen"), once=True),
     # -- models of issue 12 (subinterpreters, loky, Dask): families of their own --
+    # What breaks where: a fork after a subinterpreter was created (a fatal error in the
+    # child on 3.13); "n/a" with the reason where this interpreter has no subinterpreters.
+    Family("pitfalls_subinterpreters", "pitfalls", "pitfall", (Size("wait 5s", 5, 1),),
+           (*START_METHOD_MODELS, *PITFALL_APIS), (1,), measure="pitfalls",
+           variants=("fork_after_subinterpreters",), once=True),
     # -- HTTP at scale (issue 14) --
+    # HTTP at scale: a client library (the "models": bench.workloads.http_clients) sends
+    # requests to an aiohttp server in its own process; workers = requests in flight, size
+    # = the server's service latency, payload = the bytes of each answer.
+    *(Family(f"http_{format_bytes(payload)}", "http", "http",
+             (Size("10ms", 10, 0), Size("100ms", 100, 0)), tuple(HTTP_CLIENTS),
+             (16, 64, 256, 1024, 4096), measure="http", payload=payload)
+      for payload in (1 << 10, 100 << 10)),
     # -- NumPy (issue 14) --
+    # NumPy on arrays the parent made, 8 tasks of ~20-50 ms each, BLAS on one thread
+    # (bench.workloads.arrays); a Python loop over a small array for contrast. The process
+    # pool gets each task's array pickled or (variant shared_memory) a block's slice.
+    *(Family(f"numpy_{name}{'_shm' if shm else ''}", "numpy", f"numpy_{name}", (size,),
+             ARRAY_SHM_MODELS if shm else ARRAY_MODELS,
+             (2, 4), variants=("shared_memory",) if shm else ("",))
+      for name, size in (("matmul", Size("768x768", 768, 8)), ("ufuncs", Size("16MiB", 16, 8)),
+                         ("sort", Size("4MiB", 4, 8)), ("python_loop", Size("2MiB", 2048, 8)))
+      for shm in (False, True)),
 )}
 
 #: Pairs left out of the matrix on purpose, and why.
@@ -439,6 +477,27 @@ EXCLUDED: dict[tuple[str, str], str] = {
 
 _FAST = ("fork",)
 
+
+#: Profiles name the models of issue 12 apart, to keep their cost in check: the old ones
+#: keep every worker count, the new ones are measured where their claims need them.
+_NEW = ("subinterpreters", "loky", "dask_local", "dask_cluster")
+
+
+def _without(family_id: str, *models: str) -> tuple[str, ...]:
+    return tuple(m for m in FAMILIES[family_id].models if m not in models)
+
+
+def _only(family_id: str, *models: str) -> tuple[str, ...]:
+    """``models`` that the family has (by their traits)."""
+    return tuple(m for m in FAMILIES[family_id].models if m in models)
+
+
+def _local(family_id: str) -> tuple[str, ...]:
+    """The family's models on this machine: smoke keeps a cluster (seconds to start) to
+    its one count_primes case."""
+    return tuple(m for m in FAMILIES[family_id].models if MODELS[m].local)
+
+
 PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile(
         "smoke", "Seconds: every model and every measurement once, tiny sizes. For tests.",
@@ -452,31 +511,46 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
                  start_methods=_FAST),
             Pick("file", models=("thread_pool",), workers=(4,)),
             Pick("startup", workers=(1,), start_methods=_FAST),
-            Pick("pool_startup", workers=(2,), start_methods=_FAST),
-            Pick("pool_first_result", workers=(1,), start_methods=_FAST),
+            Pick("pool_startup", workers=(2,), start_methods=_FAST, models=_local("pool_startup")),
+            Pick("pool_first_result", workers=(1,), start_methods=_FAST,
+                 models=_local("pool_first_result")),
             Pick("ipc", sizes=("64B",), start_methods=_FAST),
             Pick("memory", workers=(1, 2), models=("threads", "processes"), start_methods=_FAST),
             Pick("memory_working_set", workers=(1,), models=("processes",), start_methods=_FAST),
             Pick("race", workers=(2,)),
             Pick("fault", models=("threads", "processes", "process_pool"), start_methods=_FAST),
-            Pick("granularity_none", sizes=("10us",), start_methods=_FAST),
+            Pick("granularity_none", sizes=("10us",), start_methods=_FAST,
+                 models=_local("granularity_none")),
             Pick("pitfalls", variants=("lambda",), start_methods=_FAST),
             Pick("pitfalls_result", models=("mp.Pool",), start_methods=_FAST),
             Pick("cpu_limits", sizes=("100ms",), variants=("affinity_1",), start_methods=_FAST),
             Pick("copy_on_write", workers=(1, 2), variants=("small_objects_frozen",),
-            # -- models of issue 12 --
-            # -- HTTP at scale (issue 14) --
-            # -- NumPy (issue 14) --
                  start_methods=_FAST),
+            # -- models of issue 12 --
+            # Subinterpreters (the picks with no models above take them too): one case each.
+            Pick("count_primes", sizes=("1ms",), models=("subinterpreters",), workers=(2,)),
+            Pick("pool_first_result", models=("subinterpreters",), workers=(1,)),
+            Pick("ipc", sizes=("64B",), models=("interpreters.Queue",)),
+            Pick("fault", models=("subinterpreters",), variants=("os_exit",)),
+            # -- HTTP at scale (issue 14) --
+            Pick("http_1KiB", sizes=("10ms",), models=("requests_threads", "aiohttp"),
+                 workers=(16,)),
+            # -- NumPy (issue 14) --
+            Pick("numpy_ufuncs_shm", workers=(2,), start_methods=_FAST),
         ),
     ),
     Profile(
         "quick", "Minutes: the key comparisons, mostly at 2 workers, and every measurement.",
-        rounds=3, values=2, warmups=1, timeout_s=120, min_time=0.05,
+        # The key speedups in 5 rounds of one value (the rounds carry the interval), the
+        # rest in 3.
+        rounds=5, values=1, warmups=1, timeout_s=120, min_time=0.05,
+        key_families=("cpu_python",), other_rounds=3,
         picks=(
             Pick("article"),
-            # the key speedups: every model at 2 workers, oversubscribed at 4
-            Pick("count_primes", sizes=("100ms",), workers=(2,)),
+            # the key speedups: every model on this machine at 2 workers, one cluster
+            # (LocalCluster: the cluster of processes is standard's), oversubscribed at 4
+            Pick("count_primes", sizes=("100ms",), workers=(2,),
+                 models=_without("count_primes", "dask_cluster")),
             Pick("count_primes", sizes=("100ms",), workers=(4,),
                  models=("threads", "process_pool"), start_methods=_FAST),
             Pick("sha256", workers=(2,), start_methods=_FAST,
@@ -487,8 +561,9 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
                  models=("sequential", "threads", "thread_pool", "asyncio", "process_pool")),
             Pick("file", workers=(4,), models=("sequential", "threads", "thread_pool")),
             Pick("startup", workers=(1,)),  # 5 workers: the article family
-            Pick("pool_startup", workers=(2,)),
-            Pick("pool_first_result", workers=(2,)),
+            Pick("pool_startup", workers=(2,), models=_local("pool_startup")),
+            Pick("pool_first_result", workers=(2,),
+                 models=_without("pool_first_result", "dask_cluster")),
             Pick("ipc", sizes=("64B", "1MiB"), start_methods=_FAST,
                  models=tuple(c for c in CHANNELS if c != "mp.Manager")),
             Pick("memory", workers=(1, 4), models=("threads", "processes"),
@@ -496,8 +571,10 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("memory_working_set", workers=(1, 4), start_methods=("fork", "spawn")),
             Pick("race", workers=(2, 4)),
             Pick("fault", models=("threads", "processes", "process_pool"), start_methods=_FAST),
-            Pick("granularity_none", sizes=("10us", "1ms"), start_methods=_FAST),
-            Pick("granularity_1MiB", sizes=("10us", "1ms"), start_methods=_FAST),
+            Pick("granularity_none", sizes=("10us", "1ms"), start_methods=_FAST,
+                 models=_without("granularity_none", "dask_cluster", "loky")),
+            Pick("granularity_1MiB", sizes=("10us", "1ms"), start_methods=_FAST,
+                 models=_without("granularity_1MiB", *_NEW)),
             # What breaks, for the process pool under fork and spawn (every API and start
             # method, with the hangs of multiprocessing.Pool, in standard).
             Pick("pitfalls", models=("process_pool",), start_methods=("fork", "spawn"),
@@ -507,8 +584,18 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("cpu_limits", variants=("unrestricted", "affinity_1"), start_methods=_FAST),
             Pick("copy_on_write", workers=(1, 4), start_methods=_FAST),
             # -- models of issue 12 --
+            Pick("fault", models=("subinterpreters", "loky"), variants=("os_exit",)),
+            Pick("memory", workers=(1, 4), models=("subinterpreters",)),
             # -- HTTP at scale (issue 14) --
+            # A threaded and an asyncio client, few and many in flight (thousands: standard).
+            Pick("http_1KiB", sizes=("10ms",), workers=(16, 64, 256),
+                 models=("requests_threads", "aiohttp")),
             # -- NumPy (issue 14) --
+            # The copy claim on ufuncs, the thread-pool claim on ufuncs and matmul.
+            Pick("numpy_ufuncs", workers=(2,), start_methods=_FAST,
+                 models=("sequential", "thread_pool", "process_pool")),
+            Pick("numpy_ufuncs_shm", workers=(2,), start_methods=_FAST),
+            Pick("numpy_matmul", workers=(2,), models=("sequential", "thread_pool")),
         ),
     ),
     Profile(
@@ -530,27 +617,63 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("count_primes", sizes=("100ms",), models=("processes",), workers=(1, 2, 4),
                  start_methods=("fork",)),
             # The rest compares models; a start method matters for start-up (below).
-            Pick("count_primes", sizes=("1ms",), start_methods=_FAST),
-            Pick("sha256", start_methods=_FAST),
-            *(Pick(f) for f in ("sleep", "tcp", "file", "startup", "pool_first_result",
-                                "memory")),
-            Pick("pool_startup", workers=(1, 2, 4)),
+            Pick("count_primes", sizes=("1ms",), start_methods=_FAST,
+                 models=_without("count_primes", *_NEW)),
+            Pick("sha256", start_methods=_FAST, models=_without("sha256", *_NEW)),
+            # Waiting does not depend on how a process started: I/O under fork only.
+            *(Pick(f, models=_without(f, *_NEW), start_methods=_FAST)
+              for f in ("sleep", "tcp", "file")),
+            Pick("memory", models=_without("memory", *_NEW)),
+            Pick("startup"),
+            Pick("pool_first_result", models=_without("pool_first_result", *_NEW)),
+            Pick("pool_startup", workers=(1, 2, 4), models=_without("pool_startup", *_NEW)),
             Pick("memory_working_set", workers=(1, 4, 16)),
             Pick("ipc", start_methods=_FAST),
             Pick("race", workers=(2, 4)),
             Pick("fault", start_methods=("fork", "spawn")),
             # Task lengths a decade apart but 10 ms (the crossover sits between 10 us and
             # 1 ms), with no payload and with 1 MiB (64 KiB falls between): the full
-            # profile has every cell.
-            *(Pick(f, start_methods=_FAST, sizes=("10us", "100us", "1ms", "100ms"))
-              for f in ("granularity_none", "granularity_1MiB")),
+            # profile has every cell. Every pool without a payload; with 1 MiB, the one
+            # cluster that has to move it (LocalCluster) beside the old pools.
+            Pick("granularity_none", start_methods=_FAST, sizes=("10us", "100us", "1ms", "100ms")),
+            Pick("granularity_1MiB", start_methods=_FAST, sizes=("10us", "100us", "1ms", "100ms"),
+                 models=_without("granularity_1MiB", "loky", "dask_cluster")),
             Pick("pitfalls"),
             Pick("pitfalls_result"),
             Pick("cpu_limits", start_methods=_FAST),
             Pick("copy_on_write", workers=(1, 4, 16), start_methods=_FAST),
             # -- models of issue 12 --
+            # The new models at 2 workers where the old ones have every count: the 100 ms
+            # task (subinterpreters against the process pool), the 1 ms task, C code
+            # (subinterpreters), start-up of every pool and cluster, memory at 1 and 4.
+            Pick("count_primes", sizes=("100ms", "1ms"), workers=(2,),
+                 models=_only("count_primes", *_NEW)),
+            Pick("sha256", workers=(2,), models=("subinterpreters",)),
+            Pick("pool_startup", workers=(2,), models=_only("pool_startup", *_NEW)),
+            Pick("pool_first_result", workers=(2,), models=_only("pool_first_result", *_NEW)),
+            Pick("memory", workers=(1, 4), models=_only("memory", *_NEW)),
+            Pick("pitfalls_subinterpreters", start_methods=("fork", "spawn")),
             # -- HTTP at scale (issue 14) --
+            # The main clients up to 256 in flight; past that (the claim's thousands) the
+            # threaded requests client and aiohttp only: httpx's async pool takes its whole
+            # deadline there, and the full profile has every cell. 100 KiB answers and the
+            # process client at 256.
+            Pick("http_1KiB", sizes=("10ms",), workers=(16, 64, 256),
+                 models=tuple(c for c in HTTP_MAIN_CLIENTS if c != "httpx_async")),
+            Pick("http_1KiB", sizes=("10ms",), models=("httpx_async",), workers=(16, 64)),
+            Pick("http_1KiB", sizes=("10ms",), models=("requests_threads", "aiohttp"),
+                 workers=(1024, 4096)),
+            Pick("http_1KiB", sizes=("10ms",), models=("requests_processes",), workers=(256,)),
+            Pick("http_100KiB", sizes=("10ms",), models=("requests_threads", "aiohttp"),
+                 workers=(256,)),
             # -- NumPy (issue 14) --
+            # Every array workload at 2 workers against the loop; threads started per
+            # batch are the thread pool's twins here (quick and full have them).
+            *(Pick(f"numpy_{name}", workers=(2,), start_methods=_FAST,
+                   models=("sequential", "thread_pool", "process_pool"))
+              for name in ("matmul", "ufuncs", "sort", "python_loop")),
+            *(Pick(f"numpy_{name}_shm", workers=(2,), start_methods=_FAST)
+              for name in ("matmul", "ufuncs", "sort")),
         ),
     ),
     Profile(
@@ -590,8 +713,10 @@ def check_consistency(measures: Collection[str]) -> None:
             if f.measure == "ipc":
                 if model not in CHANNELS:
                     raise ValueError(f"family {f.id!r}: unknown channel {model!r}")
-            elif f.measure == "pitfalls" and model in PITFALL_APIS:
-                continue
+            elif (f.measure, model in PITFALL_APIS or model in HTTP_CLIENTS) in (
+                ("pitfalls", True), ("http", True)
+            ):  # fmt: skip
+                continue  # a process API of the pitfalls, an HTTP client: no model of their own
             elif model not in MODELS:
                 raise ValueError(f"family {f.id!r}: unknown model {model!r}")
             elif MODELS[model].is_async and workload.async_func is None:

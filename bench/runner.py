@@ -2,8 +2,9 @@
 
 Each case runs in its own process group (``bench.case_script`` under pyperf),
 with a timeout; a case that raises, hangs or loses a worker is recorded as
-failed with its reason, and the run goes on. After every case the
-interpreter's suite file and the run manifest are rewritten atomically.
+failed with its reason, and the run goes on. Results are kept in memory and
+written at checkpoints (:class:`Recorder`): every file rewritten atomically at the
+end of each group of cases, at least once a minute, and when the run stops.
 
 Rounds: every round measures every case once more. Cases are grouped by what
 they are compared with (the same workload and size); a round visits the groups
@@ -32,7 +33,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -45,6 +46,7 @@ from bench.case_script import case_metadata
 from bench.interpreters import Interpreter, case_environment, probe
 from bench.matrix import Case, Profile, probe_target
 from bench.measures import capacity
+from bench.models.dask_cluster import SCHEDULER_ENV as DASK_SCHEDULER_ENV
 from bench.processes import Supervisor
 from bench.progress import Progress
 from bench.results import layout, schema, write
@@ -54,13 +56,16 @@ from bench.workloads.io import FILE_DIR_ENV, TCP_ADDRESS_ENV
 
 #: Marks every process of a run, so a test can prove none outlived it.
 RUN_TOKEN_ENV = "BENCH_RUN_TOKEN"
-INHERITED_ENV = (TCP_ADDRESS_ENV, FILE_DIR_ENV, RUN_TOKEN_ENV)
+INHERITED_ENV = (TCP_ADDRESS_ENV, FILE_DIR_ENV, RUN_TOKEN_ENV, DASK_SCHEDULER_ENV)
 # The codes themselves live in bench.exit_codes; these names are kept for callers.
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = exit_codes.OK, exit_codes.FAILURES, exit_codes.USAGE
 EXIT_NOT_WRITTEN, EXIT_INTERRUPTED = exit_codes.NOT_WRITTEN, exit_codes.INTERRUPTED
 #: The article's example (5 processes, 5 threads) takes well under a second.
 EXAMPLE_TIMEOUT_S = 60
 EXAMPLE_MAX_LINES = 200
+#: Longest stretch of measuring between two checkpoints: what a run killed outright
+#: (SIGKILL, power cut) may lose, besides the group it was in.
+CHECKPOINT_EVERY_S = 60.0
 
 
 @dataclass
@@ -73,6 +78,8 @@ class Settings:
     seed: int | None = None
     rounds: int | None = None  # None: the profile's
     timeout_s: float | None = None  # None: the profile's
+    #: The user's Dask cluster (--dask-scheduler): its workers, threads, hosts.
+    dask_cluster: dict[str, Any] | None = None
 
 
 @dataclass
@@ -231,6 +238,81 @@ def order_rounds(
     return plan
 
 
+class Recorder:
+    """A run's results: gathered in memory, written at checkpoints.
+
+    Rewriting a growing suite file after every case made writing cost a fifth of a
+    standard run (pyperf's indented JSON of the whole suite, each time). A checkpoint
+    rewrites, atomically, only the files that changed since the last one, then the
+    manifest, so the files on disk always agree with each other and with the manifest.
+    """
+
+    def __init__(self, run_dir: Path, manifest: schema.Manifest) -> None:
+        self.run_dir = run_dir
+        self.manifest = manifest
+        self.suites: dict[str, pyperf.BenchmarkSuite] = {}
+        self.outcomes: dict[str, list[dict[str, Any]]] = {}
+        # label -> benchmark name -> benchmark: pyperf looks names up by a linear scan
+        self.benchmarks: dict[str, dict[str, pyperf.Benchmark]] = {}
+        self.unwritten: set[str] = set()  # file names changed since the last checkpoint
+        self.last_checkpoint = time.monotonic()
+
+    def add(
+        self,
+        entry: schema.InterpreterEntry,
+        benchmarks: list[pyperf.Benchmark],
+        outcomes: list[dict[str, Any]],
+    ) -> None:
+        """Add one case's results to ``entry``'s files, in memory until the next checkpoint."""
+        if benchmarks:
+            named = self.benchmarks.setdefault(entry.label, {})
+            for benchmark in benchmarks:
+                name = benchmark.get_name()
+                if name in named:
+                    named[name].add_runs(benchmark)
+                elif entry.label in self.suites:
+                    self.suites[entry.label].add_benchmark(benchmark)
+                    named[name] = benchmark
+                else:
+                    self.suites[entry.label] = pyperf.BenchmarkSuite([benchmark])
+                    named[name] = benchmark
+            entry.file = f"{entry.label}.json"
+            self.unwritten.add(entry.file)
+        if outcomes:
+            self.outcomes.setdefault(entry.label, []).extend(outcomes)
+            entry.outcomes_file = f"{entry.label}{layout.OUTCOMES_SUFFIX}"
+            self.unwritten.add(entry.outcomes_file)
+        entry.measured += 1
+
+    def due(self, now: float | None = None) -> bool:
+        """Whether a long group has gone on for :data:`CHECKPOINT_EVERY_S` unwritten."""
+        now = time.monotonic() if now is None else now
+        return now - self.last_checkpoint >= CHECKPOINT_EVERY_S
+
+    def checkpoint(self) -> None:
+        """Write every changed suite and outcomes file, then the manifest, atomically."""
+        for entry in self.manifest.interpreters:
+            if entry.file in self.unwritten:
+                path = self.run_dir / entry.file
+                with _writing(path, self.run_dir):
+                    write.write_suite(path, self.suites[entry.label])
+                self.unwritten.discard(entry.file)
+            if entry.outcomes_file in self.unwritten:
+                path = self.run_dir / entry.outcomes_file
+                with _writing(path, self.run_dir):
+                    write.write_outcomes(
+                        path, self.run_dir.name, entry.label, self.outcomes[entry.label]
+                    )
+                self.unwritten.discard(entry.outcomes_file)
+        self.save_manifest()
+        self.last_checkpoint = time.monotonic()
+
+    def save_manifest(self) -> None:
+        path = self.run_dir / layout.MANIFEST_NAME
+        with _writing(path, self.run_dir):
+            write.write_json(path, self.manifest.to_json())
+
+
 class Run:
     def __init__(self, settings: Settings) -> None:
         # What the run records about an interpreter comes from asking it, never from a guess.
@@ -250,9 +332,12 @@ class Run:
                 settings.results, settings.machine, self.profile.name, self.started
             )
         self.token = f"{self.run_dir.name}-{self.seed}"
-        self.suites: dict[str, pyperf.BenchmarkSuite] = {}
-        self.outcomes: dict[str, list[dict[str, Any]]] = {}
         self.manifest = self._new_manifest()
+        self.recorder = Recorder(self.run_dir, self.manifest)
+
+    @property
+    def outcomes(self) -> dict[str, list[dict[str, Any]]]:
+        return self.recorder.outcomes
 
     # -- manifest ---------------------------------------------------------
     def _new_manifest(self) -> schema.Manifest:
@@ -279,6 +364,12 @@ class Run:
                 for c in self.s.cases
                 if c.model in missing and not any(s["case"] == c.name for s in skipped)
             ]
+            lacking = interp.info.get("unavailable_workloads") or {}
+            skipped += [
+                {"case": c.name, "reason": f"{c.workload}: {lacking[c.workload]}"}
+                for c in self.s.cases
+                if c.workload in lacking and not any(s["case"] == c.name for s in skipped)
+            ]
             entries.append(
                 schema.InterpreterEntry(
                     label, interp.spec, list(interp.argv), interp.info, skipped=skipped
@@ -301,15 +392,11 @@ class Run:
                 "logical_cpus": environment.logical_cpus(),
                 "platform": platform.platform(),
                 "hostname": platform.node(),
+                **({"dask_cluster": self.s.dask_cluster} if self.s.dask_cluster else {}),
             },
             cases=[asdict(c) | {"name": c.name} for c in self.s.cases],
             interpreters=entries,
         )
-
-    def _save_manifest(self) -> None:
-        path = self.run_dir / layout.MANIFEST_NAME
-        with _writing(path, self.run_dir):
-            write.write_json(path, self.manifest.to_json())
 
     # -- one case -----------------------------------------------------------
     def _meta(self, entry: schema.InterpreterEntry, round_no: int) -> dict[str, Any]:
@@ -419,30 +506,6 @@ class Run:
             return
         entry.article_output = example_lines(output)
 
-    def _record(self, entry: schema.InterpreterEntry, result: _Result) -> None:
-        """Add a case's results to the interpreter's files and rewrite them atomically."""
-        if result.benchmarks:
-            suite = self.suites.get(entry.label)
-            for benchmark in result.benchmarks:
-                if suite is None:
-                    suite = self.suites[entry.label] = pyperf.BenchmarkSuite([benchmark])
-                elif benchmark.get_name() in suite.get_benchmark_names():
-                    suite.get_benchmark(benchmark.get_name()).add_runs(benchmark)
-                else:
-                    suite.add_benchmark(benchmark)
-            entry.file = f"{entry.label}.json"
-            with _writing(self.run_dir / entry.file, self.run_dir):
-                write.write_suite(self.run_dir / entry.file, suite)
-        if result.outcomes:
-            records = self.outcomes.setdefault(entry.label, [])
-            records.extend(result.outcomes)
-            entry.outcomes_file = f"{entry.label}{layout.OUTCOMES_SUFFIX}"
-            with _writing(self.run_dir / entry.outcomes_file, self.run_dir):
-                write.write_outcomes(
-                    self.run_dir / entry.outcomes_file, self.run_dir.name, entry.label, records
-                )
-        entry.measured += 1
-
     # -- the whole run ------------------------------------------------------
     def execute(self, progress: Progress) -> int:
         pairs = list(zip(self.s.interpreters, self.manifest.interpreters, strict=True))
@@ -463,7 +526,7 @@ class Run:
         progress.total = len(plan)
         progress.plan([f"{e.label}|{c.name}" for _, _, e, c in plan])
         failed: set[tuple[str, str]] = set()
-        self._save_manifest()
+        self.recorder.save_manifest()
         logs = self.run_dir / "logs"
         with _writing(logs, self.run_dir):
             logs.mkdir(exist_ok=True)
@@ -478,12 +541,16 @@ class Run:
             env = case_environment(service_env | {RUN_TOKEN_ENV: self.token})
             for interp, entry in pairs:
                 self._record_example(sup, interp, entry, env, progress)
-            self._save_manifest()
-            for r, interp, entry, case in plan:
+            self.recorder.save_manifest()
+            for i, (r, interp, entry, case) in enumerate(plan):
                 key = f"{entry.label}|{case.name}"
                 label = f"r{r}/{self.rounds} {entry.label}: {case.name}"
+                # A group's cases are measured seconds apart: written together when it ends.
+                group_ends = i + 1 == len(plan) or _group_key(plan[i + 1]) != _group_key(plan[i])
                 if (entry.label, case.name) in failed:
                     progress.step(key, label, 0.0, "skip")
+                    if group_ends:
+                        self.recorder.checkpoint()
                     continue
                 meta = self._meta(entry, r) | {schema.DEFINITION_HASH_KEY: definition_of(case)}
                 result = self._run_case(sup, interp, case, meta, env, Path(scratch))
@@ -491,20 +558,38 @@ class Run:
                 with _writing(log_file, self.run_dir), log_file.open("a") as log:
                     log.write(f"\n=== round {r}: {case.name}\n{result.output}")
                 if result.ok:
-                    self._record(entry, result)
+                    self.recorder.add(entry, result.benchmarks, result.outcomes)
                 else:
                     failed.add((entry.label, case.name))
                     entry.failures.append({"case": case.name, "round": r, "reason": result.reason})
-                self._save_manifest()
+                if group_ends or self.recorder.due():
+                    self.recorder.checkpoint()
                 progress.step(key, label, result.seconds, "ok" if result.ok else "FAILED")
                 if not result.ok:
                     progress.say(f"    {result.reason}")
         return EXIT_FAILURES if any(e.failures for e in self.manifest.interpreters) else EXIT_OK
 
     def finish(self, status: str) -> None:
-        self.manifest.status = status
+        """Write what is still unwritten (unless writing failed already) and the status."""
         self.manifest.finished_utc = layout.utc_now().isoformat()
-        self._save_manifest()
+        self.manifest.status = status
+        if status == schema.FAILED:
+            self.recorder.save_manifest()
+            return
+        try:
+            self.recorder.checkpoint()
+        except ResultsNotWritten:
+            # The first error is the one to report; the manifest says "failed" if it can.
+            self.manifest.status = schema.FAILED
+            with suppress(ResultsNotWritten):
+                self.recorder.save_manifest()
+            raise
+
+
+def _group_key(step: tuple[int, Interpreter, schema.InterpreterEntry, Case]) -> tuple[int, str]:
+    """The round and group of one step of the plan, as :func:`_groups_in_order` cuts them."""
+    r, _, _, case = step
+    return r, probe_target(case) or case.group
 
 
 def _groups_in_order(ordered: list[Case]) -> list[list[Case]]:

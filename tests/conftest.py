@@ -15,7 +15,11 @@ from bench.history import cache
 from bench.workloads import io
 
 #: multiprocessing's helper processes, which may serve the whole session on purpose.
-LONG_LIVED_HELPERS = ("multiprocessing.forkserver", "multiprocessing.resource_tracker")
+LONG_LIVED_HELPERS = (
+    "multiprocessing.forkserver",
+    "multiprocessing.resource_tracker",
+    "loky.backend.resource_tracker",  # loky's own, started with its first executor
+)
 
 
 @pytest.fixture(scope="session")

@@ -261,8 +261,8 @@ def test_a_speedup_above_the_capacity_of_its_rounds_is_drawn_hollow_as_noise() -
         assert "capacity 1.94" in ax.get_title()
         measured = [ln for ln in ax.get_lines() if ln.get_label() == figures.scaling.CAPACITY_LABEL]
         assert np.max(np.asarray(measured[0].get_ydata(), dtype=float)) == pytest.approx(1.94)
-    assert "drawn hollow: process_pool (fork) at 2" in alt
-    assert "the best is process_pool (fork)" not in alt  # noise is never the best
+    assert "drawn hollow: process pool (fork) at 2" in alt
+    assert "the best is process pool (fork)" not in alt  # noise is never the best
 
 
 def test_speedups_within_capacity_are_plain_and_old_results_draw_no_capacity() -> None:

@@ -90,6 +90,7 @@ def test_smoke_covers_every_model_and_start_method(
 ) -> None:
     smoke = cases_by_profile["smoke"]
     every = set(MODELS) | set(CHANNELS) | {CAPACITY_MODEL} | set(PITFALL_APIS)
+    every |= {"requests_threads", "aiohttp"}  # the HTTP clients smoke runs (of CLIENTS)
     assert {c.model for c in smoke} == every
     assert {c.measure for c in smoke} == {"batch"} | set(MEASURES)
     assert {c.start_method for c in smoke if c.start_method} == set(START_METHODS)
@@ -205,7 +206,7 @@ def test_pool_startup_is_timed_with_its_lifecycle_one_task_per_worker(
         assert case.tasks == (case.workers if case.timed == "lifecycle" else 1)
         assert case.workload == "noop"
         assert case.name.endswith(f" {case.timed}")
-    assert {c.model for c in startup} == {"thread_pool", "process_pool"}
+    assert {c.model for c in startup} == {name for name, m in MODELS.items() if m.pool}
 
 
 def test_standard_has_the_key_comparison(cases_by_profile: dict[str, list[Case]]) -> None:

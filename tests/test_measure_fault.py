@@ -15,12 +15,21 @@ import pytest
 
 from bench.matrix import Case
 from bench.measures import UNITS, Measurement, fault
+from bench.models import MODELS, Isolation
 from tests.conftest import Children
 
 TASKS = 8
 SIZE_MIB = 8
 LEAKED = TASKS * SIZE_MIB * fault.MIB
 METHODS = ("fork", "spawn")
+#: By trait, as the measurement picks them: threads of this process, processes with a
+#: multiprocessing start method.
+THREAD_MODELS = [
+    name
+    for name, m in MODELS.items()
+    if m.isolation is Isolation.SHARED and m.parallel and not m.is_async
+]
+PROCESS_MODELS = [name for name, m in MODELS.items() if m.uses_processes]
 
 
 def make_case(
@@ -86,7 +95,7 @@ def test_process_pool_crash_breaks_the_pool_and_a_new_one_works(
 
 
 @pytest.mark.parametrize("variant", fault.CRASH_VARIANTS)
-@pytest.mark.parametrize("model", fault.THREAD_MODELS)
+@pytest.mark.parametrize("model", THREAD_MODELS)
 def test_thread_crash_takes_the_whole_program_down(
     model: str, variant: str, children: Children
 ) -> None:
@@ -103,7 +112,7 @@ def test_thread_crash_takes_the_whole_program_down(
     assert not children.left()
 
 
-@pytest.mark.parametrize("model", fault.THREAD_MODELS)
+@pytest.mark.parametrize("model", THREAD_MODELS)
 def test_thread_leak_grows_this_process(model: str, children: Children) -> None:
     got = by_metric(fault.measure(make_case(model, "leak", size=SIZE_MIB), repeat=2))
     growth = got["parent_rss_growth_bytes"]
@@ -116,7 +125,7 @@ def test_thread_leak_grows_this_process(model: str, children: Children) -> None:
 
 
 @pytest.mark.parametrize("start_method", METHODS)
-@pytest.mark.parametrize("model", fault.PROCESS_MODELS)
+@pytest.mark.parametrize("model", PROCESS_MODELS)
 def test_process_leak_stays_in_the_children(
     model: str, start_method: str, children: Children
 ) -> None:

@@ -17,11 +17,14 @@ import pytest
 
 from bench.matrix import Case
 from bench.measures import ipc
+from bench.models import unavailable_models
 from tests.conftest import Children
 
 START_METHODS = [
     m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()
 ]
+#: Channels whose peer this interpreter cannot run (a subinterpreter before 3.12).
+UNAVAILABLE = ipc.unavailable_channels(unavailable_models())
 COMBOS = [
     (channel, method)
     for channel in ipc.CHANNELS
@@ -52,6 +55,16 @@ def combo_id(combo: tuple[str, str | None]) -> str:
     return f"{channel}/{method}" if method else channel
 
 
+RUNNABLE_COMBOS = [
+    pytest.param(
+        combo,
+        id=combo_id(combo),
+        marks=[pytest.mark.skip(reason=UNAVAILABLE[combo[0]])] if combo[0] in UNAVAILABLE else [],
+    )
+    for combo in COMBOS
+]
+
+
 def our_segments() -> list[Path]:
     """Shared memory blocks this test process created and left behind."""
     if not SHM_DIR.is_dir():
@@ -78,7 +91,7 @@ def deadline(seconds: float) -> Iterator[None]:
 def test_channels_and_start_methods() -> None:
     assert set(ipc.CHANNELS) == {
         "queue.Queue", "mp.Queue", "mp.Pipe", "shared_memory", "memcpy",
-        "shared_memory_inplace", "mp.Manager",
+        "shared_memory_inplace", "mp.Manager", "interpreters.Queue",
     }  # fmt: skip
     assert all(isinstance(text, str) and text for text in ipc.CHANNELS.values())
     needs = {channel for channel in ipc.CHANNELS if ipc.needs_start_method(channel)}
@@ -103,7 +116,7 @@ def test_bad_cases_are_refused() -> None:
 
 
 @pytest.mark.parametrize("size", [64, 16 << 20], ids=["64B", "16MiB"])
-@pytest.mark.parametrize("combo", COMBOS, ids=combo_id)
+@pytest.mark.parametrize("combo", RUNNABLE_COMBOS)
 def test_round_trips_echo_and_clean_up(
     combo: tuple[str, str | None], size: int, children: Children
 ) -> None:
@@ -183,9 +196,11 @@ def test_every_channel_on_free_threaded_python() -> None:
         import multiprocessing, os, pathlib
         from bench.matrix import Case
         from bench.measures import ipc
+        from bench.models import unavailable_models
 
         def main():
-            for channel in ipc.CHANNELS:
+            missing = ipc.unavailable_channels(unavailable_models())
+            for channel in set(ipc.CHANNELS) - set(missing):
                 methods = ("fork", "forkserver") if ipc.needs_start_method(channel) else (None,)
                 for method in methods:
                     case = Case(family="ipc", workload="roundtrip", size_label="4KiB",

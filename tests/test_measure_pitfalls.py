@@ -61,9 +61,10 @@ def frame_of(results: dict[tuple[str, str, str], str]) -> pd.DataFrame:
 
 
 def test_the_matrix_tries_every_pitfall_with_every_api_it_applies_to() -> None:
-    assert set(PITFALL_VARIANTS) | {"generator_result"} == set(pitfalls.PITFALLS)
+    extra = {"generator_result", "fork_after_subinterpreters"}  # families of their own
+    assert set(PITFALL_VARIANTS) | extra == set(pitfalls.PITFALLS)
     assert set(pitfalls.APIS) == {"processes", "process_pool", *PITFALL_APIS}
-    for family in ("pitfalls", "pitfalls_result"):
+    for family in ("pitfalls", "pitfalls_result", "pitfalls_subinterpreters"):
         for variant in FAMILIES[family].variants:
             assert set(FAMILIES[family].models) == set(pitfalls.PITFALLS[variant].apis)
 

@@ -16,13 +16,22 @@ from typing import Any
 import helpers_tasks
 import pytest
 
-from bench.models import MODELS, Executor, TaskError, WorkerDied, open_executor
+from bench.models import (
+    MODELS,
+    Executor,
+    TaskError,
+    WorkerDied,
+    open_executor,
+    unavailable_models,
+)
 from bench.models.base import deal
 from bench.workloads.cpu import count_primes
 from bench.workloads.faults import DeliberateError, exit_hard, raise_error
 from bench.workloads.io import sleep_ms_async
 
 START_METHODS = multiprocessing.get_all_start_methods()
+#: Models this interpreter cannot run (subinterpreters before 3.12): skipped, with why.
+UNAVAILABLE = unavailable_models()
 
 
 def model_params(*, only: Callable[[str], bool] = lambda name: True) -> list[Any]:
@@ -32,7 +41,13 @@ def model_params(*, only: Callable[[str], bool] = lambda name: True) -> list[Any
         if not only(name):
             continue
         for method in START_METHODS if spec.uses_processes else [None]:
-            params.append(pytest.param(name, method, id=f"{name}-{method}" if method else name))
+            skip = (
+                [pytest.mark.skip(reason=f"{name}: {UNAVAILABLE[name]}")]
+                if name in UNAVAILABLE
+                else []
+            )
+            ident = f"{name}-{method}" if method else name
+            params.append(pytest.param(name, method, id=ident, marks=skip))
     return params
 
 

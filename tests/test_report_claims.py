@@ -171,7 +171,7 @@ def test_processes_sidestep_the_gil_when_the_pool_nearly_doubles_the_loop() -> N
     assert verdict.verdict == HOLDS
     assert verdict.figures["speedup"] == pytest.approx(1 / 0.52)
     # the platform's default start method, not the luckier spawn pool (1 / 0.416 = 2.4x)
-    assert verdict.figures["config"] == "process_pool/fork"
+    assert verdict.figures["config"] == "process pool/fork"  # the registry's label
     assert verdict.figures["ideal"] == 2
     assert verdict.figures["rounds"] == 3
     assert f"1.9{TIMES} (1.9{DASH}1.9{TIMES}, n=3)" in verdict.evidence
@@ -246,7 +246,7 @@ def test_the_gil_claims_rest_on_the_100ms_task_when_there_is_one() -> None:
 def test_the_gil_limits_threads_that_run_no_faster_than_the_loop() -> None:
     verdict = rule("gil_limits_threads")(frame(cpu(0.52, threads=1.05)))
     assert verdict.verdict == HOLDS
-    assert verdict.figures["config"] == "thread_pool"  # fixed: the pool, not the better one
+    assert verdict.figures["config"] == "thread pool"  # fixed: the pool, not the better one
     assert verdict.figures["speedup"] == pytest.approx(1 / (1.05 * 1.02))
     assert verdict.figures["gil"] == "enabled"
 
@@ -508,8 +508,8 @@ def test_threads_suit_io_when_they_overlap_the_waits() -> None:
     assert verdict.verdict == HOLDS
     # the best worker count, named, not a median over worker counts (which is 16 here)
     assert verdict.figures["best_thread_speedup"] == pytest.approx({"sleep": 16.0, "tcp": 8.0})
-    assert verdict.figures["best_thread"]["sleep"]["config"] == "thread_pool at 64 workers"
-    assert f"sleep: thread_pool at 64 workers 16{TIMES} (16{DASH}16{TIMES}, n=3)" in (
+    assert verdict.figures["best_thread"]["sleep"]["config"] == "thread pool at 64 workers"
+    assert f"sleep: thread pool at 64 workers 16{TIMES} (16{DASH}16{TIMES}, n=3)" in (
         verdict.evidence
     )
     assert verdict.figures["speedup"]["sleep"]["asyncio at 16 workers"] == pytest.approx(12.8)

@@ -243,7 +243,7 @@ def test_one_round_is_too_little_data() -> None:
 def test_the_free_threads_against_processes_claim(threads: float, verdict: str) -> None:
     found = threads_rule(same_work_frame(pool=0.5, threads=threads))
     assert found.verdict == verdict
-    assert "process_pool/fork" in found.evidence
+    assert "process pool/fork" in found.evidence
     task = found.figures["tasks"][GROUP]
     assert task["vs_pool"]["value"] == pytest.approx(threads / 0.5)
     assert found.figures["workers"] == 2

@@ -6,15 +6,17 @@ import random
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from bench.report import figures
-from bench.report.figures import registry
+from bench.report.figures import registry, style
 from bench.report.format import format_bytes, format_payload, format_rate, format_seconds
 from bench.results.read import load_run
 
@@ -225,8 +227,8 @@ def test_scaling_curves_pair_rounds_and_draw_a_line_per_model_and_method() -> No
     for ax in (ft, gil):
         assert labels(ax) == [
             "ideal: min(workers, cores)",
-            "process_pool (fork)",
-            "process_pool (spawn)",
+            "process pool (fork)",  # the registry's labels
+            "process pool (spawn)",
             "threads",
         ]
         assert len(errorbars(ax)) == 3
@@ -239,9 +241,9 @@ def test_scaling_curves_pair_rounds_and_draw_a_line_per_model_and_method() -> No
     # the threads line on the GIL build: 1/1.1 and 1/1.05, whatever the round's speed
     threads = errorbars(gil)[2].lines[0]
     assert list(threads.get_ydata()) == pytest.approx([1 / 1.1, 1 / 1.05])
-    assert f"process_pool (fork) at 2.0{TIMES} with 2 workers" in alt
+    assert f"process pool (fork) at 2.0{TIMES} with 2 workers" in alt
     assert f"threads at 0.91{TIMES} with 2 workers" in alt
-    assert f"process_pool (spawn) at 1.6{TIMES}" in alt
+    assert f"process pool (spawn) at 1.6{TIMES}" in alt
 
 
 def test_scaling_of_any_group_and_its_name() -> None:
@@ -344,17 +346,17 @@ def test_decision_map_names_the_winner_of_every_cell() -> None:
         for t in ax.texts
     }
     assert cells == {
-        (0, 0): "sequential",
-        (1, 0): "process_pool",  # chunksize 8: twice the loop
-        (0, 1): "sequential",
-        (1, 1): "thread_pool",  # 1.25 times the loop
+        (0, 0): "loop",
+        (1, 0): "process pool",  # chunksize 8: twice the loop
+        (0, 1): "loop",
+        (1, 1): "thread pool",  # 1.25 times the loop
     }
     chunked = next(t.get_text() for t in ax.texts if "chunksize" in t.get_text())
-    assert chunked == f"process_pool\nchunksize 8\n2.0{TIMES} vs loop\n1.2{TIMES} vs next"
+    assert chunked == f"process pool\nchunksize 8\n2.0{TIMES} vs loop\n1.2{TIMES} vs next"
     assert "task length" in ax.get_xlabel() and "payload" in ax.get_ylabel()
     assert "(2 workers)" in fig.get_suptitle()
-    assert "sequential 2, process_pool 1, thread_pool 1" in alt
-    assert f"process_pool chunksize 8 at 2.0{TIMES} (1ms tasks, no payload)" in alt
+    assert "loop 2, process pool 1, thread pool 1" in alt
+    assert f"process pool chunksize 8 at 2.0{TIMES} (1ms tasks, no payload)" in alt
 
 
 def test_gil_vs_free_threaded_bars_at_two_workers() -> None:
@@ -366,14 +368,14 @@ def test_gil_vs_free_threaded_bars_at_two_workers() -> None:
     assert pool == pytest.approx([2.0, 2.0])
     assert labels(ax) == [
         f"ideal (2.0{TIMES})",
-        f"sequential (1.0{TIMES})",
+        f"loop (1.0{TIMES})",
         "threads",
-        "process_pool (fork)",
+        "process pool (fork)",
     ]
     assert "speedup" in ax.get_ylabel()
-    assert f"py-gil (GIL): process_pool (fork) 2.0{TIMES}, threads 0.91{TIMES}" in alt
+    assert f"py-gil (GIL): process pool (fork) 2.0{TIMES}, threads 0.91{TIMES}" in alt
     assert (
-        f"py-ft (free-threaded, no GIL): process_pool (fork) 2.0{TIMES}, threads 1.9{TIMES}" in alt
+        f"py-ft (free-threaded, no GIL): process pool (fork) 2.0{TIMES}, threads 1.9{TIMES}" in alt
     )
 
 
@@ -417,6 +419,47 @@ def test_plot_writes_an_svg_without_a_date_and_returns_the_alt(tmp_path: Path) -
 # --- determinism and the cache ---------------------------------------------------------
 
 
+def test_a_pool_of_workers_draws_the_same_figures_as_one_process(tmp_path: Path) -> None:
+    data = everything()
+    alone = figures.render_all(data, tmp_path / "one", workers=1)
+    pooled = figures.render_all(data, tmp_path / "pool", workers=2)
+    assert [(f.name, f.title, f.alt) for f in alone] == [(f.name, f.title, f.alt) for f in pooled]
+    assert len(alone) == 7
+    for a, b in zip(alone, pooled, strict=True):
+        assert a.path.read_bytes() == b.path.read_bytes(), a.name
+        assert b.path.parent == tmp_path / "pool"
+    # served from the cache the second time, whatever drew them
+    again = figures.render_all(data, tmp_path / "pool", workers=2)
+    assert again == pooled
+
+
+def test_a_settled_layout_keeps_every_text_inside_the_figure() -> None:
+    """The layout is placed once before saving (``style.settle_layout``): no tick label,
+    axis label, title or legend entry may end up cut off at the figure's edge."""
+    data = everything()
+    checked = []
+    for spec in figures.figure_specs(data):
+        made = spec.make(spec.select(data))
+        if made is None:  # no data for it here
+            continue
+        fig, _ = made
+        checked.append(spec.name)
+        with matplotlib.rc_context(style.STYLE):
+            style.settle_layout(fig)
+            fig.draw_without_rendering()
+            # what matplotlib draws (tick labels beyond the axes' limits are not), in inches
+            drawn = fig.get_tightbbox()
+        assert drawn is not None, spec.name
+        edge = 1 / fig.dpi  # a pixel of rounding
+        assert drawn.x0 >= -edge and drawn.y0 >= -edge, (spec.name, drawn)
+        assert drawn.x1 <= fig.bbox_inches.x1 + edge, (spec.name, drawn)
+        assert drawn.y1 <= fig.bbox_inches.y1 + edge, (spec.name, drawn)
+        assert fig.get_layout_engine() is None or not isinstance(
+            fig.get_layout_engine(), ConstrainedLayoutEngine
+        )
+    assert len(checked) >= 7, checked
+
+
 def test_renders_are_byte_identical_whatever_the_row_order(tmp_path: Path) -> None:
     data = everything()
     rows = list(data.index)
@@ -446,13 +489,14 @@ def test_the_cache_skips_unchanged_figures_and_redraws_changed_ones(
 
     monkeypatch.setattr(figures.cache, "save", counting_save)  # what draw_cached calls
     data = everything()
-    first = figures.render_all(data, tmp_path)
+    # one process, so that the counting happens here (a pool's workers draw the same bytes)
+    first = figures.render_all(data, tmp_path, workers=1)
     assert len(saved) == len(first) == 7
     stamps = {f.name: f.path.stat().st_mtime_ns for f in first}
     old_races = (tmp_path / "races.svg").read_bytes()
 
     saved.clear()
-    again = figures.render_all(data, tmp_path)
+    again = figures.render_all(data, tmp_path, workers=1)
     assert saved == []
     assert again == first  # alt texts and titles come back from the key files
     assert {f.name: f.path.stat().st_mtime_ns for f in again} == stamps
@@ -461,13 +505,13 @@ def test_the_cache_skips_unchanged_figures_and_redraws_changed_ones(
     lost = changed["metric"] == "lost_updates_per_million"
     changed.loc[lost & (changed["value"] == 2000), "value"] = 2200.0
     saved.clear()
-    third = figures.render_all(changed, tmp_path)
+    third = figures.render_all(changed, tmp_path, workers=1)
     assert saved == ["races.svg"]
     assert (tmp_path / "races.svg").read_bytes() != old_races
     assert "2,200 at 4 threads" in next(f for f in third if f.name == "races").alt
 
     saved.clear()
-    figures.render_all(changed[~lost], tmp_path)  # the races are gone from the data
+    figures.render_all(changed[~lost], tmp_path, workers=1)  # the races are gone from the data
     assert saved == []
     assert not (tmp_path / "races.svg").exists()
     assert not (tmp_path / "races.svg.key").exists()
@@ -559,7 +603,7 @@ def test_the_registry_holds_every_figure_in_the_report_order() -> None:
     names = [spec.name for spec in figures.figure_specs(everything())]
     assert names == [
         "startup", "memory", "ipc", "races", "decision-map", "gil-vs-free-threaded",
-        "free-threading-cost", "free-threading-same-work",
+        "free-threading-cost", "free-threading-same-work", "numpy",
         figures.scaling_name(figures.SCALING_GROUP),
     ]  # fmt: skip
     assert set(figures.TITLES) == set(names[:-1])  # the per-group titles name the group

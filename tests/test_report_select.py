@@ -56,8 +56,10 @@ def test_numbers_first_and_mode() -> None:
 @pytest.mark.parametrize(
     ("model", "method", "config", "series"),
     [
-        ("process_pool", "fork", "process_pool/fork", "process_pool (fork)"),
+        ("process_pool", "fork", "process pool/fork", "process pool (fork)"),
         ("threads", "n/a", "threads", "threads"),
+        ("sequential", "n/a", "loop", "loop"),  # the registry's label, not the name
+        ("mp.Pipe", "fork", "mp.Pipe/fork", "mp.Pipe (fork)"),  # unregistered: its name
         ("threads", None, "threads", "threads"),
         ("threads", "", "threads", "threads"),
     ],

@@ -184,8 +184,8 @@ def test_speedup_table() -> None:
         | benchmark | model | start method | workers | speedup (95% CI) | rounds |
         | --- | --- | --- | ---: | ---: | ---: |
         | hash\[1ms\] threads w=4 | threads | n/a | 4 | – | 3 |
-        | primes\[1ms\] sequential w=1 | sequential | n/a | 1 | 1.0× (1.0–1.0×) | 3 |
-        | primes\[1ms\] process_pool w=2 | process_pool | fork | 2 | 1.9× (1.9–2.0×) | 3 |
+        | primes\[1ms\] sequential w=1 | loop | n/a | 1 | 1.0× (1.0–1.0×) | 3 |
+        | primes\[1ms\] process_pool w=2 | process pool | fork | 2 | 1.9× (1.9–2.0×) | 3 |
         | primes\[1ms\] threads w=2 | threads | n/a | 2 | 0.88× (0.86–0.96×) | 3 |
         """
     )
@@ -217,9 +217,9 @@ def test_speedup_table_over_paired_speedups_and_interpreters() -> None:
         """
         | interpreter | benchmark | model | start method | workers | speedup (95% CI) | rounds |
         | --- | --- | --- | --- | ---: | ---: | ---: |
-        | 3.11 | work sequential | sequential | n/a | 1 | 1.0× (1.0–1.0×) | 2 |
+        | 3.11 | work sequential | loop | n/a | 1 | 1.0× (1.0–1.0×) | 2 |
         | 3.11 | work threads | threads | n/a | 2 | 2.0× (2.0–2.0×) | 2 |
-        | 3.13t | work sequential | sequential | n/a | 1 | 1.0× (1.0–1.0×) | 2 |
+        | 3.13t | work sequential | loop | n/a | 1 | 1.0× (1.0–1.0×) | 2 |
         | 3.13t | work threads | threads | n/a | 2 | 1.0× (1.0–1.0×) | 2 |
         """
     )

@@ -248,6 +248,14 @@ def scratch_folders(temp_root: Path, seconds: float = 0) -> list[str]:
         time.sleep(0.2)
 
 
+def command(proc: psutil.Process) -> str:
+    """``proc``'s command line; empty once it has ended (it may between listing and asking)."""
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def wait_until_hanging(tmp_path: Path) -> dict:
     """Wait until the good case is saved and the hanging case's pool is up."""
     deadline = time.monotonic() + 60
@@ -256,11 +264,7 @@ def wait_until_hanging(tmp_path: Path) -> dict:
         if manifests:
             manifest = json.loads(manifests[0].read_text())
             entry = manifest["interpreters"][0]
-            hung = [
-                p
-                for p in survivors(manifest["process_token"])
-                if "case_script" in " ".join(p.cmdline())
-            ]
+            hung = [p for p in survivors(manifest["process_token"]) if "case_script" in command(p)]
             if entry["measured"] == 1 and len(hung) >= 2:
                 return manifest
         time.sleep(0.2)
@@ -367,3 +371,96 @@ def test_bad_usage_is_argparses_code() -> None:
     with pytest.raises(SystemExit) as stop:
         main(["run", "--no-such-option"])
     assert stop.value.code == exit_codes.USAGE
+
+
+# --- results written at checkpoints, not after every case --------------------------------
+
+
+def one_benchmark(name: str, value: float = 0.5) -> pyperf.Benchmark:
+    run = pyperf.Run([value], metadata={"name": name}, collect_metadata=False)
+    return pyperf.Benchmark([run])
+
+
+def new_recorder(folder: Path) -> tuple[runner.Recorder, schema.InterpreterEntry]:
+    entry = schema.InterpreterEntry("py", "python", ["python"], {})
+    manifest = schema.Manifest(
+        run_id="r", machine="m", profile="p", rounds=1, values=1, warmups=0, timeout_s=1.0,
+        seed=1, git_commit=None, process_token="t", started_utc="", host={}, cases=[],
+        interpreters=[entry],
+    )  # fmt: skip
+    return runner.Recorder(folder, manifest), entry
+
+
+def test_a_recorder_writes_at_checkpoints_only_what_changed(tmp_path: Path) -> None:
+    recorder, entry = new_recorder(tmp_path)
+    recorder.add(entry, [one_benchmark("a")], [])
+    recorder.add(entry, [one_benchmark("b")], [])
+    assert not (tmp_path / "py.json").exists()  # in memory until the checkpoint
+    recorder.checkpoint()
+    suite = pyperf.BenchmarkSuite.load(str(tmp_path / "py.json"))
+    assert suite.get_benchmark_names() == ["a", "b"]
+    assert (
+        json.loads((tmp_path / layout.MANIFEST_NAME).read_text())["interpreters"][0]["measured"]
+        == 2
+    )
+    # a later round adds runs to a benchmark; only the suite changed, not the outcomes
+    written = (tmp_path / "py.json").stat().st_mtime_ns
+    recorder.add(entry, [one_benchmark("a", 0.7)], [])
+    recorder.checkpoint()
+    suite = pyperf.BenchmarkSuite.load(str(tmp_path / "py.json"))
+    assert suite.get_benchmark("a").get_values() == (0.5, 0.7)
+    assert (tmp_path / "py.json").stat().st_mtime_ns >= written
+    assert not (tmp_path / f"py{layout.OUTCOMES_SUFFIX}").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_recorder_is_due_after_a_minute_without_a_checkpoint(tmp_path: Path) -> None:
+    recorder, _ = new_recorder(tmp_path)
+    assert not recorder.due(recorder.last_checkpoint + 1)
+    assert recorder.due(recorder.last_checkpoint + runner.CHECKPOINT_EVERY_S)
+
+
+def test_a_run_writes_its_suite_once_per_group_and_keeps_every_result(
+    tmp_path: Path, python, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[int] = []  # how many benchmarks each write of the suite held
+    real_write = write.write_suite
+
+    def counting_write(path: Path, suite: pyperf.BenchmarkSuite) -> None:
+        written.append(len(suite))
+        real_write(path, suite)
+
+    monkeypatch.setattr(write, "write_suite", counting_write)
+    # two groups: count_primes (three cases) and sleep (one), in a shuffled order
+    primes = [GOOD, *(case("count_primes", m, size=200) for m in ("threads", "thread_pool"))]
+    sleep = case("sleep", "sequential", workers=1, size=1)
+    outcome = run(tmp_path, python, [*primes, sleep])
+    assert outcome.exit_code == runner.EXIT_OK, runner.summary(outcome)
+    assert written in ([1, 4], [3, 4])  # once per group, not once per case
+    entry = outcome.manifest.interpreters[0]
+    suite = pyperf.BenchmarkSuite.load(str(outcome.run_dir / str(entry.file)))
+    assert sorted(suite.get_benchmark_names()) == sorted(c.name for c in [*primes, sleep])
+
+
+def test_an_interrupted_group_keeps_the_results_measured_before(
+    tmp_path: Path, python, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in the middle of a group: its cases measured so far are written on the way out."""
+    real_step = Progress.step
+    steps: list[str] = []
+
+    def step_then_stop(self: Progress, key: str, *args: object) -> None:
+        real_step(self, key, *args)  # type: ignore[arg-type]
+        steps.append(key)
+        if len(steps) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Progress, "step", step_then_stop)
+    primes = [GOOD, *(case("count_primes", m, size=200) for m in ("threads", "thread_pool"))]
+    outcome = run(tmp_path, python, primes)
+    assert outcome.exit_code == runner.EXIT_INTERRUPTED
+    entry = outcome.manifest.interpreters[0]
+    suite = pyperf.BenchmarkSuite.load(str(outcome.run_dir / str(entry.file)))
+    assert len(suite) == 2 == entry.measured  # the group's first two cases, not the third
+    manifest = json.loads((outcome.run_dir / layout.MANIFEST_NAME).read_text())
+    assert manifest["status"] == "interrupted" and manifest["interpreters"][0]["measured"] == 2

@@ -6,7 +6,7 @@ Two shapes, so that the case script can run any of them:
   ``timer.run(loops)`` and gets seconds back, exactly like a batch benchmark,
   so the loop count is calibrated and every value is a pyperf value.
 * **measurements** (``memory``, ``race``, ``fault``, ``capacity``, ``pitfalls``,
-  ``cpu_limits``, ``copy_on_write``): ``measure(case, repeat)``
+  ``cpu_limits``, ``copy_on_write``, ``http``): ``measure(case, repeat)``
   returns ``Measurement`` records. Those in seconds or bytes, all positive, are
   written as pyperf benchmarks (with that unit); counts and outcomes (lost
   updates, tasks finished, the exception a pool raised) go to the sibling
@@ -67,6 +67,8 @@ MEASURES = {
     # The memory measurement with many small objects: a name of its own, so that the idle
     # workers' memory (claims, figure) never mixes with it.
     "copy_on_write": "bench.measures.memory",
+    # A batch of HTTP requests from one client library to the suite's aiohttp server.
+    "http": "bench.measures.http",
 }
 
 

@@ -13,18 +13,25 @@ The guide's claim: a process is a wall, a thread is not. Two kinds of fault test
   - ``processes`` (one process per task, ``workers`` at a time): only the crashing
     process dies. Recorded: ``tasks_finished``, its ``crashed_exitcode`` (-11 for
     SIGSEGV, 70 for ``os._exit``) and ``recovered`` (a new process runs fine).
-  - ``threads``, ``thread_pool``: the crash takes the whole program down, so the
-    case runs in a child interpreter (this module with ``--child``) that prints a
-    line per finished task. Recorded: ``tasks_finished`` (lines seen before it
-    died), ``program_exitcode`` (negative: killed by that signal) and
+  - a process pool with no multiprocessing start method (its own way of starting
+    workers): each task is its own ``run``, a few at a time, so each outcome is known.
+    Recorded as for ``process_pool``; ``raised`` is what the model's executor raised.
+  - models whose workers share the process (isolation ``SHARED``: threads, the thread
+    pool; ``INTERPRETER``: subinterpreters): the crash takes the whole program down,
+    so the case runs in a child interpreter (this module with ``--child``) that
+    prints a line per finished task. Recorded: ``tasks_finished`` (lines seen before
+    it died), ``program_exitcode`` (negative: killed by that signal) and
     ``program_survived``.
+
+  Which applies is read from the model's traits in ``bench.models.MODELS``.
 
 * **Leak** (variant ``leak``): every task allocates ``size`` MiB and keeps it in a
   module-level list. Recorded: the calling process's ``parent_rss_growth_bytes``
   over the run (threads: about tasks x size; processes: about 0, the leak dies
   with the children) and, for the pool, ``workers_rss_bytes_at_end``. The thread
-  variants leak into this very process, so the blocks are freed once measured;
-  repeated runs then start from the same footprint.
+  variants (and the subinterpreters, whose leak closes with them) leak into this
+  very process, so the blocks are freed once measured; repeated runs then start from
+  the same footprint.
 
 Hard crashes only ever happen in child processes, every wait has a deadline
 (``TIMEOUT_S``), and every child is reaped, killed first if it overstays. The top
@@ -49,13 +56,12 @@ if TYPE_CHECKING:
 
     from bench.matrix import Case
     from bench.measures import Measurement
+    from bench.models import ModelSpec
 
 #: Exit status of the ``os_exit`` variant: distinct from 0, 1 (an exception) and signals.
 EXIT_CODE = 70
 CRASH_VARIANTS = ("os_exit", "segfault")
 VARIANTS = (*CRASH_VARIANTS, "leak")
-PROCESS_MODELS = ("process_pool", "processes")
-THREAD_MODELS = ("thread_pool", "threads")
 #: The most any one run (one of ``repeat``) may take, child start-up included.
 TIMEOUT_S = 60.0
 MIB = 1 << 20
@@ -89,11 +95,15 @@ def crash(variant: str) -> None:
         os._exit(EXIT_CODE)
     if variant == "segfault":
         import ctypes
-        import faulthandler
         import resource
 
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file
-        faulthandler.disable()  # a forked worker inherits pytest's: no traceback noise
+        try:
+            import faulthandler
+        except ImportError:  # a subinterpreter cannot load it: the main one's handles it
+            pass
+        else:
+            faulthandler.disable()  # a forked worker inherits pytest's: no traceback noise
         ctypes.string_at(0)  # reads address 0: SIGSEGV
     raise ValueError(f"unknown crash variant {variant!r}")
 
@@ -153,9 +163,8 @@ def measure(case: Case, repeat: int = 1) -> list[Measurement]:
 
     if case.variant not in VARIANTS:
         raise ValueError(f"fault: unknown variant {case.variant!r}; expected one of {VARIANTS}")
-    if case.model not in (*PROCESS_MODELS, *THREAD_MODELS):
-        raise ValueError(f"fault: model {case.model!r} is not measured")
-    if (case.model in PROCESS_MODELS) != (case.start_method is not None):
+    spec = _spec(case)
+    if spec.uses_processes != (case.start_method is not None):
         raise ValueError(f"fault: model {case.model!r} with start method {case.start_method!r}")
     if case.tasks < 1 or case.workers < 1:
         raise ValueError("fault: needs at least one task and one worker")
@@ -168,7 +177,7 @@ def measure(case: Case, repeat: int = 1) -> list[Measurement]:
         if case.variant == "leak"
         else {"crash_task": case.tasks // 2}
     )
-    if case.variant == "leak" and case.model in THREAD_MODELS:
+    if case.variant == "leak" and in_this_process(spec):
         params["freed_after_measuring"] = True
     return [
         Measurement(metric, UNITS[metric], [run[metric] for run in runs], params=dict(params))
@@ -176,15 +185,35 @@ def measure(case: Case, repeat: int = 1) -> list[Measurement]:
     ]
 
 
+def _spec(case: Case) -> ModelSpec:
+    """The case's model, if it has workers of its own on this machine to crash."""
+    from bench.models import MODELS
+
+    spec = MODELS.get(case.model)
+    if spec is None or not (spec.local and spec.parallel) or spec.is_async:
+        raise ValueError(f"fault: model {case.model!r} is not measured")
+    return spec
+
+
+def in_this_process(spec: ModelSpec) -> bool:
+    """Its workers live in the calling process: a crash there ends the whole program."""
+    from bench.models import Isolation
+
+    return spec.isolation in (Isolation.SHARED, Isolation.INTERPRETER)
+
+
 def _run_once(case: Case) -> dict[str, Any]:
     deadline = time.monotonic() + TIMEOUT_S
+    spec = _spec(case)
     if case.variant == "leak":
-        return _leak(case, deadline)
-    if case.model == "process_pool":
-        return _crash_pool(case, deadline)
-    if case.model == "processes":
+        return _leak(case, spec, deadline)
+    if in_this_process(spec):
+        return _crash_in_child(case, deadline)
+    if spec.starts_per_run:
         return _crash_processes(case, deadline)
-    return _crash_in_child(case, deadline)
+    if spec.uses_processes:
+        return _crash_pool(case, deadline)
+    return _crash_executor(case, deadline)
 
 
 def _left(deadline: float) -> float:
@@ -266,6 +295,47 @@ def _pool_recovers(case: Case, deadline: float) -> bool:
     finally:
         _close_pool(pool, kill=hung)
     return ok
+
+
+def _crash_executor(case: Case, deadline: float) -> dict[str, Any]:
+    """A process pool that starts its workers its own way: one ``run`` per task,
+    ``workers`` at a time, through the model's own executor."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench.models import open_executor
+
+    crash_at = case.tasks // 2
+    executor = open_executor(case.model, case.workers)
+    outcomes: list[BaseException | None] = []
+    try:
+        with ThreadPoolExecutor(case.workers) as submitters:
+            futures = [
+                submitters.submit(executor.run, crash_task, [(i, crash_at, case.variant)])
+                for i in range(case.tasks)
+            ]
+            for future in futures:
+                try:
+                    outcomes.append(future.exception(_left(deadline)))
+                except TimeoutError:
+                    raise TimeoutError(
+                        f"fault: {case.model} gave no result within {TIMEOUT_S:.0f} s"
+                    ) from None
+    finally:
+        executor.close()
+    error = outcomes[crash_at]
+    again = open_executor(case.model, case.workers)
+    try:
+        recovered = again.run(crash_task, [(0, -1, case.variant)]) == [0]
+    except Exception:
+        recovered = False
+    finally:
+        again.close()
+    return {
+        "tasks_finished": sum(outcome is None for outcome in outcomes),
+        "tasks_failed": sum(outcome is not None for outcome in outcomes),
+        "raised": "none" if error is None else type(error).__name__,
+        "recovered": recovered,
+    }
 
 
 def _run_processes(
@@ -371,10 +441,11 @@ def _rss() -> int:
     return int(psutil.Process().memory_info().rss)
 
 
-def _leak(case: Case, deadline: float) -> dict[str, Any]:
+def _leak(case: Case, spec: ModelSpec, deadline: float) -> dict[str, Any]:
     arglist = [(i, case.size) for i in range(case.tasks)]
     result: dict[str, Any] = {}
-    if case.model in THREAD_MODELS:
+    if in_this_process(spec) or not spec.uses_processes:
+        # Also a pool that starts its workers its own way: measured through its executor.
         from bench.models import open_executor
 
         executor = open_executor(case.model, case.workers)
@@ -383,9 +454,9 @@ def _leak(case: Case, deadline: float) -> dict[str, Any]:
             executor.run(leak_task, arglist)
             result["parent_rss_growth_bytes"] = _rss() - before
         finally:
-            executor.close()
+            executor.close()  # a subinterpreter's leak goes with it
             free_leaked()  # the leak is in this process: give it back for the next run
-    elif case.model == "processes":
+    elif spec.starts_per_run:
         before = _rss()
         codes = _run_processes(case, leak_task, arglist, deadline)
         result["parent_rss_growth_bytes"] = _rss() - before

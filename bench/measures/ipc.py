@@ -42,7 +42,12 @@ CHANNELS: dict[str, str] = {
     "messages take turns",
     "mp.Manager": "a peer process echoes through two queues held by a multiprocessing.Manager: "
     "every put and get is a call to the manager process, pickled both ways",
+    "interpreters.Queue": "a peer subinterpreter echoes through two interpreters queues "
+    "(PEP 734): pickled, handed over as bytes; a waiting get polls every 10 ms",
 }
+#: Channels whose peer is a worker of a model that may be missing here (a subinterpreter):
+#: the isolation of that model, so that its availability decides the channel's.
+PEER_ISOLATION: dict[str, str] = {"interpreters.Queue": "separate interpreter"}
 _PROCESS_CHANNELS = frozenset(
     {"mp.Queue", "mp.Pipe", "shared_memory", "shared_memory_inplace", "mp.Manager"}
 )
@@ -69,6 +74,30 @@ def needs_start_method(channel: str) -> bool:
     if channel not in CHANNELS:
         raise ValueError(f"unknown IPC channel {channel!r}; known: {', '.join(CHANNELS)}")
     return channel in _PROCESS_CHANNELS
+
+
+def peer_model(channel: str) -> str | None:
+    """The registered model whose kind of worker the channel's peer is, if it needs one."""
+    from bench.models import model_names
+
+    isolation = PEER_ISOLATION.get(channel)
+    if isolation is None:
+        return None
+    names = model_names(lambda m: m.isolation.value == isolation and m.pool)
+    return names[0] if names else None
+
+
+def unavailable_channels(unavailable_models: dict[str, str]) -> dict[str, str]:
+    """The channels whose peer's model this interpreter cannot run, with its reason: the
+    runner skips their cases as it skips the model's (see bench.interpreters)."""
+    missing: dict[str, str] = {}
+    for channel in PEER_ISOLATION:
+        model = peer_model(channel)
+        if model is None:
+            missing[channel] = "no registered model runs its peer"
+        elif model in unavailable_models:
+            missing[channel] = f"its peer is a {model} worker: {unavailable_models[model]}"
+    return missing
 
 
 def payload(size: int) -> bytes:
@@ -645,6 +674,70 @@ class ManagerTimer(MpQueueTimer):
             self._manager = None
 
 
+#: What the peer subinterpreter runs: echo until None comes.
+_INTERPRETER_PEER = """
+while (item := inbox.get()) is not None:
+    outbox.put(item)
+"""
+
+
+class InterpretersQueueTimer(_QueueRoundTrips, ChannelTimer):
+    """A subinterpreter echoes through two PEP 734 queues; a thread of ours runs it."""
+
+    channel = "interpreters.Queue"
+
+    _interpreter: Any = None
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from bench.models.subinterpreters import interpreters_module, unavailable
+
+        reason = unavailable()
+        if reason:
+            raise RuntimeError(f"{self.channel}: {reason}")
+        interpreters = interpreters_module()
+        self._inbox = interpreters.create_queue()
+        self._outbox = interpreters.create_queue()
+        self._empty = interpreters.QueueEmpty
+        self._interpreter = interpreters.create()
+        self._interpreter.prepare_main(inbox=self._inbox, outbox=self._outbox)
+        self._errors: list[str] = []
+        self._thread = threading.Thread(target=self._serve, name="ipc-peer", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            self._interpreter.exec(_INTERPRETER_PEER)
+        except Exception as exc:  # reported by the next receive
+            self._errors.append(f"{type(exc).__name__}: {exc}")
+
+    def _receive(self) -> Any:
+        assert self._thread is not None
+        waited = 0.0
+        while True:
+            try:
+                return self._outbox.get(timeout=LIVENESS_POLL_S)
+            except self._empty:
+                waited += LIVENESS_POLL_S
+            if not self._thread.is_alive():
+                raise RuntimeError(f"{self.channel}: the peer stopped: {self._errors}")
+            if waited >= ANSWER_TIMEOUT_S:
+                raise RuntimeError(f"{self.channel}: no answer from the peer in {waited:.0f} s")
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        super().close()
+        thread = self._thread
+        if thread is not None:
+            self._inbox.put(None)
+            thread.join(STOP_TIMEOUT_S)
+        # A peer still running cannot be closed; the process's end reclaims it.
+        if self._interpreter is not None and (thread is None or not thread.is_alive()):
+            self._interpreter.close()
+        self._interpreter = self._inbox = self._outbox = None
+
+
 _TIMERS: dict[str, type[ChannelTimer]] = {
     timer.channel: timer
     for timer in (
@@ -655,5 +748,6 @@ _TIMERS: dict[str, type[ChannelTimer]] = {
         MemcpyTimer,
         SharedMemoryInPlaceTimer,
         ManagerTimer,
+        InterpretersQueueTimer,
     )
 }

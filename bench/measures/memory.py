@@ -27,6 +27,7 @@ PAGE = 4096  # one byte read per page maps the page
 READY_TIMEOUT_S = 120.0  # 16 spawned children each unpickling 50 MiB on 2 busy cores: seconds
 JOIN_TIMEOUT_S = 10.0  # a released worker exits at once; past this it is killed
 KINDS = ("rss", "uss", "pss")
+HOLD_MS = 50  # how long each ``keep`` task holds its worker, so that W tasks take W workers
 
 #: What every worker reads: one bytes object, or many small objects (ints in a list).
 WorkingSet = bytes | list[int] | None
@@ -274,20 +275,58 @@ def _process_pool(method: str, workers: int, data: WorkingSet) -> Iterator[None]
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+_KEPT: list[WorkingSet] = []  # what ``keep`` holds, in whichever worker runs it
+
+
+def keep(data: WorkingSet, hold_ms: int, index: int) -> int:
+    """A task of a model measured through its own executor: keep ``data`` in this
+    worker (a pool's worker outlives the task) and hold it long enough that the ``W``
+    tasks spread over ``W`` workers."""
+    del index
+    touched = _touch(data)
+    if data is not None:
+        _KEPT.append(data)
+    time.sleep(hold_ms / 1000)
+    return touched
+
+
+@contextmanager
+def _executor_crew(
+    model: str, method: str | None, workers: int, data: WorkingSet
+) -> Iterator[None]:
+    """Any other pool (subinterpreters; process pools that start workers their own way):
+    its own executor, every worker started by a task that keeps the data there."""
+    from bench.models import open_executor
+
+    executor = open_executor(model, workers, method)
+    try:
+        executor.run(keep, [(data, HOLD_MS, i) for i in range(workers)])
+        yield
+    finally:
+        executor.close()  # the workers, and what they kept, go with it
+
+
 def _crew(case: Case) -> Crew:
-    """What starts ``W`` workers of the case's model, checked before anything starts."""
-    if case.model == "threads":
-        return _threads
-    if case.model == "thread_pool":
-        return _thread_pool
-    if case.model in ("processes", "process_pool"):
-        if case.start_method is None:
-            raise ValueError(f"the {case.model} model needs a start method")
-        multiprocessing.get_context(case.start_method)  # ValueError for an unknown one
-        opener = _processes if case.model == "processes" else _process_pool
+    """What starts ``W`` workers of the case's model, chosen by its traits and checked
+    before anything starts: threads or processes started here, or the model's executor."""
+    from bench.models import MODELS, Isolation
+
+    spec = MODELS.get(case.model)
+    if spec is None or not (spec.local and spec.parallel) or spec.is_async:
+        raise ValueError(f"memory: the model {case.model!r} has no workers of its own to measure")
+    if spec.uses_processes != (case.start_method is not None):
+        raise ValueError(f"memory: model {case.model!r} with start method {case.start_method!r}")
+    if spec.isolation is Isolation.SHARED:
+        return _threads if spec.starts_per_run else _thread_pool
+    if spec.isolation is Isolation.PROCESS and case.start_method is not None:
         method = case.start_method
+        multiprocessing.get_context(method)  # ValueError for an unknown one, before any start
+        opener = _processes if spec.starts_per_run else _process_pool
         return lambda workers, data: opener(method, workers, data)
-    raise ValueError(f"memory: no model {case.model!r} (threads, thread_pool, processes, ...)")
+    if not spec.pool:
+        raise ValueError(f"memory: no way to hold the workers of {case.model!r} alive")
+    model, start = case.model, case.start_method
+    return lambda workers, data: _executor_crew(model, start, workers, data)
 
 
 # --- measuring ------------------------------------------------------------------------

@@ -61,6 +61,8 @@ class Pitfall:
     from_stdin: bool = False  # typed at a REPL: the program comes on stdin, not from a file
     warnings_on: bool = False  # run with ``-W default``
     apis: tuple[str, ...] = tuple(APIS)  # Process has no result to pickle
+    #: Tried only where this interpreter runs subinterpreters (else the outcome says why).
+    needs_subinterpreters: bool = False
 
 
 _WORK = """
@@ -74,6 +76,24 @@ _THREAD_RUNNING = (
     _WORK
     + """
 threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+"""
+)
+
+#: A subinterpreter made (and used) before the workers start; it stays alive. The
+#: spawned or forkserver child re-imports this program, but under another __name__.
+_SUBINTERPRETER_MADE = (
+    _WORK
+    + """
+import sys
+
+if sys.version_info >= (3, 14):
+    from concurrent import interpreters
+else:
+    from backports import interpreters
+
+if __name__ == "__main__":
+    SUBINTERPRETER = interpreters.create()
+    SUBINTERPRETER.exec("answer = 6 * 7")
 """
 )
 
@@ -145,6 +165,12 @@ def numbers(n):
 TASK, ARGS, EXPECTED = numbers, (3,), None
 """,
             apis=("process_pool", "mp.Pool"),
+        ),
+        Pitfall(
+            "fork_after_subinterpreters",
+            "a subinterpreter created before the workers start",
+            _SUBINTERPRETER_MADE,
+            needs_subinterpreters=True,
         ),
     )
 }
@@ -275,6 +301,15 @@ def last_error(stderr: str) -> str | None:
     return found
 
 
+_FATAL = re.compile(r"^Fatal Python error: (.+)$", re.MULTILINE)
+
+
+def fatal_error(stderr: str) -> str | None:
+    """The interpreter's own abort message (no traceback comes with it), if it printed one."""
+    match = _FATAL.search(stderr)
+    return f"Fatal Python error: {match.group(1).strip()}" if match else None
+
+
 def first_warning(stderr: str) -> str | None:
     """The first warning the program showed, but for the resource tracker's leaked
     semaphores: those come from the hung pools this module kills, not from the mistake."""
@@ -306,7 +341,7 @@ def describe_outcome(stdout: str, stderr: str, returncode: int | None, wait_s: f
         }.get(kind, f"unknown report {kind!r}")
     # What a worker (or the program) printed when it died says why; a pool's own
     # exception (BrokenProcessPool) often does not.
-    error = last_error(stderr)
+    error = fatal_error(stderr) or last_error(stderr)  # an abort says more than a traceback
     if error and kind != "works" and error.split(":")[0] != detail.split(":")[0]:
         text += f"; printed {error}"
     warning = first_warning(stderr)
@@ -330,6 +365,8 @@ def run_attempt(pitfall: Pitfall, api: str, method: str, wait_s: float) -> str:
 
     if method not in multiprocessing.get_all_start_methods():
         return f"n/a: no {method} start method on this platform"
+    if pitfall.needs_subinterpreters and (reason := _no_subinterpreters()):
+        return f"n/a: {reason}"
     source = program(pitfall, api, method, wait_s)
     options = [*interpreter_options(), *(["-W", "default"] if pitfall.warnings_on else [])]
     env = case_environment({})
@@ -341,6 +378,17 @@ def run_attempt(pitfall: Pitfall, api: str, method: str, wait_s: float) -> str:
         stdout, stderr, code = _run(command, source if pitfall.from_stdin else "", env, folder,
                                     wait_s + STARTUP_GRACE_S)  # fmt: skip
     return describe_outcome(stdout, stderr, code, wait_s)
+
+
+def _no_subinterpreters() -> str | None:
+    """Why this interpreter runs no subinterpreters, or None (the registry's own check)."""
+    from bench.models import MODELS, Isolation, unavailable_models
+
+    unavailable = unavailable_models()
+    models = [n for n, m in MODELS.items() if m.isolation is Isolation.INTERPRETER]
+    if not models:
+        return "no registered model runs subinterpreters"
+    return next((unavailable[n] for n in models if n in unavailable), None)
 
 
 def _run(

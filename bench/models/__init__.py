@@ -14,6 +14,7 @@ registry for models *by trait*: a new model is one module plus one line in
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -94,7 +95,7 @@ class ModelSpec:
 GREY, BLUE, GREEN, VERMILLION, PURPLE, OCHRE = (
     "#7f7f7f", "#0072b2", "#009e73", "#d55e00", "#cc79a7", "#aa7700"
 )  # fmt: skip
-SKY, BLACKISH, TEAL, BROWN = "#3b8fc4", "#5a5a8a", "#2a9d8f", "#8c564b"
+SKY, INDIGO, TEAL, BROWN = "#3b8fc4", "#7575b0", "#2a9d8f", "#a86c55"
 
 MODELS: dict[str, ModelSpec] = {
     m.name: m
@@ -111,6 +112,17 @@ MODELS: dict[str, ModelSpec] = {
             start_methods=START_METHODS, chunksize=True, pool=True,
         ),
         ModelSpec("asyncio", "coroutines", "asyncio", OCHRE, Isolation.SHARED, is_async=True),
+        ModelSpec("loky", "loky_pool", "loky", SKY, Isolation.PROCESS, pool=True,
+                  requires=("loky",), extra="loky"),
+        ModelSpec("dask_local", "dask_local", "Dask LocalCluster", INDIGO, Isolation.REMOTE,
+                  pool=True, requires=("distributed",), extra="dask"),
+        ModelSpec("dask_cluster", "dask_cluster", "Dask cluster", BROWN, Isolation.REMOTE,
+                  pool=True, requires=("distributed",), extra="dask"),
+        ModelSpec(
+            "subinterpreters", "subinterpreters", "subinterpreters", TEAL, Isolation.INTERPRETER,
+            pool=True, extra="interpreters",
+            requires=("backports.interpreters",) if (3, 12) <= sys.version_info < (3, 14) else (),
+        ),
     )
 }  # fmt: skip
 
@@ -150,7 +162,11 @@ def unavailable_models() -> dict[str, str]:
             reason = module.unavailable() if hasattr(module, "unavailable") else None
         except ImportError as exc:
             how = f"pip install 'threads-or-processes[{spec.extra}]'" if spec.extra else ""
-            reason = f"needs {exc.name or exc}" + (f" ({how})" if how else "")
+            # "backports" missing means the required "backports.interpreters": name that
+            wanted = [r for r in spec.requires if exc.name and f"{r}.".startswith(f"{exc.name}.")]
+            reason = f"needs {wanted[0] if wanted else exc.name or exc}" + (
+                f" ({how})" if how else ""
+            )
         except Exception as exc:  # a broken optional package must not stop the run
             reason = f"{type(exc).__name__}: {exc}"
         if reason:

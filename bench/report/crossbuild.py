@@ -27,15 +27,21 @@ import pandas as pd
 from bench.report.capacity import flag_low_capacity
 from bench.report.estimate import Estimate, ratio_estimate
 from bench.report.metrics import round_times
-from bench.report.select import RUN_KEYS, present
+from bench.report.select import (
+    RUN_KEYS,
+    is_loop,
+    is_process_pool,
+    model_where,
+    models_where,
+    present,
+    runs_threads,
+)
 
 DEFAULT_BUILD = "default"
 FREE_THREADING_BUILD = "free-threading"
 #: Families whose plain loop runs Python code on the CPU: the interpreter's own speed.
 #: (An I/O loop waits on the operating system, whichever build runs it.)
 COST_FAMILIES = ("cpu_python", "cpu_c", "granularity")
-#: The thread models of a free-threaded build that take on processes.
-FREE_THREAD_MODELS = ("threads", "thread_pool")
 #: Where no other rule is given, the start method of the default build's process pool:
 #: the first of these measured, fixed in advance (never the fastest measured, which
 #: would flatter the pool). The claims pass their own rule, the platform's default.
@@ -241,7 +247,8 @@ def single_thread_cost(frame: pd.DataFrame) -> pd.DataFrame:
     cpu = frame[frame["family"].isin(COST_FAMILIES)]
     if "payload_bytes" in cpu:
         cpu = cpu[pd.to_numeric(cpu["payload_bytes"], errors="coerce").fillna(0) == 0]
-    paired = cross_round_times(cpu, ("sequential",), "sequential", same_workers=False)
+    loop = model_where(is_loop)
+    paired = cross_round_times(cpu, (loop,), loop, same_workers=False)
     if paired.empty:
         return pd.DataFrame(columns=columns)
     keys = present(paired, COST_KEYS)
@@ -269,11 +276,13 @@ def same_work_rounds(
     ``low_capacity`` marks a round in which either build's capacity probe found fewer
     cores than its workers need (``capacity.flag_low_capacity``); False where unknown.
     """
-    threads = cross_round_times(frame, FREE_THREAD_MODELS, "sequential", same_workers=False)
+    # the thread models of a free-threaded build that take on processes
+    free_thread_models = models_where(runs_threads)
+    threads = cross_round_times(frame, free_thread_models, model_where(is_loop), same_workers=False)
     pools = cross_round_times(
         frame,
-        FREE_THREAD_MODELS,
-        "process_pool",
+        free_thread_models,
+        model_where(is_process_pool),
         same_workers=True,
         choose_start_method=choose_start_method,
     )

@@ -22,6 +22,7 @@ from bench.report.format import (
     is_missing,
 )
 from bench.report.markdown import inert
+from bench.report.select import is_process, model_where
 from bench.report.tables import (
     NO_DATA,
     ensure_columns,
@@ -161,7 +162,8 @@ def copy_on_write_table(fits: pd.DataFrame) -> str:
     ``gc.freeze()``: PSS (and USS) per worker, with the 95 % interval of the slope."""
     if fits.empty or "variant" not in fits.columns:
         return NO_DATA
-    data = fits[fits["variant"].isin(list(COPY_ON_WRITE_LABELS)) & (fits["model"] == "processes")]
+    process = model_where(is_process)  # the guide's processes: started per batch
+    data = fits[fits["variant"].isin(list(COPY_ON_WRITE_LABELS)) & (fits["model"] == process)]
     if data.empty:
         return NO_DATA
     keys = [*identity_keys(data), "start_method", "variant"]

@@ -26,7 +26,16 @@ from scipy import stats
 
 from bench.report.capacity import flag_low_capacity
 from bench.report.estimate import mean_estimate, ratio_estimate, slope_estimate
-from bench.report.select import RUN_KEYS, present
+from bench.report.select import (
+    RUN_KEYS,
+    is_loop,
+    is_process,
+    is_process_pool,
+    is_thread,
+    is_thread_pool,
+    model_where,
+    present,
+)
 
 CASE_KEYS = ["interpreter", "group", "benchmark", "model", "start_method", "workers"]
 #: Parameters that follow from the benchmark: carried into results, never splitting a group.
@@ -129,14 +138,14 @@ def round_times(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def paired_ratios(
-    frame: pd.DataFrame, baseline: str = "sequential", match: Sequence[str] = ()
+    frame: pd.DataFrame, baseline: str | None = None, match: Sequence[str] = ()
 ) -> pd.DataFrame:
     """The ratio of every case to its group's baseline in every round it was measured.
 
     This machine's CPU speed drifts by tens of percent within minutes, so times of
     different rounds are never compared: per round, the median time of the baseline
     is divided by the median time of the case (``ratio`` > 1: the case is faster).
-    ``baseline`` is a model (``"sequential"``: the plain loop); ``match`` names further
+    ``baseline`` is a model (by default the registry's loop, ``is_loop``); ``match`` names further
     keys the baseline must share with the case (``("workers",)`` to compare threads
     and processes at equal worker counts). Runs and machines are paired only with
     themselves. One row per case and round, with ``time_s``, ``baseline_s``, ``ratio``,
@@ -148,6 +157,7 @@ def paired_ratios(
         return pd.DataFrame(
             columns=[*columns, "time_s", "baseline_s", "ratio", "capacity", "low_capacity"]
         )
+    baseline = baseline or model_where(is_loop)
     pair_on = present(per_round, [*RUN_KEYS, "interpreter", "group", *match, "round"])
     # One reference per round: should a group hold several benchmarks of the
     # baseline model (not so in the matrix), their median is the reference.
@@ -164,7 +174,7 @@ def paired_ratios(
 
 
 def paired_speedups(
-    frame: pd.DataFrame, baseline: str = "sequential", match: Sequence[str] = ()
+    frame: pd.DataFrame, baseline: str | None = None, match: Sequence[str] = ()
 ) -> pd.DataFrame:
     """Speedup of every case over its group's baseline: ``paired_ratios`` summarised by
     the one estimator (``estimate.ratio_estimate``) over the rounds kept.
@@ -205,15 +215,16 @@ def startup_slowdowns(frame: pd.DataFrame) -> pd.DataFrame:
     counts, inverted (``slowdown``, its interval ``low``/``high``, ``rounds``). The one
     estimate of start-up cost: the start-up claim and figure both quote it."""
     starts = frame[frame["family"].isin(STARTUP_FAMILIES)] if "family" in frame else frame
-    speedups = paired_speedups(starts, baseline="threads", match=("workers",))
-    procs = speedups[speedups["model"] == "processes"] if not speedups.empty else speedups
+    thread, process = model_where(is_thread), model_where(is_process)
+    speedups = paired_speedups(starts, baseline=thread, match=("workers",))
+    procs = speedups[speedups["model"] == process] if not speedups.empty else speedups
     with np.errstate(divide="ignore"):
         return procs.assign(
             slowdown=1 / procs["speedup"], low=1 / procs["high"], high=1 / procs["low"]
         ).drop(columns="speedup")
 
 
-def parallel_efficiency(frame: pd.DataFrame, baseline: str = "sequential") -> pd.DataFrame:
+def parallel_efficiency(frame: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
     """``paired_speedups`` with the ideal speedup and the share of it reached.
 
     The ideal is ``min(workers, cores)`` with the machine's ``cpu_count`` (the
@@ -234,7 +245,7 @@ def parallel_efficiency(frame: pd.DataFrame, baseline: str = "sequential") -> pd
 
 
 def winners(
-    frame: pd.DataFrame, baseline: str = "sequential", exclude: Sequence[str] = ("memcpy",)
+    frame: pd.DataFrame, baseline: str | None = None, exclude: Sequence[str] = ("memcpy",)
 ) -> pd.DataFrame:
     """The fastest model of every case (group x workers), and its lead over the runner-up.
 
@@ -247,6 +258,7 @@ def winners(
     ``margin`` is the median over rounds of runner-up time / winner time (> 1);
     NaN where a case has one candidate.
     """
+    baseline = baseline or model_where(is_loop)
     per_round = round_times(frame)
     per_round = per_round[~per_round["model"].isin(exclude)]
     group_keys = present(per_round, [*RUN_KEYS, "interpreter", "group"])
@@ -308,11 +320,13 @@ def granularity_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     series_keys = present(per_round, [*RUN_KEYS, "interpreter", "payload_bytes"])
     size_keys = [*series_keys, "size", "size_label"]
     round_keys = [*size_keys, "round"]
-    seq = per_round[per_round["model"] == "sequential"].loc[:, [*round_keys, "time_s"]]
+    # the loop, the thread pool and the process pool the claim names, by their traits
+    loop, thread_pool = model_where(is_loop), model_where(is_thread_pool)
+    seq = per_round[per_round["model"] == loop].loc[:, [*round_keys, "time_s"]]
     seq = seq.rename(columns={"time_s": "sequential_s"})
-    tp = per_round[per_round["model"] == "thread_pool"].loc[:, [*round_keys, "workers", "time_s"]]
+    tp = per_round[per_round["model"] == thread_pool].loc[:, [*round_keys, "workers", "time_s"]]
     tp = tp.rename(columns={"time_s": "thread_pool_s"})
-    pp = per_round[per_round["model"] == "process_pool"]
+    pp = per_round[per_round["model"] == model_where(is_process_pool)]
     settings = []
     for setting in ("1", "auto"):
         if setting == "1":

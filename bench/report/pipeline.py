@@ -66,6 +66,11 @@ def evidence(frame: pd.DataFrame, figure_dir: Path) -> Evidence:
     if frame.columns.empty:  # a folder with no results at all
         frame = pd.DataFrame(columns=list(COLUMNS))
     latest = latest_runs(frame)
-    verdicts = claims.evaluate(latest)
-    drawn = figures.render_all(latest, figure_dir) if not latest.empty else []
-    return Evidence(latest, verdicts, drawn, make_tables(frame, latest, verdicts))
+    if latest.empty:
+        verdicts = claims.evaluate(latest)
+        return Evidence(latest, verdicts, [], make_tables(frame, latest, verdicts))
+    # The figures are drawn by other processes while this one judges and tabulates.
+    with figures.drawing(latest, figure_dir) as drawn:
+        verdicts = claims.evaluate(latest)
+        tables = make_tables(frame, latest, verdicts)
+        return Evidence(latest, verdicts, drawn(), tables)

@@ -1,18 +1,22 @@
 """Selecting rows of the tidy frame, and the labels that name what they hold.
 
-Claims, figures and pages filter the same frame the same way (``where``, ``pick``)
-and name a model with its start method, an interpreter with its GIL state, or a
-group as a file name, through the functions here.
+Claims, figures and pages filter the same frame the same way (``where``, ``pick``),
+pick models by their traits in the registry (``models_where``, ``model_where``), and
+name a model by its label with its start method, an interpreter with its GIL state, or
+a group as a file name, through the functions here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+import bench.models as registry
+from bench.models import Isolation, ModelSpec
 
 #: What the results write as the start method of a model that has none.
 NO_START_METHOD = frozenset({"", "n/a", "none"})
@@ -82,6 +86,94 @@ def mode(frame: pd.DataFrame, column: str) -> Any:
     return sorted(counts.index, key=lambda v: (-counts[v], v))[0]
 
 
+# --- models, by trait -------------------------------------------------------------------
+# The registry (bench.models.MODELS) is the only place a model's name is written: claims
+# and figures ask for models by trait, so that a new model joins every comparison its
+# traits fit. A model the registry does not know (an old or foreign results file) has
+# no traits: it is in no set below, and is shown under its own name.
+
+Trait = Callable[[ModelSpec], bool]
+
+
+def is_loop(spec: ModelSpec) -> bool:
+    """The plain loop every speedup is taken against."""
+    return spec.baseline
+
+
+def is_thread(spec: ModelSpec) -> bool:
+    """Threads started and joined for every batch ("threads" in the guide's claims)."""
+    return spec.isolation is Isolation.SHARED and spec.starts_per_run
+
+
+def is_thread_pool(spec: ModelSpec) -> bool:
+    """A pool of threads, opened once and reused."""
+    return spec.isolation is Isolation.SHARED and spec.pool
+
+
+def is_process(spec: ModelSpec) -> bool:
+    """Processes started and joined for every batch ("processes" in the guide's claims)."""
+    return spec.isolation is Isolation.PROCESS and spec.starts_per_run
+
+
+def is_process_pool(spec: ModelSpec) -> bool:
+    """A pool of processes, opened once and reused."""
+    return spec.isolation is Isolation.PROCESS and spec.pool
+
+
+def runs_threads(spec: ModelSpec) -> bool:
+    """Parallel workers sharing one interpreter: a thread of some kind, not an event loop."""
+    return is_thread(spec) or is_thread_pool(spec)
+
+
+def runs_processes(spec: ModelSpec) -> bool:
+    """Workers in processes of their own on this machine (never subinterpreters, never a
+    remote cluster): what a claim about "processes" counts."""
+    return spec.isolation is Isolation.PROCESS
+
+
+def is_event_loop(spec: ModelSpec) -> bool:
+    """Coroutines on one event loop."""
+    return spec.is_async
+
+
+def models_where(*traits: Trait) -> tuple[str, ...]:
+    """The registered models with any of ``traits``, in the order of the traits given
+    (then of the registry): ``models_where(is_thread_pool, is_thread)`` prefers pools."""
+    seen: dict[str, None] = {}
+    for trait in traits:
+        seen.update(dict.fromkeys(registry.model_names(trait)))
+    return tuple(seen)
+
+
+def model_where(*traits: Trait) -> str:
+    """The one model a claim names by its traits (``model_where(is_loop)``: the loop).
+    Where several share them, the first that needs nothing beyond the project (the
+    standard library's), else the first registered; an error where none does."""
+    found = models_where(*traits)
+    if not found:
+        raise LookupError("no registered model has these traits")
+    plain = [name for name in found if not registry.MODELS[name].requires]
+    return (plain or list(found))[0]
+
+
+def spec_of(model: Any) -> ModelSpec | None:
+    """The registry's traits of ``model``; None for a model it does not know."""
+    return registry.MODELS.get(model) if isinstance(model, str) else None
+
+
+def model_label(model: Any) -> str:
+    """What a reader calls ``model`` (``process pool``); its own name when unregistered."""
+    spec = spec_of(model)
+    return spec.label if spec is not None else str(model)
+
+
+def is_model(frame: pd.DataFrame, *traits: Trait) -> pd.Series:
+    """A mask of the rows whose model has any of ``traits`` (unregistered models: none)."""
+    if "model" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame["model"].isin(models_where(*traits))
+
+
 # --- labels ----------------------------------------------------------------------------
 
 
@@ -90,13 +182,16 @@ def has_start_method(method: Any) -> bool:
 
 
 def config_label(model: Any, method: Any) -> str:
-    """``process_pool/fork``, ``threads``: a model with its start method, if any (claims)."""
-    return f"{model}/{method}" if has_start_method(method) else str(model)
+    """``process pool/fork``, ``threads``: a model's label with its start method, if any
+    (claims)."""
+    label = model_label(model)
+    return f"{label}/{method}" if has_start_method(method) else label
 
 
 def series_label(model: Any, method: Any) -> str:
-    """``process_pool (fork)``, ``threads``: the same, as a legend reads it (figures)."""
-    return f"{model} ({method})" if has_start_method(method) else str(model)
+    """``process pool (fork)``, ``threads``: the same, as a legend reads it (figures)."""
+    label = model_label(model)
+    return f"{label} ({method})" if has_start_method(method) else label
 
 
 def interpreter_label(frame: pd.DataFrame, interpreter: str) -> str:

@@ -38,6 +38,7 @@ from bench.report.format import (
     significant,
 )
 from bench.report.markdown import inert
+from bench.report.select import model_label
 
 #: What a table with no rows becomes: one short line instead of a header with no body.
 NO_DATA = "_No data._\n"
@@ -183,7 +184,10 @@ def speedup_table(speedups: pd.DataFrame) -> str:
         ("rounds", "rounds"),
     ]
     return markdown_table(
-        frame, with_identity(frame, columns), right=["workers", "speedup_text", "rounds"]
+        frame,
+        with_identity(frame, columns),
+        {"model": model_label},
+        right=["workers", "speedup_text", "rounds"],
     )
 
 
@@ -348,7 +352,8 @@ def memory_table(fits: pd.DataFrame) -> str:
         ("pss", "PSS per worker"),
         ("worker_counts", "worker counts"),
     ]
-    per_worker = dict.fromkeys(["rss", "uss", "pss"], format_bytes)
+    per_worker: dict[str, Formatter] = dict.fromkeys(["rss", "uss", "pss"], format_bytes)
+    per_worker["model"] = model_label
     return markdown_table(
         table,
         with_identity(table, columns),

@@ -74,6 +74,9 @@ METADATA: dict[str, MetaKey] = {
     **_keys("machine", "int", "cpu_count host_logical_cpus worker_cpu_count runnable_threads",
             nonnegative=True),
     **_keys("machine", "number", "uptime load_avg_1min", nonnegative=True),
+    # A Dask cluster's workers, threads and hosts (comma-separated), as its scheduler says.
+    **_keys("machine", "int", "dask_workers dask_threads", nonnegative=True),
+    **_keys("machine", "text", "dask_hosts"),
     **_keys("interpreter", "identifier", "interpreter"),
     **_keys("interpreter", "text", "python_version python_build python_options "
             "python_implementation python_compiler python_cflags python_config_args "
@@ -83,6 +86,10 @@ METADATA: dict[str, MetaKey] = {
     **_keys("run", "int", "bench_schema_version round rounds seed loops calibrate_loops "
             "inner_loops mem_max_rss worker_processes", nonnegative=True),
     **_keys("run", "number", "duration", nonnegative=True),
+    # NumPy cases (bench.workloads.arrays): the BLAS as the workers saw it, limited to 1 thread
+    **_keys("interpreter", "text", "blas_library blas_version"),
+    **_keys("machine", "text", "openblas_coretype"),
+    **_keys("run", "int", "blas_threads", nonnegative=True),
 }  # fmt: skip
 
 #: Metadata read into the tidy table's columns, per benchmark or per run (round, date).

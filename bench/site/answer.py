@@ -19,7 +19,15 @@ from bench.report.estimate import Estimate, ratio_estimate
 from bench.report.format import DASH, TIMES, format_estimate, format_seconds
 from bench.report.markdown import inert
 from bench.report.metrics import paired_ratios, round_times
-from bench.report.select import readable_interpreter_labels, where
+from bench.report.select import (
+    is_process,
+    is_process_pool,
+    is_thread,
+    model_label,
+    model_where,
+    readable_interpreter_labels,
+    where,
+)
 from bench.site.data import SourceData
 
 
@@ -52,10 +60,11 @@ def _start(rows: pd.DataFrame) -> str:
     workers = int(times["workers"].max())
     times = where(times, workers=workers)
     parts = []
+    thread, process = model_where(is_thread), model_where(is_process)
     for label, model, method in (
-        ("thread", "threads", "n/a"),
-        ("fork", "processes", "fork"),
-        ("spawn", "processes", "spawn"),
+        ("thread", thread, "n/a"),
+        ("fork", process, "fork"),
+        ("spawn", process, "spawn"),
     ):
         found = where(times, model=model, start_method=method)
         if not found.empty:
@@ -87,7 +96,7 @@ def _speedup_text(label: str, estimate: Estimate) -> str:
 
 def _tiny_tasks(rows: pd.DataFrame) -> str:
     ratios = paired_ratios(where(rows, family="granularity", size_label="10us", payload_bytes=0))
-    pool = where(ratios, model="process_pool")
+    pool = where(ratios, model=model_where(is_process_pool))
     if pool.empty:
         return ""
     one = _speedup(pool[pool["chunksize"] == 1])
@@ -102,10 +111,11 @@ def _cpu(rows: pd.DataFrame) -> str:
     two = where(ratios, workers=2)
     # The start method a program gets without asking: chosen before any timing is read.
     method = default_start_method(rows)
-    pool = _speedup(where(two, model="process_pool", start_method=method))
-    threads = _speedup(where(two, model="threads"))
-    parts = [_speedup_text(f"process pool ({method})", pool),
-             _speedup_text("threads", threads)]  # fmt: skip
+    process_pool, thread = model_where(is_process_pool), model_where(is_thread)
+    pool = _speedup(where(two, model=process_pool, start_method=method))
+    threads = _speedup(where(two, model=thread))
+    parts = [_speedup_text(f"{model_label(process_pool)} ({method})", pool),
+             _speedup_text(model_label(thread), threads)]  # fmt: skip
     return "; ".join(p for p in parts if p)
 
 

@@ -44,6 +44,17 @@ class SourceData:
         return dates.max() if not dates.empty else None
 
 
+#: Results files a spawned parser must have to pay for its start (it imports pandas and
+#: pyperf, about a second): below that, one process parses a cold cache sooner.
+FILES_PER_PARSER = 16
+
+
+def parsers(results: Path) -> int:
+    """How many processes parse the results files under ``results`` into a cold cache."""
+    files = sum(1 for _ in results.glob("*/*/*.json"))
+    return max(1, min(os.cpu_count() or 1, files // FILES_PER_PARSER))
+
+
 def load_source(source: Source, cache: Path) -> SourceData:
     """Load a results folder (a bad file raises ResultsError naming it) and draw its
     figures into ``cache/<source.key>/figures`` (redrawn only when their data changed).
@@ -51,7 +62,7 @@ def load_source(source: Source, cache: Path) -> SourceData:
     if not source.path.is_dir():
         return SourceData(source, pd.DataFrame(), pd.DataFrame(), claims.evaluate(pd.DataFrame()))
     folder = cache / source.key
-    loaded = load_site_data(source.path, folder / "history", jobs=os.cpu_count() or 1)
+    loaded = load_site_data(source.path, folder / "history", jobs=parsers(source.path))
     latest, summaries = loaded.latest, loaded.summaries
     if latest.empty:
         return SourceData(source, latest, summaries, claims.evaluate(latest))

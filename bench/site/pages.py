@@ -51,6 +51,7 @@ CLAIM_FIGURES: dict[str, tuple[str, ...]] = {
     "threads_start_faster": ("startup",),
     "races_lose_updates": ("races",),
     "threads_suit_io": ("scaling-io-*",),
+    "asyncio_scales_connections": ("http-*",),
     "threads_suit_frequent_communication": ("decision-map",),
 }
 

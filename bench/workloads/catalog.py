@@ -19,6 +19,13 @@ class Workload:
     size_unit: str  # what the size parameter counts
     async_func: str | None = None  # coroutine version, where asyncio makes sense
     measure: str = "batch"  # workloads with no task function are run by bench.measures
+    #: "module:function" making a batch's arguments once, in the parent (arrays), called as
+    #: function(workload, size, tasks, variant): an object with ``arglist`` (replacing
+    #: (size, index) per task), ``worker_metadata(executor)`` and ``close()``.
+    operands: str | None = None
+    #: Modules it imports that the project does not require, and the extra that has them.
+    requires: tuple[str, ...] = ()
+    extra: str = ""
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -66,6 +73,27 @@ WORKLOADS: dict[str, Workload] = {
         Workload("shared_objects", None, "MiB of small objects", measure="copy_on_write"),
         # k processes spinning at once against one alone: the cores the machine gives now.
         Workload("capacity", None, "spin iterations per process", measure="capacity"),
+        # NumPy: C code that releases the GIL, on arrays the parent made (bench.workloads.arrays).
+        *(
+            Workload(
+                f"numpy_{name}",
+                f"bench.workloads.arrays:{name}",
+                unit,
+                operands="bench.workloads.arrays:operands",
+                requires=("numpy", "threadpoolctl"),
+                extra="io",
+            )
+            for name, unit in (
+                ("matmul", "matrix side"),  # the product of two square matrices
+                ("ufuncs", "MiB"),  # exp(sin(x)) over a float64 array, and its sum
+                ("sort", "MiB"),  # np.sort of a float64 array
+                ("python_loop", "KiB"),  # the contrast: a Python loop over a small array
+            )
+        ),
+        # A batch of HTTP requests from one client library to the suite's aiohttp server.
+        Workload(
+            "http", None, "ms service latency", measure="http", requires=("aiohttp",), extra="io"
+        ),
         # Does nothing: what remains is the cost of the concurrency machinery itself.
         Workload("noop", "bench.workloads.probe:noop", "unused"),
         # Raises an exception (for fault-handling tests).
@@ -76,6 +104,24 @@ WORKLOADS: dict[str, Workload] = {
         Workload("exit_hard", "bench.workloads.faults:exit_hard", "exit code"),
     )
 }
+
+
+def unavailable_workloads() -> dict[str, str]:
+    """Workloads this interpreter cannot run (a module of ``requires`` is missing), with
+    the reason in words, as ``bench.models.unavailable_models`` says it of models."""
+    missing: dict[str, str] = {}
+    for name, workload in WORKLOADS.items():
+        for required in workload.requires:
+            try:
+                importlib.import_module(required)
+            except ImportError as exc:
+                how = f" (pip install 'threads-or-processes[{workload.extra}]')"
+                missing[name] = f"needs {exc.name or required}" + (how if workload.extra else "")
+                break
+            except Exception as exc:  # a broken optional package must not stop the run
+                missing[name] = f"{type(exc).__name__}: {exc}"
+                break
+    return missing
 
 
 def resolve(dotted: str) -> Callable[..., Any]:

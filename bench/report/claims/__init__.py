@@ -9,7 +9,18 @@ docs/methodology.md, "How a verdict is reached".
 from __future__ import annotations
 
 # Importing a group registers its claims; the order of the imports does not matter.
-from bench.report.claims import communication, costs, cpu, faults, free_threading, io, races
+from bench.report.claims import arrays as arrays
+from bench.report.claims import (
+    cluster,
+    communication,
+    costs,
+    cpu,
+    faults,
+    free_threading,
+    io,
+    races,
+)
+from bench.report.claims import http as http  # HTTP at scale (issue 14)
 from bench.report.claims.communication import (
     IPC_SLOWER,
     ipc_slower,
@@ -22,7 +33,6 @@ from bench.report.claims.core import (
     HOLDS,
     NO_DATA,
     NO_GAIN,
-    THREAD_MODELS,
     VERDICTS,
     Claim,
     Rule,
@@ -76,12 +86,12 @@ __all__ = [
     "PAGE",
     "SCALES_FRACTION",
     "STARTUP_CHEAPER",
-    "THREAD_MODELS",
     "VERDICTS",
     "Claim",
     "Rule",
     "Verdict",
     "claim",
+    "cluster",
     "communication",
     "costs",
     "cpu",

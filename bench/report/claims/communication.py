@@ -22,7 +22,14 @@ from bench.report.claims.core import (
 from bench.report.estimate import Estimate
 from bench.report.format import format_bytes, format_estimate, format_threshold
 from bench.report.metrics import crossovers, paired_ratios
-from bench.report.select import config_label, where
+from bench.report.select import (
+    config_label,
+    is_loop,
+    is_process_pool,
+    is_thread_pool,
+    model_where,
+    where,
+)
 
 #: A round trip counts as slower when it takes at least 1.25x as long: within-round
 #: ratios of microsecond timings wander by about 10 % on this VM.
@@ -108,10 +115,10 @@ def thread_pool_against(rows: pd.DataFrame) -> dict[str, Estimate]:
     faster). Alternatives: the loop, a process pool sending one message per task and
     a process pool with the largest chunksize measured."""
     out: dict[str, Estimate] = {}
-    loop = rows[rows["model"] == "sequential"]
+    loop = rows[rows["model"] == model_where(is_loop)]
     if not loop.empty:
         out["the loop"] = kept_estimate(loop)[0].inverse()
-    pools = rows[rows["model"] == "process_pool"]
+    pools = rows[rows["model"] == model_where(is_process_pool)]
     if not pools.empty:
         single = pools[pools["chunksize"] == 1]
         if not single.empty:
@@ -140,9 +147,10 @@ def threads_suit_frequent_communication(frame: pd.DataFrame) -> Verdict:
     when something beats it for every payload; depends otherwise. Where the loop or a
     chunked pool wins, that is what the evidence names, never threads."""
     ratios = paired_ratios(
-        where(frame, family=("granularity", CAPACITY_FAMILY)), baseline="thread_pool"
+        where(frame, family=("granularity", CAPACITY_FAMILY)),
+        baseline=model_where(is_thread_pool),
     )
-    if ratios.empty or not (ratios["model"] == "process_pool").any():
+    if ratios.empty or not (ratios["model"] == model_where(is_process_pool)).any():
         return no_data("task granularity: loop, thread pool and process pool")
     judgements: dict[str, Judgement] = {}
     shortest: dict[str, Any] = {}

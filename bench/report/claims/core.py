@@ -31,7 +31,6 @@ VERDICTS = (HOLDS, DOES_NOT_HOLD, DEPENDS, NO_DATA)
 #: turn get (1.0x) plus the noise of a shared VM. For threads that is the GIL at work;
 #: for processes, a failure to side-step it. Shared by the CPU and the I/O claims.
 NO_GAIN = 1.2
-THREAD_MODELS = ("threads", "thread_pool")
 
 
 @dataclass(frozen=True)
@@ -327,10 +326,11 @@ def evaluate(frame: pd.DataFrame, claims: Iterable[Claim] | None = None) -> pd.D
     frame = frame if "machine" in frame.columns else frame.assign(machine=None)
     rows = []
     for (machine, interpreter), part in frame.groupby(["machine", "interpreter"], dropna=False):
+        among: pd.DataFrame | None = None  # made once per interpreter, for the claims that ask
         for each in chosen:
-            verdict = each.rule(
-                judged_among(frame, machine, interpreter) if each.across_interpreters else part
-            )
+            if each.across_interpreters and among is None:
+                among = judged_among(frame, machine, interpreter)
+            verdict = each.rule(among if each.across_interpreters else part)
             rows.append(
                 {
                     "claim_id": each.id,

@@ -22,7 +22,17 @@ from bench.report.claims.core import (
 from bench.report.estimate import Estimate
 from bench.report.format import format_bytes, format_estimate, format_threshold
 from bench.report.metrics import memory_per_worker, paired_speedups, startup_slowdowns
-from bench.report.select import config_label, where
+from bench.report.select import (
+    config_label,
+    is_process,
+    is_process_pool,
+    is_thread,
+    is_thread_pool,
+    model_where,
+    models_where,
+    runs_processes,
+    where,
+)
 
 #: A process "costs more memory" when one more costs at least 4x an extra thread and
 #: at least 1 MiB more: a thread adds a stack (KiBs), a process an interpreter (MiBs).
@@ -40,8 +50,6 @@ STARTUP_CHEAPER = 2.0
 #: What each memory figure is, most honest first: PSS shares each page among the
 #: processes mapping it (USS misses pages fork shares; RSS counts them once per process).
 MEMORY_KINDS = ("pss", "uss", "rss")
-#: The thread model a thread's memory is taken from (fixed: never the lower of two).
-THREAD_MEMORY_MODEL = "threads"
 
 
 def worker_memory(frame: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
@@ -98,11 +106,19 @@ def processes_cost_memory(frame: pd.DataFrame) -> Verdict:
         return no_data("memory of live workers")
     kind, slopes = found
     costs: dict[str, Estimate] = {}
+    model_of: dict[str, str] = {}
     for _, row in slopes.iterrows():
-        costs[config_label(row["model"], row.get("start_method"))] = _bytes_estimate(row)
-    thread_model = THREAD_MEMORY_MODEL if THREAD_MEMORY_MODEL in costs else "thread_pool"
-    process = {c: e for c, e in costs.items() if c.split("/")[0] in ("processes", "process_pool")}
-    if thread_model not in costs or not process:
+        config = config_label(row["model"], row.get("start_method"))
+        costs[config], model_of[config] = _bytes_estimate(row), str(row["model"])
+    # a thread's memory: threads, else a thread pool (fixed: never the lower of two);
+    # "every extra process": any model of processes, never subinterpreters
+    thread_model = next(
+        (c for m in models_where(is_thread, is_thread_pool) for c in costs if model_of[c] == m),
+        None,
+    )
+    processes = models_where(runs_processes)
+    process = {c: e for c, e in costs.items() if model_of[c] in processes}
+    if thread_model is None or not process:
         return no_data("extra memory per worker of both threads and processes")
     thread = costs[thread_model]
     # "every extra process": the cheapest configuration is the one that could refute it
@@ -183,7 +199,7 @@ def threads_start_faster(frame: pd.DataFrame) -> Verdict:
     for (family, workers), part in ordered.groupby(["family", "workers"], sort=False):
         case = _workers_text(workers, str(family))
         per_workers[case] = {
-            config_label("processes", m): float(v)
+            config_label(model_where(is_process), m): float(v)
             for m, v in zip(part["start_method"], part["slowdown"], strict=True)
         }
         mine = part[part["start_method"] == method]
@@ -198,8 +214,10 @@ def threads_start_faster(frame: pd.DataFrame) -> Verdict:
     if not judgements:
         return no_data("start and join of threads and processes by the default start method")
     pools = where(
-        paired_speedups(where(frame, family="pool_startup"), "thread_pool", ("workers",)),
-        model="process_pool",
+        paired_speedups(
+            where(frame, family="pool_startup"), model_where(is_thread_pool), ("workers",)
+        ),
+        model=model_where(is_process_pool),
     )
     figures = {
         "start_method": method,

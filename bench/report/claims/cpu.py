@@ -25,7 +25,18 @@ from bench.report.claims.core import (
 from bench.report.estimate import Estimate
 from bench.report.format import format_estimate, format_percent, format_threshold
 from bench.report.metrics import paired_ratios
-from bench.report.select import config_label, first, has_start_method, where
+from bench.report.select import (
+    config_label,
+    first,
+    has_start_method,
+    is_loop,
+    is_process,
+    is_process_pool,
+    is_thread,
+    is_thread_pool,
+    models_where,
+    where,
+)
 
 #: Processes scale if they reach 3/4 of the ideal speedup min(workers, cores): 1.5x for
 #: 2 workers on 2 cores. Pickling tasks and results costs a little; 2 CPU-bound processes
@@ -41,7 +52,7 @@ def cpu_scaling(frame: pd.DataFrame) -> tuple[pd.DataFrame, str, int] | None:
     with the ideal speedup min(workers, cores) as a column."""
     # the capacity probes come along: they flag the rounds the host withheld cores
     ratios = paired_ratios(where(frame, family=("cpu_python", CAPACITY_FAMILY)))
-    parallel = ratios[ratios["model"] != "sequential"] if not ratios.empty else ratios
+    parallel = ratios[~ratios["model"].isin(models_where(is_loop))] if not ratios.empty else ratios
     if parallel.empty:
         return None
     labels = parallel.sort_values("size")["size_label"].tolist()
@@ -73,7 +84,7 @@ def chosen(
         if rows.empty:
             continue
         if not rows["start_method"].map(has_start_method).any():
-            return str(model), rows
+            return config_label(model, None), rows
         method = chosen_start_method(frame, rows["start_method"].unique())
         if method is not None:
             return config_label(model, method), where(rows, start_method=method)
@@ -129,7 +140,7 @@ def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
     """Holds when the process pool's interval (default start method) clears 3/4 of the
     ideal speedup on the pure-Python task; does not hold when it lies under 1.2x;
     depends between, on too few rounds, or on one core."""
-    found = _chosen_scaling(frame, ("process_pool", "processes"), "a process pool")
+    found = _chosen_scaling(frame, models_where(is_process_pool, is_process), "a process pool")
     if isinstance(found, Verdict):
         return found
     config, estimate, dropped, size, workers, figures = found
@@ -163,7 +174,7 @@ def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
 def gil_limits_threads(frame: pd.DataFrame) -> Verdict:
     """Holds when the thread pool's interval lies under 1.2x the loop; does not hold
     when it clears 3/4 of the ideal, as on a free-threaded build; depends between."""
-    found = _chosen_scaling(frame, ("thread_pool", "threads"), "threads")
+    found = _chosen_scaling(frame, models_where(is_thread_pool, is_thread), "threads")
     if isinstance(found, Verdict):
         return found
     config, estimate, dropped, size, workers, figures = found

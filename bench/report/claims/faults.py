@@ -11,13 +11,22 @@ from bench.report.claims.core import (
     DEPENDS,
     DOES_NOT_HOLD,
     HOLDS,
-    THREAD_MODELS,
     Verdict,
     claim,
     no_data,
 )
 from bench.report.format import format_bytes
-from bench.report.select import numbers, where
+from bench.report.select import (
+    is_process,
+    is_process_pool,
+    is_thread,
+    model_where,
+    models_where,
+    numbers,
+    runs_processes,
+    runs_threads,
+    where,
+)
 
 CRASH_VARIANTS = ("os_exit", "segfault")
 
@@ -37,24 +46,29 @@ def processes_isolate_faults(frame: pd.DataFrame) -> Verdict:
     processes and pools recovered, while the crash killed the threaded program; does
     not hold when processes lost other tasks; depends when threads were not measured
     or survived (no contrast). The process pool's breakage and the leak are shown."""
+    # the guide's processes and process pool, by their traits; any model of processes
+    # (never subinterpreters or a remote cluster) must recover, any thread model contrasts
+    process, process_pool = model_where(is_process), model_where(is_process_pool)
+    processes, threads = models_where(runs_processes), models_where(runs_threads)
     fault = where(frame, measure="fault")
     crash = where(fault, variant=CRASH_VARIANTS)
-    procs = where(crash, model="processes")
+    procs = where(crash, model=process)
     finished = where(procs, metric="tasks_finished")
     if not numbers(finished):
         return no_data("a crashing task under the processes model")
     tasks = int(finished["tasks"].max())
     fewest = int(min(numbers(finished)))
-    recovered = numbers(where(crash, model=("processes", "process_pool"), metric="recovered"))
-    pool_finished = numbers(where(crash, model="process_pool", metric="tasks_finished"))
-    survived = numbers(where(crash, model=THREAD_MODELS, metric="program_survived"))
-    threads_finished = numbers(where(crash, model=THREAD_MODELS, metric="tasks_finished"))
+    recovered = numbers(where(crash, model=processes, metric="recovered"))
+    pool_finished = numbers(where(crash, model=process_pool, metric="tasks_finished"))
+    survived = numbers(where(crash, model=threads, metric="program_survived"))
+    threads_finished = numbers(where(crash, model=threads, metric="tasks_finished"))
     leak = where(fault, variant="leak", metric="parent_rss_growth_bytes")
     growth = {
         model: float(np.median(values))
-        for model in ("threads", "thread_pool", "processes", "process_pool")
+        for model in (*threads, *processes)
         if (values := numbers(where(leak, model=model)))
     }
+    thread_growth, process_growth = growth.get(model_where(is_thread)), growth.get(process)
     figures: dict[str, Any] = {
         "tasks": tasks,
         "processes_tasks_finished": fewest,
@@ -71,10 +85,10 @@ def processes_isolate_faults(frame: pd.DataFrame) -> Verdict:
     line += ", a new one recovers" if figures["recovered"] else ", no recovery"
     if survived:
         line += "; threads: the program " + ("survives" if any(survived) else "dies")
-    if growth.get("threads") is not None and growth.get("processes") is not None:
+    if thread_growth is not None and process_growth is not None:
         line += (
-            f"; a leak grows the parent by {format_bytes(growth['threads'])} with threads, "
-            f"{format_bytes(growth['processes'])} with processes"
+            f"; a leak grows the parent by {format_bytes(thread_growth)} with threads, "
+            f"{format_bytes(process_growth)} with processes"
         )
     if not isolated:
         return Verdict(DOES_NOT_HOLD, line, figures)

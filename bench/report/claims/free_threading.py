@@ -37,7 +37,16 @@ from bench.report.crossbuild import (
 )
 from bench.report.estimate import Estimate
 from bench.report.format import format_estimate, format_threshold
-from bench.report.select import config_label, where
+from bench.report.select import (
+    config_label,
+    is_process_pool,
+    is_thread,
+    is_thread_pool,
+    model_label,
+    model_where,
+    models_where,
+    where,
+)
 
 #: "Nearly as fast": at most 10 % slower. The Python 3.14 documentation gives the
 #: free-threaded build's single-thread overhead as roughly 5-10 %: that holds.
@@ -48,9 +57,6 @@ CLEARLY_SLOWER = 1.25
 #: The workloads judged: the pure-Python prime counter, every task length measured.
 #: (The figure shows the other CPU workloads too.)
 JUDGED_FAMILY = "cpu_python"
-#: Free-threaded threads are judged as a pool against the default build's process pool,
-#: both warm (like for like), fixed before any timing; plain threads where no pool was run.
-THREAD_MODELS_IN_ORDER = ("thread_pool", "threads")
 #: The family of the capacity probes (how many cores the host gave in each round).
 CAPACITY = "capacity"
 
@@ -193,7 +199,10 @@ def free_threads_replace_processes(frame: pd.DataFrame) -> Verdict:
     table = of_pair(free_thread_comparison(where(frame, family=(JUDGED_FAMILY, CAPACITY))), pair)
     if table.empty:
         return no_data(f"threads and a process pool on pure-Python CPU tasks ({PAIR_NEEDED})")
-    model = next(m for m in THREAD_MODELS_IN_ORDER if m in set(table["model"]))
+    # Free-threaded threads are judged as a pool against the default build's process pool,
+    # both warm (like for like), fixed before any timing; plain threads where no pool ran.
+    measured = set(table["model"])
+    model = next(m for m in models_where(is_thread_pool, is_thread) if m in measured)
     table = table[table["model"] == model]
     workers = judged_workers(table)
     if workers is None:
@@ -205,7 +214,7 @@ def free_threads_replace_processes(frame: pd.DataFrame) -> Verdict:
         vs_pool, vs_loop = estimate_of(row, "vs_pool"), estimate_of(row, "vs_loop")
         pool_vs_loop = estimate_of(row, "pool_vs_loop")
         dropped = int(row["dropped"])
-        pool = config_label("process_pool", row["pool_start_method"])
+        pool = config_label(model_where(is_process_pool), row["pool_start_method"])
         group = str(row["group"])
         judgements[task_label(group)] = judgement_of(vs_pool, dropped)
         per_task[group] = {
@@ -217,7 +226,7 @@ def free_threads_replace_processes(frame: pd.DataFrame) -> Verdict:
         }
         parts.append(
             f"{task_label(group)}: {format_estimate(vs_pool)} the time of {default}'s {pool}"
-            f"{kept_text(vs_pool.n, dropped)}; over {default}'s loop, {model} "
+            f"{kept_text(vs_pool.n, dropped)}; over {default}'s loop, {model_label(model)} "
             f"{format_estimate(vs_loop)} and its {pool} {format_estimate(pool_vs_loop)}"
         )
     figures = {
@@ -227,5 +236,5 @@ def free_threads_replace_processes(frame: pd.DataFrame) -> Verdict:
         "workers": workers,
         "tasks": per_task,
     }
-    line = f"{model}, {workers} workers, {pair_words(pair)}: " + "; ".join(parts)
+    line = f"{model_label(model)}, {workers} workers, {pair_words(pair)}: " + "; ".join(parts)
     return settle(judgements, line, figures)

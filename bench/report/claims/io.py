@@ -8,7 +8,6 @@ import pandas as pd
 
 from bench.report.claims.core import (
     NO_GAIN,
-    THREAD_MODELS,
     Bound,
     Judgement,
     Verdict,
@@ -22,7 +21,15 @@ from bench.report.claims.core import (
 from bench.report.estimate import Estimate
 from bench.report.format import format_estimate, format_threshold
 from bench.report.metrics import paired_ratios
-from bench.report.select import config_label, where
+from bench.report.select import (
+    config_label,
+    is_event_loop,
+    is_loop,
+    model_label,
+    models_where,
+    runs_threads,
+    where,
+)
 
 #: I/O-bound work "suits" threads when they at least double the loop's throughput:
 #: waiting overlaps, so any worker count above one should, on any core count.
@@ -30,22 +37,22 @@ IO_GAIN = 2.0
 IO_WORKLOADS = ("sleep", "tcp")  # the waits the claim is about; file I/O is shown beside
 
 
-def configurations(ratios: pd.DataFrame) -> dict[str, tuple[Estimate, int]]:
+def configurations(ratios: pd.DataFrame) -> dict[str, tuple[Estimate, int, str]]:
     """The estimate of every model/start method at every worker count, named
-    ("thread_pool at 64 workers"), with its worker count."""
+    ("thread pool at 64 workers"), with its worker count and model."""
     out = {}
     for (model, method, workers), part in ratios.groupby(
         ["model", "start_method", "workers"], dropna=False, sort=True
     ):
         name = f"{config_label(model, method)} at {int(workers)} workers"
-        out[name] = (kept_estimate(part)[0], int(workers))
+        out[name] = (kept_estimate(part)[0], int(workers), str(model))
     return out
 
 
-def best_named(found: dict[str, tuple[Estimate, int]], models: tuple[str, ...]) -> str | None:
+def best_named(found: dict[str, tuple[Estimate, int, str]], models: tuple[str, ...]) -> str | None:
     """The name of the configuration of ``models`` with the highest estimate: the verdict
     then rests on that configuration's own interval, not on its best round."""
-    names = [n for n in found if n.split(" at ")[0].split("/")[0] in models]
+    names = [name for name, (_, _, model) in found.items() if model in models]
     return max(names, key=lambda n: found[n][0].value, default=None)
 
 
@@ -64,7 +71,7 @@ def threads_suit_io(frame: pd.DataFrame) -> Verdict:
     at or above 2x the loop; does not hold when under 1.2x on all; depends otherwise.
     The configuration is named; asyncio's best is shown beside."""
     ratios = paired_ratios(where(frame, family="io"))
-    ratios = ratios[ratios["model"] != "sequential"] if not ratios.empty else ratios
+    ratios = ratios[~ratios["model"].isin(models_where(is_loop))] if not ratios.empty else ratios
     if ratios.empty:
         return no_data("I/O-bound tasks against the sequential loop")
     judgements: dict[str, Judgement] = {}
@@ -73,16 +80,20 @@ def threads_suit_io(frame: pd.DataFrame) -> Verdict:
     everything: dict[str, dict[str, float]] = {}
     for workload, part in ratios.groupby("workload", sort=True):
         found = configurations(part)
-        everything[str(workload)] = {name: e.value for name, (e, _) in found.items()}
-        name = best_named(found, THREAD_MODELS)
+        everything[str(workload)] = {name: e.value for name, (e, _, _) in found.items()}
+        name = best_named(found, models_where(runs_threads))
         if workload not in IO_WORKLOADS or name is None:
             continue
         estimate = found[name][0]
         best[str(workload)] = {"config": name} | estimate_figures(estimate)
         text = f"{workload}: {name} {format_estimate(estimate)}"
-        rival = best_named(found, ("asyncio",))
+        rival = best_named(found, models_where(is_event_loop))
         if rival is not None:
-            text += f" (asyncio: {rival.split(' at ')[1]} {format_estimate(found[rival][0])})"
+            rival_estimate, rival_workers, rival_model = found[rival]
+            text += (
+                f" ({model_label(rival_model)}: {rival_workers} workers "
+                f"{format_estimate(rival_estimate)})"
+            )
         texts.append(text)
         judgements[str(workload)] = judge(
             estimate, holds=Bound(IO_GAIN, above=True), fails=Bound(NO_GAIN, above=False)

@@ -10,6 +10,8 @@ pyplot's global state; the SVG bytes are the same for the same data.
 
 from __future__ import annotations
 
+from bench.report.figures import arrays as arrays  # registers the NumPy figure
+from bench.report.figures import http as http  # registers the HTTP-at-scale figures
 from bench.report.figures.cache import (
     MAX_CACHED_BYTES,
     SVG_ELEMENTS,
@@ -40,6 +42,7 @@ from bench.report.figures.races import RACE_COLOURS, make_races, plot_races, sel
 from bench.report.figures.registry import (
     TITLES,
     FigureSpec,
+    drawing,
     figure,
     figure_per_group,
     figure_specs,
@@ -64,6 +67,7 @@ from bench.report.figures.style import (
     Made,
     axes_grid,
     legend_below,
+    model_colour,
     new_figure,
     save,
     series_style,
@@ -89,6 +93,7 @@ __all__ = [
     "data_key",
     "decision_winners",
     "draw_cached",
+    "drawing",
     "figure",
     "figure_per_group",
     "figure_specs",
@@ -104,6 +109,7 @@ __all__ = [
     "make_scaling",
     "make_scaling_group",
     "make_startup",
+    "model_colour",
     "new_figure",
     "plot_cost",
     "plot_decision_map",

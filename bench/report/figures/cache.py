@@ -16,11 +16,13 @@ from xml.etree import ElementTree
 import matplotlib
 import pandas as pd
 
+import bench.models as registry
 from bench.report.figures.style import Made, save
 from bench.untrusted import read_regular_file
 
 #: Part of every cache key: bump it when a figure's drawing changes.
-VERSION = "3"  # 3: numbers written by bench.report.format
+VERSION = "5"  # 3: numbers written by bench.report.format; 4: models' labels from the registry
+# 5: layout placed once before saving (style.settle_layout)
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ def data_key(rows: pd.DataFrame, name: str) -> str:
     ordered = rows.reindex(sorted(rows.columns), axis=1)
     lines = sorted(ordered.to_csv(index=False, header=False, lineterminator="\n").splitlines())
     digest = hashlib.sha256()
-    for part in (VERSION, matplotlib.__version__, name, ",".join(ordered.columns), *lines):
+    # the registry's labels and colours are drawn too: a change of either redraws
+    look = ";".join(f"{m}={s.label}={s.colour}" for m, s in sorted(registry.MODELS.items()))
+    for part in (VERSION, matplotlib.__version__, look, name, ",".join(ordered.columns), *lines):
         digest.update(part.encode())
         digest.update(b"\n")
     return digest.hexdigest()
@@ -129,6 +133,14 @@ def _cached_figure(svg: Path, key_file: Path, key: str) -> dict[str, Any] | None
     return data
 
 
+def from_cache(name: str, title: str, out_dir: Path, key: str) -> FigureInfo | None:
+    """The figure ``name`` as drawn for ``key`` in ``out_dir``, if it may be served (see
+    :func:`draw_cached`); None if it must be drawn."""
+    svg = out_dir / f"{name}.svg"
+    cached = _cached_figure(svg, svg.with_name(f"{svg.name}.key"), key)
+    return None if cached is None else FigureInfo(name, svg, title, str(cached["alt"]))
+
+
 def draw_cached(
     name: str,
     title: str,
@@ -148,9 +160,9 @@ def draw_cached(
     svg = out_dir / f"{name}.svg"
     key_file = svg.with_name(f"{svg.name}.key")
     key = key or (data_key(rows, name) if not rows.empty else None)
-    cached = _cached_figure(svg, key_file, key) if key else None
+    cached = from_cache(name, title, out_dir, key) if key else None
     if cached is not None:
-        return FigureInfo(name, svg, title, str(cached["alt"]))
+        return cached
     made = make(rows) if key else None
     if made is None:
         for stale in (svg, key_file):

@@ -9,10 +9,10 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from bench.report.figures.registry import figure
-from bench.report.figures.style import MODEL_COLOURS, TEXT, Made, axes_grid, new_figure, save_made
+from bench.report.figures.style import Made, axes_grid, model_colour, new_figure, save_made
 from bench.report.format import format_payload, format_ratio
 from bench.report.metrics import paired_speedups, winners
-from bench.report.select import interpreter_label, pick
+from bench.report.select import interpreter_label, is_loop, model_label, models_where, pick, spec_of
 
 TITLE = "Fastest model by task length and payload"
 
@@ -22,9 +22,11 @@ def select_decision_map(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _candidate(model: str, chunksize: Any) -> str:
-    if model == "process_pool" and pd.notna(chunksize) and int(chunksize) != 1:
-        return f"{model}\nchunksize {int(chunksize)}"
-    return model
+    spec = spec_of(model)
+    batched = spec is not None and spec.chunksize
+    if batched and pd.notna(chunksize) and int(chunksize) != 1:
+        return f"{model_label(model)}\nchunksize {int(chunksize)}"
+    return model_label(model)
 
 
 def decision_winners(frame: pd.DataFrame) -> pd.DataFrame:
@@ -33,7 +35,7 @@ def decision_winners(frame: pd.DataFrame) -> pd.DataFrame:
     report gives), with its median paired speedup over the loop and its ``margin``
     over the runner-up."""
     rows = select_decision_map(frame)
-    pools = rows[rows["model"] != "sequential"] if not rows.empty else rows
+    pools = rows[~rows["model"].isin(models_where(is_loop))] if not rows.empty else rows
     if pools.empty:
         return rows.iloc[0:0]
     best = winners(rows)
@@ -78,9 +80,7 @@ def make_decision_map(frame: pd.DataFrame) -> Made:
             x = list(lengths["size"]).index(cell.size)
             y = payloads.index(int(cell.payload_bytes))
             ax.add_patch(
-                Rectangle(
-                    (x - 0.48, y - 0.46), 0.96, 0.92, color=MODEL_COLOURS.get(str(cell.model), TEXT)
-                )
+                Rectangle((x - 0.48, y - 0.46), 0.96, 0.92, color=model_colour(str(cell.model)))
             )
             ax.text(
                 x,
@@ -103,7 +103,8 @@ def make_decision_map(frame: pd.DataFrame) -> Made:
         ax.set_title(interpreter_label(rows, interpreter))
         summary.append(_decision_summary(part, interpreter))
     axes[0].set_ylabel("payload per task (bytes each way)")
-    workers = sorted(rows.loc[rows["model"] != "sequential", "workers"].astype(int).unique())
+    parallel = ~rows["model"].isin(models_where(is_loop))
+    workers = sorted(rows.loc[parallel, "workers"].astype(int).unique())
     fig.suptitle(f"{TITLE} ({', '.join(map(str, workers))} workers)")
     alt = (
         "For each task length and payload size, the fastest of the sequential loop, the thread "
@@ -119,7 +120,7 @@ def _cell_text(candidate: str, speedup: float, margin: float) -> str:
 
 
 def _decision_summary(part: pd.DataFrame, interpreter: str) -> str:
-    wins = part["model"].astype(str).value_counts()
+    wins = part["model"].map(model_label).value_counts()
     ranked = sorted(wins.items(), key=lambda item: (-item[1], item[0]))
     counts = ", ".join(f"{m} {n}" for m, n in ranked)
     best = part.loc[part["speedup"].idxmax()]

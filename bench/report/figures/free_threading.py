@@ -21,7 +21,6 @@ from bench.report.crossbuild import COST_FAMILIES, estimate_of, single_thread_co
 from bench.report.figures.registry import figure
 from bench.report.figures.scaling import cores
 from bench.report.figures.style import (
-    MODEL_COLOURS,
     PALETTE,
     TEXT,
     Made,
@@ -29,13 +28,25 @@ from bench.report.figures.style import (
     dodge,
     errorbar,
     legend_below,
+    model_colour,
     new_figure,
     save_made,
     series_style,
     worker_axis,
 )
 from bench.report.format import format_estimate, format_threshold
-from bench.report.select import interpreter_label, pick, series_label
+from bench.report.select import (
+    interpreter_label,
+    is_loop,
+    is_process_pool,
+    is_thread_pool,
+    model_label,
+    model_where,
+    models_where,
+    pick,
+    runs_threads,
+    series_label,
+)
 
 COST_TITLE = "Free-threaded build: the cost of one thread"
 SAME_WORK_TITLE = "The same work, the fastest way each build offers"
@@ -45,7 +56,7 @@ SAME_WORK_TITLE = "The same work, the fastest way each build offers"
 
 
 def select_cost(frame: pd.DataFrame) -> pd.DataFrame:
-    return pick(frame, family=COST_FAMILIES, metric="time", model="sequential")
+    return pick(frame, family=COST_FAMILIES, metric="time", model=model_where(is_loop))
 
 
 @figure("free-threading-cost", COST_TITLE, select_cost, order=61)
@@ -119,7 +130,7 @@ def plot_cost(frame: pd.DataFrame, path: Path) -> str | None:
 
 
 def select_same_work(frame: pd.DataFrame) -> pd.DataFrame:
-    models = ("sequential", "threads", "thread_pool", "process_pool")
+    models = (model_where(is_loop), *models_where(runs_threads), model_where(is_process_pool))
     work = pick(frame, family=JUDGED_FAMILY, metric="time", model=models)
     probes = pick(frame, family=CAPACITY)
     return pd.concat([work, probes]) if not probes.empty else work
@@ -155,18 +166,19 @@ def make_same_work(frame: pd.DataFrame) -> Made:
             ax.set_visible(False)
             continue
         default = str(part["default_interpreter"].iloc[0])
+        thread_pool, process_pool = model_where(is_thread_pool), model_where(is_process_pool)
         reference = (
-            part[part["model"] == "thread_pool"] if (part["model"] == "thread_pool").any() else part
+            part[part["model"] == thread_pool] if (part["model"] == thread_pool).any() else part
         )
         reference = reference.sort_values("workers")
         method = reference["pool_start_method"].iloc[0]
         series = [
-            (f"{default}: {series_label('process_pool', method)}", "process_pool", method,
+            (f"{default}: {series_label(process_pool, method)}", process_pool, method,
              reference, "pool_vs_loop"),
             *(
-                (f"free-threaded: {model}", model, None, part[part["model"] == model]
+                (f"free-threaded: {model_label(model)}", model, None, part[part["model"] == model]
                  .sort_values("workers"), "vs_loop")
-                for model in ("threads", "thread_pool")
+                for model in models_where(runs_threads)
                 if (part["model"] == model).any()
             ),
         ]  # fmt: skip
@@ -179,7 +191,7 @@ def make_same_work(frame: pd.DataFrame) -> Made:
                 data[f"{prefix}_low"].fillna(data[prefix]),
                 data[f"{prefix}_high"].fillna(data[prefix]),
                 label=label,
-                color=MODEL_COLOURS.get(model, TEXT),
+                color=model_colour(model),
                 linestyle=style["linestyle"],
                 marker=style["marker"],
             )
@@ -192,7 +204,7 @@ def make_same_work(frame: pd.DataFrame) -> Made:
         if not at_two.empty:
             pool = estimate_of(reference[reference["workers"] == 2].iloc[0], "pool_vs_loop")
             threads = ", ".join(
-                f"{row['model']} {format_estimate(estimate_of(row, 'vs_loop'))}"
+                f"{model_label(row['model'])} {format_estimate(estimate_of(row, 'vs_loop'))}"
                 for _, row in at_two.iterrows()
             )
             summary.append(

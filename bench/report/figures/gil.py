@@ -10,19 +10,33 @@ import pandas as pd
 from bench.report.figures.registry import figure
 from bench.report.figures.scaling import SCALING_GROUP, cores
 from bench.report.figures.style import (
-    MODEL_COLOURS,
     TEXT,
     Made,
     axes_grid,
     legend_below,
+    model_colour,
     new_figure,
     save_made,
 )
 from bench.report.format import format_ratio
 from bench.report.metrics import paired_speedups
-from bench.report.select import interpreter_label, pick, series_label
+from bench.report.select import (
+    interpreter_label,
+    is_loop,
+    is_process_pool,
+    is_thread,
+    model_label,
+    model_where,
+    pick,
+    series_label,
+)
 
 TITLE = "GIL vs free-threaded: speedup at 2 workers"
+
+
+def compared() -> tuple[str, str]:
+    """The guide's threads and process pool, by their traits."""
+    return model_where(is_thread), model_where(is_process_pool)
 
 
 def select_gil(frame: pd.DataFrame) -> pd.DataFrame:
@@ -30,7 +44,7 @@ def select_gil(frame: pd.DataFrame) -> pd.DataFrame:
         frame,
         group=SCALING_GROUP,
         metric="time",
-        model=("sequential", "threads", "process_pool"),
+        model=(model_where(is_loop), *compared()),
         workers=(1, 2),
     )
 
@@ -42,7 +56,7 @@ def gil_speedups(frame: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
         return rows
     speed = paired_speedups(rows)
-    speed = speed[(speed["workers"] == 2) & speed["model"].isin(["threads", "process_pool"])]
+    speed = speed[(speed["workers"] == 2) & speed["model"].isin(compared())]
     rank = speed["start_method"].map(lambda m: (m != "fork", str(m)))
     speed = speed.assign(rank=rank).sort_values(["interpreter", "model", "rank"])
     return speed.drop_duplicates(["interpreter", "model"]).drop(columns="rank")
@@ -56,7 +70,7 @@ def make_gil(frame: pd.DataFrame) -> Made:
         return None
     rows = select_gil(frame)
     interpreters = sorted(speed["interpreter"].unique())
-    models = [m for m in ("threads", "process_pool") if m in set(speed["model"])]
+    models = [m for m in compared() if m in set(speed["model"])]
     fig = new_figure(1, width=max(5.0, 2.4 * len(interpreters) + 1.5), height=3.6)
     ax = axes_grid(fig, 1)[0, 0]
     width = 0.8 / len(models)
@@ -74,7 +88,7 @@ def make_gil(frame: pd.DataFrame) -> Made:
             xs[present],
             mid,
             width=width * 0.9,
-            color=MODEL_COLOURS[model],
+            color=model_colour(model),
             label=label,
             yerr=np.vstack([mid - low, high - mid]),
             ecolor=TEXT,
@@ -93,7 +107,8 @@ def make_gil(frame: pd.DataFrame) -> Made:
     ideal = min(2, cores(rows))
     ideal_text = format_ratio(ideal)
     ax.axhline(ideal, color=TEXT, linestyle="--", linewidth=1.2, label=f"ideal ({ideal_text})")
-    ax.axhline(1, color=TEXT, linestyle=":", linewidth=1.2, label=f"sequential ({format_ratio(1)})")
+    loop = model_label(model_where(is_loop))
+    ax.axhline(1, color=TEXT, linestyle=":", linewidth=1.2, label=f"{loop} ({format_ratio(1)})")
     ax.set_xticks(
         range(len(interpreters)),
         [interpreter_label(rows, i).replace(" (", "\n(") for i in interpreters],

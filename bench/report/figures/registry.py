@@ -7,13 +7,18 @@ of the data); :func:`render_all` draws them all, cached by their rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from bench.report.figures.cache import FigureInfo, draw_cached
+from bench.report.figures.cache import FigureInfo, data_key, draw_cached, from_cache
 from bench.report.figures.style import Made, styled
 
 Select = Callable[[pd.DataFrame], pd.DataFrame]
@@ -101,10 +106,74 @@ def figure_specs(frame: pd.DataFrame) -> list[FigureSpec]:
     return [spec for entry in entries for spec in entry.specs(frame)]
 
 
-def render_all(frame: pd.DataFrame, out_dir: Path) -> list[FigureInfo]:
-    """Draw every figure there is data for into ``out_dir`` (see ``draw_cached``)."""
-    drawn = (
-        draw_cached(spec.name, spec.title, spec.select(frame), spec.make, out_dir)
-        for spec in figure_specs(frame)
-    )
-    return [info for info in drawn if info is not None]
+#: The figures a pool's worker draws, by index: set before the pool forks its workers,
+#: which inherit it, so that no figure's (unpicklable) ``make`` closure is pickled.
+_TO_DRAW: list[tuple[FigureSpec, pd.DataFrame, str]] = []
+
+
+def _draw(index: int, out_dir: Path) -> FigureInfo | None:
+    spec, rows, key = _TO_DRAW[index]
+    return draw_cached(spec.name, spec.title, rows, spec.make, out_dir, key=key)
+
+
+def drawing_workers() -> int:
+    """How many processes draw figures: the CPUs this process may use, where it can fork
+    (a spawned worker would spend longer importing matplotlib than drawing). Forking a
+    process with threads (``mkdocs serve``) may deadlock the child: then one, this one."""
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return 1
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return len(usable) if usable else os.cpu_count() or 1
+
+
+def render_all(frame: pd.DataFrame, out_dir: Path, workers: int | None = None) -> list[FigureInfo]:
+    """Draw every figure there is data for into ``out_dir`` (see :func:`drawing`)."""
+    with drawing(frame, out_dir, workers) as drawn:
+        return drawn()
+
+
+@contextmanager
+def drawing(
+    frame: pd.DataFrame, out_dir: Path, workers: int | None = None
+) -> Iterator[Callable[[], list[FigureInfo]]]:
+    """Start drawing every figure there is data for into ``out_dir`` (``draw_cached``);
+    the function given waits for them and returns them, in the registered order.
+
+    Figures whose cached SVG still fits their rows are served at once; the rest are
+    independent and drawn by ``workers`` processes (default: :func:`drawing_workers`),
+    which write the same bytes as one process would, while the caller works on.
+    """
+    infos: list[FigureInfo | None] = []
+    to_draw: dict[int, tuple[FigureSpec, pd.DataFrame, str]] = {}
+    for spec in figure_specs(frame):
+        rows = spec.select(frame)
+        key = data_key(rows, spec.name) if not rows.empty else None
+        info = from_cache(spec.name, spec.title, out_dir, key) if key else None
+        if key and info is None:
+            to_draw[len(infos)] = (spec, rows, key)
+        elif key is None:  # no data: draw_cached removes a stale SVG
+            info = draw_cached(spec.name, spec.title, rows, spec.make, out_dir)
+        infos.append(info)
+
+    def collect(drawn: Iterable[FigureInfo | None]) -> list[FigureInfo]:
+        for position, info in zip(to_draw, drawn, strict=True):
+            infos[position] = info
+        return [info for info in infos if info is not None]
+
+    workers = min(drawing_workers() if workers is None else workers, len(to_draw))
+    if workers <= 1:
+        yield lambda: collect(
+            draw_cached(s.name, s.title, r, s.make, out_dir, key=k) for s, r, k in to_draw.values()
+        )
+        return
+    _TO_DRAW[:] = to_draw.values()  # before the first submit, which forks every worker
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_draw, i, out_dir) for i in range(len(_TO_DRAW))]
+            try:
+                yield lambda: collect(future.result() for future in futures)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+    finally:
+        _TO_DRAW.clear()

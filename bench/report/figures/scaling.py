@@ -27,7 +27,16 @@ from bench.report.figures.style import (
 )
 from bench.report.format import format_ratio, significant
 from bench.report.metrics import paired_ratios, paired_speedups
-from bench.report.select import RUN_KEYS, interpreter_label, pick, present, series_label, slug
+from bench.report.select import (
+    RUN_KEYS,
+    interpreter_label,
+    is_loop,
+    models_where,
+    pick,
+    present,
+    series_label,
+    slug,
+)
 
 #: The featured scaling curve: pure-Python CPU work, ~100 ms per task.
 SCALING_GROUP = "cpu_python:count_primes[100ms]"
@@ -123,7 +132,7 @@ def make_scaling_group(frame: pd.DataFrame, group: str) -> Made:
     data = select_scaling(frame, group)
     rows = data[data["family"] != CAPACITY_FAMILY] if "family" in data else data
     speed = paired_speedups(data) if not rows.empty else rows
-    speed = speed[speed["model"] != "sequential"] if not speed.empty else speed
+    speed = speed[~speed["model"].isin(models_where(is_loop))] if not speed.empty else speed
     if speed.empty:
         return None
     waits = "family" in rows and (rows["family"] == "io").all()

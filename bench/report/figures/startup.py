@@ -20,14 +20,23 @@ from bench.report.figures.style import (
 )
 from bench.report.format import format_estimate, format_seconds
 from bench.report.metrics import startup_slowdowns
-from bench.report.select import interpreter_label, pick, series_label
+from bench.report.select import (
+    interpreter_label,
+    is_loop,
+    is_thread,
+    model_where,
+    models_where,
+    pick,
+    runs_threads,
+    series_label,
+)
 
 TITLE = "Start-up cost: threads vs processes"
 
 
 def select_startup(frame: pd.DataFrame) -> pd.DataFrame:
     rows = pick(frame, family=("startup", "article"), metric="time")
-    return rows[rows["model"] != "sequential"] if "model" in rows else rows
+    return rows[~rows["model"].isin(models_where(is_loop))] if "model" in rows else rows
 
 
 def _startup_series(family: str, workers: int) -> str:
@@ -52,7 +61,8 @@ def make_startup(frame: pd.DataFrame) -> Made:
         series_label(m, s) for m, s in zip(med["model"], med["start_method"], strict=True)
     ]
     # threads first, then processes by start method: the order the text reads them
-    categories = sorted(med["category"].unique(), key=lambda c: (not c.startswith("thread"), c))
+    threaded = set(med.loc[med["model"].isin(models_where(runs_threads)), "category"])
+    categories = sorted(med["category"].unique(), key=lambda c: (c not in threaded, c))
     order = med.drop_duplicates("series").sort_values(
         ["workers", "family"], ascending=[True, False]
     )
@@ -116,7 +126,7 @@ def _startup_summary(frame: pd.DataFrame, interpreter: str) -> str:
     n = int(smallest["workers"].iloc[0])
     threads = rows[
         (rows["family"] == smallest["family"].iloc[0])
-        & (rows["model"] == "threads")
+        & (rows["model"] == model_where(is_thread))
         & (rows["workers"] == n)
     ]["time_s"]
     each = ", ".join(

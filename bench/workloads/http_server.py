@@ -1,0 +1,110 @@
+"""The suite's HTTP server for the HTTP-at-scale measure: aiohttp's web server, loopback only.
+
+``GET /?ms=<service ms>&bytes=<n>`` waits ``ms`` milliseconds (the service latency)
+and answers ``n`` bytes of ``b"x"``. The latency and payload travel in the request, so
+one server serves every case. It runs in a process of its own, started and stopped by
+the measure (``bench.measures.http``), so that the client and the server share no GIL
+and the server's CPU time can be read apart. Run it alone with::
+
+    python -m bench.workloads.http_server [--port 0]
+
+It prints ``READY <host> <port>`` once it listens, and stops on SIGTERM, SIGINT or
+when its standard input closes (so it dies with the case that started it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import socket
+import sys
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+HOST = "127.0.0.1"
+MAX_SERVICE_MS = 60_000
+MAX_RESPONSE = 16 << 20
+#: Pending connections the kernel queues: past the highest concurrency measured (4,096),
+#: so that a refused connection means the client, not a short backlog, ran out.
+BACKLOG = 8192
+
+
+def parse_request(query: dict[str, str]) -> tuple[int, int]:
+    """``{"ms": "10", "bytes": "1024"}`` -> ``(10, 1024)``; ValueError when out of range."""
+    service_ms, nbytes = int(query.get("ms", "0")), int(query.get("bytes", "0"))
+    if not (0 <= service_ms <= MAX_SERVICE_MS and 0 <= nbytes <= MAX_RESPONSE):
+        raise ValueError(f"out of range: ms={service_ms}, bytes={nbytes}")
+    return service_ms, nbytes
+
+
+def make_app() -> web.Application:
+    from aiohttp import web
+
+    bodies: dict[int, bytes] = {}  # one body per size, built once: the server does no work
+
+    async def answer(request: web.Request) -> web.Response:
+        try:
+            service_ms, nbytes = parse_request(dict(request.query))
+        except ValueError as exc:
+            return web.Response(status=400, text=str(exc))
+        await asyncio.sleep(service_ms / 1000)
+        body = bodies.get(nbytes)
+        if body is None:
+            body = bodies[nbytes] = b"x" * nbytes
+        return web.Response(body=body, content_type="application/octet-stream")
+
+    app = web.Application()
+    app.router.add_get("/", answer)
+    return app
+
+
+async def serve(port: int) -> None:
+    from aiohttp import web
+
+    runner = web.AppRunner(make_app(), access_log=None, handle_signals=False)
+    await runner.setup()
+    # A socket of our own: its bound port is ours to read, and the backlog ours to set.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    sock.listen(BACKLOG)
+    site = web.SockSite(runner, sock, backlog=BACKLOG)
+    await site.start()
+    bound = sock.getsockname()[1]
+    print(f"READY {HOST} {bound}", flush=True)
+    loop = asyncio.get_running_loop()
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def finish() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, finish)
+
+    def watch_stdin() -> None:
+        # Standard input closing means the case is gone: stop with it.
+        sys.stdin.read()
+        loop.call_soon_threadsafe(finish)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    try:
+        await stop
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    args = parser.parse_args(argv)
+    asyncio.run(serve(args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

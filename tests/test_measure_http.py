@@ -1,0 +1,410 @@
+"""HTTP at scale: the aiohttp server, the client libraries, percentiles, failures by kind,
+and nothing left behind (bench.workloads.http_server, http_clients, bench.measures.http)."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench.matrix import FAMILIES, PROFILES, Case
+from bench.measures import MEASURES, http
+from bench.report.claims import DEPENDS, DOES_NOT_HOLD, HOLDS, NO_DATA
+from bench.report.claims.http import asyncio_scales_connections
+from bench.report.figures.http import http_groups, make_http
+from bench.workloads import http_clients
+from bench.workloads.http_clients import CLIENTS, ERROR_KINDS, RUNNERS, error_kind, percentile
+
+KIB = 1 << 10
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, int]]:
+    with http.http_server() as found:
+        yield found
+
+
+def get(url: str) -> tuple[int, bytes, float]:
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read(), time.perf_counter() - start
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), time.perf_counter() - start
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("service_ms", "nbytes"), [(100, KIB), (10, 100 * KIB), (0, 0)])
+def test_the_server_answers_after_its_latency_with_its_payload(
+    server: tuple[str, int], service_ms: int, nbytes: int
+) -> None:
+    status, body, seconds = get(http_clients.url_for(server[0], service_ms, nbytes))
+    assert status == 200
+    assert body == b"x" * nbytes
+    assert seconds >= service_ms / 1000  # a lower bound: never a timing asserted from above
+
+
+def test_the_server_refuses_what_is_out_of_range(server: tuple[str, int]) -> None:
+    status, _, _ = get(f"http://{server[0]}/?ms=-1&bytes=10")
+    assert status == 400
+    status, _, _ = get(f"http://{server[0]}/?ms=0&bytes={(16 << 20) + 1}")
+    assert status == 400
+
+
+def test_the_server_is_gone_when_its_context_ends() -> None:
+    with http.http_server() as (address, pid):
+        assert get(http_clients.url_for(address, 0, 1))[0] == 200
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    host, port = address.rsplit(":", 1)
+    with pytest.raises(OSError), socket.create_connection((host, int(port)), timeout=2):
+        pass
+
+
+def test_the_server_stops_when_the_case_that_started_it_is_killed() -> None:
+    """A case killed outright (SIGKILL: no finally runs) closes the server's standard
+    input, and the server stops on its own (the runner also kills the case's group)."""
+    code = (
+        "import time; from bench.measures import http\n"
+        "with http.http_server() as (address, pid):\n"
+        "    print(pid, flush=True); time.sleep(120)\n"
+    )
+    case = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+        env=http.child_environment(), start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert case.stdout is not None
+        server_pid = int(case.stdout.readline())
+        case.kill()
+        case.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                break
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(server_pid, os.WNOHANG)  # never ours: its parent was the case
+            time.sleep(0.05)
+        else:
+            os.kill(server_pid, 9)
+            pytest.fail("the server outlived the case that started it")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(case.pid, 9)
+        case.wait(timeout=10)
+        if case.stdout is not None:
+            case.stdout.close()
+
+
+# --- the clients ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_each_client_gets_every_body_right(server: tuple[str, int], client: str) -> None:
+    url = http_clients.url_for(server[0], 5, 2 * KIB)
+    batch = RUNNERS[client](url, 12, 4, 2 * KIB, 10.0, 30.0)
+    assert not batch.errors
+    assert len(batch.latencies) == 12
+    assert all(latency >= 0.005 for latency in batch.latencies)
+
+
+@pytest.mark.parametrize("client", ["requests_threads", "aiohttp"])
+def test_a_body_of_the_wrong_length_is_a_bad_response(server: tuple[str, int], client: str) -> None:
+    url = http_clients.url_for(server[0], 0, KIB)
+    batch = RUNNERS[client](url, 5, 2, KIB + 1, 10.0, 30.0)
+    assert batch.errors == {"bad_response": 5}
+    assert not batch.latencies
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens once it is closed
+
+
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_a_refused_connection_is_counted_not_raised(client: str) -> None:
+    url = http_clients.url_for(f"127.0.0.1:{closed_port()}", 0, KIB)
+    batch = RUNNERS[client](url, 6, 3, KIB, 5.0, 30.0)
+    assert batch.errors == {"connection_refused": 6}
+
+
+def test_requests_past_the_deadline_are_counted_as_such(server: tuple[str, int]) -> None:
+    url = http_clients.url_for(server[0], 3000, 1)
+    for client in ("requests_threads", "aiohttp"):
+        batch = RUNNERS[client](url, 4, 2, 1, 10.0, 0.2)
+        assert batch.errors == {"deadline": 4}, client
+
+
+def test_an_emfile_is_recorded_in_a_child_with_few_files(server: tuple[str, int]) -> None:
+    """A client child whose open-file limit is 40 sends 200 requests, 200 in flight: the
+    sockets past the limit fail with EMFILE, and the batch says so instead of crashing."""
+
+    def few_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+
+    url = http_clients.url_for(server[0], 200, 16)
+    for client in ("requests_threads", "aiohttp"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.workloads.http_clients", "--client", client,
+             "--url", url, "--requests", "200", "--concurrency", "200", "--bytes", "16",
+             "--deadline", "30"],
+            capture_output=True, text=True, timeout=120, preexec_fn=few_files,
+            env=http.child_environment(), check=False,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert result["errors"].get("emfile", 0) > 0, (client, result["errors"])
+        assert len(result["latencies"]) + sum(result["errors"].values()) == 200
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (OSError(errno.EMFILE, "Too many open files"), "emfile"),
+        (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "connection_refused"),
+        (TimeoutError("timed out"), "timeout"),
+        (ValueError("something else"), "other"),
+    ],
+)
+def test_error_kinds_are_found_inside_the_exceptions_that_wrap_them(
+    exc: BaseException, kind: str
+) -> None:
+    assert error_kind(exc) == kind
+    wrapper = RuntimeError("a library's own error")
+    wrapper.__cause__ = exc
+    assert error_kind(wrapper) == kind
+    assert error_kind(RuntimeError("outer", RuntimeError("inner", exc))) == kind
+
+
+def test_requests_wraps_its_errors_and_they_are_still_found() -> None:
+    import requests
+
+    url = http_clients.url_for(f"127.0.0.1:{closed_port()}", 0, 1)
+    with pytest.raises(requests.ConnectionError) as caught:
+        requests.get(url, timeout=5)
+    assert error_kind(caught.value) == "connection_refused"
+
+
+# --- percentiles ---------------------------------------------------------------------------
+
+
+def test_percentiles_of_known_data() -> None:
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert percentile([5.0], 99) == 5.0
+    assert percentile([float(v) for v in range(1, 101)], 99) == pytest.approx(99.01)
+    assert percentile([3.0, 1.0, 2.0], 0) == 1.0
+    assert percentile([3.0, 1.0, 2.0], 100) == 3.0
+    with pytest.raises(ValueError):
+        percentile([], 50)
+    with pytest.raises(ValueError):
+        percentile([1.0], 101)
+
+
+def test_percentiles_agree_with_numpy_on_synthetic_latencies() -> None:
+    rng = random.Random(14)
+    for n in (2, 7, 100, 4096):
+        values = [rng.lognormvariate(-4, 1) for _ in range(n)]
+        for q in (50, 90, 99, 99.9):
+            assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
+
+
+# --- the measure ---------------------------------------------------------------------------
+
+
+def http_case(client: str, workers: int = 16, service_ms: int = 10) -> Case:
+    return Case("http", "http", f"{service_ms}ms", service_ms, workers, client, workers,
+                measure="http", payload=KIB)  # fmt: skip
+
+
+def test_the_measure_records_every_metric_and_leaves_nothing(children) -> None:
+    threads_before = threading.active_count()
+    results = {m.metric: m for m in http.measure(http_case("requests_processes", 8), repeat=2)}
+    assert threading.active_count() == threads_before
+    assert not children.left()
+    expected = {"requests_per_second", "batch_seconds", "requests_succeeded",
+                "p50_latency_seconds", "p99_latency_seconds", "peak_rss_bytes", "errors",
+                "client_cpu_seconds", "open_files_limit",
+                *(f"errors_{kind}" for kind in ERROR_KINDS)}  # fmt: skip
+    assert expected <= set(results)
+    assert all(len(m.values) == 2 for k, m in results.items() if k != "open_files_limit")
+    assert results["requests_succeeded"].values == [http.requests_for(8)] * 2
+    assert results["errors"].values == [0, 0]
+    assert results["peak_rss_bytes"].fits_pyperf
+    p50, p99 = results["p50_latency_seconds"].values, results["p99_latency_seconds"].values
+    assert all(0.01 <= a <= b for a, b in zip(p50, p99, strict=True))
+    assert results["open_files_limit"].values[0] >= 64
+    assert results["requests_per_second"].params["concurrency"] == 8
+
+
+@pytest.mark.skipif(sys.version_info < (3, 13), reason="no audit event for a thread start")
+def test_threads_created_are_counted_where_the_interpreter_says_so() -> None:
+    results = {m.metric: m for m in http.measure(http_case("httpx_threads", 8))}
+    assert results["threads_created"].values[0] >= 1
+
+
+def test_the_measure_raises_the_open_file_limit_to_the_hard_limit() -> None:
+    code = (
+        "import resource; from bench.measures import http; "
+        "print(http.raise_open_files_limit(), resource.getrlimit(resource.RLIMIT_NOFILE)[0])"
+    )
+
+    def low_soft_limit() -> None:
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        preexec_fn=low_soft_limit, env=http.child_environment(),
+    ).stdout.split()  # fmt: skip
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    wanted = http.NOFILE_WANTED if hard == resource.RLIM_INFINITY else hard
+    assert int(out[0]) == int(out[1]) == wanted
+
+
+def test_requests_per_batch_are_a_few_waves_never_fewer_than_in_flight() -> None:
+    for workers in (1, 16, 64, 256, 1024, 4096, 10_000):
+        n = http.requests_for(workers)
+        assert n >= workers
+        assert n >= http.MIN_REQUESTS
+    assert http.requests_for(4096) == 4096
+
+
+def test_an_unknown_client_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown client"):
+        http.measure(http_case("curl"))
+
+
+def test_a_missing_library_is_an_outcome_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = http.importlib.util.find_spec
+    monkeypatch.setattr(
+        http.importlib.util, "find_spec", lambda name: None if name == "httpx" else real(name)
+    )
+    (only,) = http.measure(http_case("httpx_async"))
+    assert only.metric == "unavailable"
+    assert only.unit == "text"
+    assert "httpx" in only.values[0]
+
+
+# --- the matrix ----------------------------------------------------------------------------
+
+
+def standard_cases() -> list[Case]:
+    return [c for c in PROFILES["standard"].cases() if c.measure == "http"]
+
+
+def test_the_http_families_and_profiles() -> None:
+    assert "http" in MEASURES
+    family = FAMILIES["http_1KiB"]
+    assert set(family.models) == set(CLIENTS)
+    smoke = [c for c in PROFILES["smoke"].cases() if c.measure == "http"]
+    assert {(c.model, c.workers, c.size_label, c.payload) for c in smoke} == {
+        ("requests_threads", 16, "10ms", KIB),
+        ("aiohttp", 16, "10ms", KIB),
+    }
+    quick = [c for c in PROFILES["quick"].cases() if c.measure == "http"]
+    assert {c.workers for c in quick} == {16, 64, 256}
+    # quick: one threaded and one asyncio client (standard has every main client)
+    assert {c.model for c in quick} == {"requests_threads", "aiohttp"}
+    assert {c.model for c in standard_cases()} >= set(http_clients.MAIN_CLIENTS)
+    assert {(c.size_label, c.payload) for c in quick} == {("10ms", KIB)}
+    standard = [c for c in PROFILES["standard"].cases() if c.measure == "http"]
+    assert max(c.workers for c in standard) == 4096
+    assert {c.payload for c in standard} == {KIB, 100 * KIB}
+    assert all(c.start_method is None for c in standard)
+
+
+# --- the claim and the figure --------------------------------------------------------------
+
+
+def http_frame(
+    rss: dict[str, list[float]], *, workers: int = 4096, failed: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """Tidy rows of the HTTP measure: per client, one peak RSS per round, no failures
+    unless ``failed`` says (per round), 100 requests per round."""
+    rows = []
+    for client, values in rss.items():
+        for round_no, value in enumerate(values, 1):
+            bad = (failed or {}).get(client, 0)
+            for metric, v in (("peak_rss_bytes", value), ("errors", bad),
+                              ("requests_succeeded", 100 - bad),
+                              ("requests_per_second", 1000.0),
+                              ("p99_latency_seconds", 0.05)):  # fmt: skip
+                rows.append({
+                    "machine": "m", "interpreter": "cpython-3.13", "run_id": "r1",
+                    "round": round_no, "measure": "http", "family": "http",
+                    "group": "http:http[10ms] payload=1KiB", "model": client,
+                    "workers": workers, "metric": metric, "value": float(v),
+                })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+MIB = float(1 << 20)
+
+
+def test_the_claim_holds_when_asyncio_uses_clearly_less_memory() -> None:
+    frame = http_frame({
+        "requests_threads": [300 * MIB, 310 * MIB, 305 * MIB],
+        "aiohttp": [100 * MIB, 101 * MIB, 99 * MIB],
+        "httpx_async": [120 * MIB, 118 * MIB, 121 * MIB],
+    })  # fmt: skip
+    verdict = asyncio_scales_connections(frame)
+    assert verdict.verdict == HOLDS, verdict.evidence
+    assert verdict.figures["clients"]["aiohttp"]["workers"] == 4096
+
+
+def test_the_claim_fails_when_asyncio_drops_requests_or_uses_more() -> None:
+    more = http_frame({"requests_threads": [60 * MIB, 61 * MIB, 62 * MIB],
+                       "aiohttp": [100 * MIB, 101 * MIB, 99 * MIB]})  # fmt: skip
+    assert asyncio_scales_connections(more).verdict == DOES_NOT_HOLD
+    dropped = http_frame(
+        {"requests_threads": [300 * MIB] * 3, "aiohttp": [100 * MIB, 101 * MIB, 99 * MIB]},
+        failed={"aiohttp": 20},
+    )
+    verdict = asyncio_scales_connections(dropped)
+    assert verdict.verdict == DOES_NOT_HOLD
+    assert "failed" in verdict.evidence
+
+
+def test_the_claim_depends_between_thresholds_and_has_no_data_below_thousands() -> None:
+    close = http_frame({"requests_threads": [110 * MIB, 111 * MIB, 112 * MIB],
+                        "aiohttp": [100 * MIB, 100.5 * MIB, 101 * MIB]})  # fmt: skip
+    assert asyncio_scales_connections(close).verdict == DEPENDS
+    low = http_frame({"requests_threads": [300 * MIB] * 2, "aiohttp": [100 * MIB] * 2},
+                     workers=256)  # fmt: skip
+    verdict = asyncio_scales_connections(low)
+    assert verdict.verdict == NO_DATA
+    assert "256" in verdict.evidence
+    assert asyncio_scales_connections(http_frame({})).verdict == NO_DATA
+
+
+def test_the_figure_draws_a_panel_per_metric_and_says_the_memory() -> None:
+    frame = http_frame({"requests_threads": [300 * MIB, 310 * MIB], "aiohttp": [100 * MIB] * 2})
+    frame = pd.concat([frame, http_frame({"requests_threads": [30 * MIB] * 2,
+                                          "aiohttp": [40 * MIB] * 2}, workers=16)])  # fmt: skip
+    (group,) = http_groups(frame)
+    made = make_http(frame, group)
+    assert made is not None
+    fig, alt = made
+    assert len(fig.axes) == 3
+    assert "4,096 in flight" in alt
+    assert "aiohttp (asyncio) 100 MiB" in alt
+    assert make_http(frame.iloc[0:0], group) is None
