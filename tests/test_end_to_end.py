@@ -111,6 +111,15 @@ def assert_capacity_probed(frame: pd.DataFrame) -> None:
     assert list(round_capacity(frame)["round"]) == [1]
 
 
+def assert_measured_or_skipped(seen: set[str], skipped: list[dict[str, str]]) -> None:
+    """Every smoke case was measured, or skipped with a reason (subinterpreters before
+    3.12), never both."""
+    reasons = {s["case"]: s["reason"] for s in skipped}
+    assert all(reasons.values())
+    assert seen | set(reasons) == {c.name for c in matrix.PROFILES["smoke"].cases()}
+    assert not seen & set(reasons)
+
+
 def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     out = bench("run", "--profile", "smoke", "--results", str(tmp_path))
     assert out.returncode == 0, out.stderr
@@ -144,11 +153,7 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
         else:  # one benchmark per metric of the measurement
             assert name == f"{case.name} {meta['metric']}"
         seen.add(case.name)
-    # Every case was measured or skipped with a reason (subinterpreters before 3.12).
-    skipped = {s["case"]: s["reason"] for s in entry["skipped"]}
-    assert all(skipped.values())
-    assert seen | set(skipped) == {c.name for c in matrix.PROFILES["smoke"].cases()}
-    assert not seen & set(skipped)
+    assert_measured_or_skipped(seen, entry["skipped"])
     assert all(v > 0 for b in suite.get_benchmarks() for v in b.get_values())
     # worker processes were really used by the process models
     pool = suite.get_benchmark("count_primes[1ms] process_pool/fork w=2").get_metadata()
