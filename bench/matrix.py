@@ -541,38 +541,43 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
     ),
     Profile(
         "quick", "Minutes: the key comparisons, mostly at 2 workers, and every measurement.",
-        # The key speedups in 5 rounds of one value (the rounds carry the interval), the
+        # The key speedups in 4 rounds of one value (the rounds carry the interval), the
         # rest in 3.
-        rounds=5, values=1, warmups=1, timeout_s=120, min_time=0.05,
+        rounds=4, values=1, warmups=1, timeout_s=120, min_time=0.05,
         key_families=("cpu_python",), other_rounds=3,
         picks=(
             Pick("article"),
-            # the key speedups: every model on this machine at 2 workers, one cluster
-            # (LocalCluster: the cluster of processes is standard's), oversubscribed at 4
-            Pick("count_primes", sizes=("100ms",), workers=(2,),
-                 models=_without("count_primes", "dask_cluster")),
-            Pick("count_primes", sizes=("100ms",), workers=(4,),
-                 models=("threads", "process_pool"), start_methods=_FAST),
+            # the key speedups: every model on this machine at 2 workers, processes under
+            # fork (start methods and clusters: standard)
+            Pick("count_primes", sizes=("100ms",), workers=(2,), start_methods=_FAST,
+                 models=_local("count_primes")),
             Pick("sha256", workers=(2,), start_methods=_FAST,
                  models=("sequential", "threads", "thread_pool", "process_pool")),
-            Pick("sleep", workers=(16,), start_methods=_FAST,
-                 models=("sequential", "threads", "thread_pool", "asyncio", "process_pool")),
+            # waiting: the thread pool against asyncio (threads per batch: standard)
+            Pick("sleep", workers=(16,), models=("sequential", "thread_pool", "asyncio")),
             Pick("tcp", workers=(16,), start_methods=_FAST,
-                 models=("sequential", "threads", "thread_pool", "asyncio", "process_pool")),
+                 models=("sequential", "thread_pool", "asyncio", "process_pool")),
             Pick("file", workers=(4,), models=("sequential", "threads", "thread_pool")),
             Pick("startup", workers=(1,)),  # 5 workers: the article family
-            Pick("pool_startup", workers=(2,), models=_local("pool_startup")),
-            Pick("pool_first_result", workers=(2,),
-                 models=_without("pool_first_result", "dask_cluster")),
-            Pick("ipc", sizes=("64B", "1MiB"), start_methods=_FAST,
-                 models=tuple(c for c in CHANNELS if c != "mp.Manager")),
+            Pick("pool_startup", workers=(2,), models=_local("pool_startup"),
+                 start_methods=("fork", "spawn")),
+            Pick("pool_first_result", workers=(2,), models=_local("pool_first_result"),
+                 start_methods=("fork", "spawn")),
+            # Every channel with 1 MiB; the hand-over of a small message where a peer answers.
+            Pick("ipc", sizes=("1MiB",), start_methods=_FAST,
+                 models=tuple(c for c in CHANNELS if c not in ("mp.Manager",
+                                                               "interpreters.Queue"))),
+            Pick("ipc", sizes=("64B",), start_methods=_FAST,
+                 models=("queue.Queue", "mp.Queue", "mp.Pipe")),
             Pick("memory", workers=(1, 4), models=("threads", "processes"),
                  start_methods=("fork", "spawn")),
             Pick("memory_working_set", workers=(1, 4), start_methods=("fork", "spawn")),
-            Pick("race", workers=(2, 4)),
+            Pick("race", workers=(2,)),
             Pick("fault", models=("threads", "processes", "process_pool"), start_methods=_FAST),
             Pick("granularity_none", sizes=("10us", "1ms"), start_methods=_FAST,
-                 models=_without("granularity_none", "dask_cluster", "loky")),
+                 models=_without("granularity_none", "loky", "dask_local", "dask_cluster")),
+            # A cluster's cost per task, where it is not seconds a batch (10 us tasks: standard)
+            Pick("granularity_none", sizes=("1ms",), models=("dask_local",)),
             Pick("granularity_1MiB", sizes=("10us", "1ms"), start_methods=_FAST,
                  models=_without("granularity_1MiB", *_NEW)),
             # What breaks, for the process pool under fork and spawn (every API and start
@@ -628,26 +633,32 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             Pick("pool_first_result", models=_without("pool_first_result", *_NEW)),
             Pick("pool_startup", workers=(1, 2, 4), models=_without("pool_startup", *_NEW)),
             Pick("memory_working_set", workers=(1, 4, 16)),
-            Pick("ipc", start_methods=_FAST),
+            Pick("ipc", start_methods=_FAST, models=_without("ipc", "interpreters.Queue")),
             Pick("race", workers=(2, 4)),
             Pick("fault", start_methods=("fork", "spawn")),
             # Task lengths a decade apart but 10 ms (the crossover sits between 10 us and
             # 1 ms), with no payload and with 1 MiB (64 KiB falls between): the full
-            # profile has every cell. Every pool without a payload; with 1 MiB, the one
-            # cluster that has to move it (LocalCluster) beside the old pools.
-            Pick("granularity_none", start_methods=_FAST, sizes=("10us", "100us", "1ms", "100ms")),
+            # profile has every cell. Every pool but the cluster of processes without a
+            # payload; with 1 MiB, the old pools at every length, subinterpreters and
+            # LocalCluster (which must move it) at 1 and 100 ms.
+            Pick("granularity_none", start_methods=_FAST, sizes=("10us", "100us", "1ms", "100ms"),
+                 models=_without("granularity_none", "dask_cluster")),
             Pick("granularity_1MiB", start_methods=_FAST, sizes=("10us", "100us", "1ms", "100ms"),
-                 models=_without("granularity_1MiB", "loky", "dask_cluster")),
+                 models=_without("granularity_1MiB", *_NEW)),
+            Pick("granularity_1MiB", sizes=("1ms", "100ms"),
+                 models=("subinterpreters", "dask_local")),
             Pick("pitfalls"),
             Pick("pitfalls_result"),
             Pick("cpu_limits", start_methods=_FAST),
             Pick("copy_on_write", workers=(1, 4, 16), start_methods=_FAST),
             # -- models of issue 12 --
             # The new models at 2 workers where the old ones have every count: the 100 ms
-            # task (subinterpreters against the process pool), the 1 ms task, C code
-            # (subinterpreters), start-up of every pool and cluster, memory at 1 and 4.
-            Pick("count_primes", sizes=("100ms", "1ms"), workers=(2,),
+            # task (subinterpreters against the process pool; short tasks are the
+            # granularity family's), C code (subinterpreters), start-up of every pool and
+            # cluster, memory at 1 and 4, a subinterpreter's queue small and large.
+            Pick("count_primes", sizes=("100ms",), workers=(2,),
                  models=_only("count_primes", *_NEW)),
+            Pick("ipc", sizes=("64B", "1MiB"), models=("interpreters.Queue",)),
             Pick("sha256", workers=(2,), models=("subinterpreters",)),
             Pick("pool_startup", workers=(2,), models=_only("pool_startup", *_NEW)),
             Pick("pool_first_result", workers=(2,), models=_only("pool_first_result", *_NEW)),
