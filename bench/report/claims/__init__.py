@@ -21,6 +21,7 @@ from bench.report.claims import (
     races,
 )
 from bench.report.claims import http as http  # HTTP at scale (issue 14)
+from bench.report.claims import subinterpreters as subinterpreters
 from bench.report.claims.communication import (
     IPC_SLOWER,
     ipc_slower,
