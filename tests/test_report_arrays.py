@@ -107,3 +107,24 @@ def test_the_figure_draws_every_model_and_variant() -> None:
     _, alt = made
     assert "pickled" in alt and "shared memory" in alt
     assert "ufuncs 1.8\N{MULTIPLICATION SIGN}" in alt
+
+
+def test_a_round_the_host_gave_one_core_is_dropped_from_the_numpy_verdicts() -> None:
+    """Round 2: the threads ran no faster than the loop because the host gave one core;
+    the capacity probe says so, and the round is dropped, as for the other CPU claims."""
+    frame = numpy_frame(threads=0.55, pickled=1.5, shared=0.6)
+    starved = (frame["round"] == 2) & frame["model"].isin(["threads", "thread_pool"])
+    frame.loc[starved, ["value", "time_s"]] *= 1 / 0.55
+    probes = pd.DataFrame(
+        [
+            BASE | {"family": "capacity", "workload": "capacity", "group": "capacity",
+                    "measure": "capacity", "model": "spinning_processes", "workers": 2,
+                    "start_method": "n/a", "variant": "round start", "size_label": "40ms",
+                    "metric": "cores", "unit": "ratio", "benchmark": "capacity cores",
+                    "round": r, "value": cores, "time_s": float("nan")}
+            for r, cores in enumerate((1.95, 1.0, 1.9, 1.92, 1.97), start=1)
+        ]
+    )  # fmt: skip
+    found = CLAIMS_BY_ID["numpy_threads_speed_up"].rule(pd.concat([frame, probes]))
+    assert found.verdict == HOLDS, found.evidence
+    assert {found.figures["speedup"][w]["n"] for w in ("matmul", "ufuncs", "sort")} == {4}

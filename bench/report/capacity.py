@@ -20,7 +20,7 @@ from bench.report.select import RUN_KEYS, present
 
 #: Families whose speedups need cores at once: a round in which the host withheld cores
 #: (``low_capacity``) is dropped from their estimates. Waits, starts and copies are not.
-CAPACITY_FAMILIES = ("cpu_python", "cpu_c", "granularity")
+CAPACITY_FAMILIES = ("cpu_python", "cpu_c", "granularity", "numpy")
 
 
 def flag_low_capacity(frame: pd.DataFrame, per_round: pd.DataFrame) -> pd.DataFrame:

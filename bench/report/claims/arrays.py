@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.matrix import CAPACITY_FAMILY
 from bench.report.claims.core import (
     NO_GAIN,
     Bound,
@@ -25,7 +26,19 @@ from bench.report.claims.cpu import SCALES_FRACTION
 from bench.report.estimate import ratio_estimate
 from bench.report.format import format_estimate, format_percent, format_threshold
 from bench.report.metrics import paired_ratios
-from bench.report.select import RUN_KEYS, config_label, first, present, where
+from bench.report.select import (
+    RUN_KEYS,
+    config_label,
+    first,
+    is_loop,
+    is_process_pool,
+    is_thread,
+    is_thread_pool,
+    model_where,
+    models_where,
+    present,
+    where,
+)
 
 NUMPY_FAMILY = "numpy"
 #: Array work in C code that releases the GIL; the Python loop is shown for contrast.
@@ -43,7 +56,11 @@ SHARED = "shared_memory"
 COPY_LOSS = NO_GAIN
 #: "Processes do not lose": the thread pool no faster than the pickled pool.
 NO_LOSS = 1.0
-THREAD_CHOICE = ("thread_pool", "threads")  # fixed before any timing: the pool first
+
+
+def thread_choice() -> tuple[str, ...]:
+    """The threaded models a verdict may rest on, fixed before any timing: the pool first."""
+    return (*models_where(is_thread_pool), *models_where(is_thread))
 
 
 def short(workload: Any) -> str:
@@ -57,8 +74,8 @@ def chosen_workers(ratios: pd.DataFrame) -> int | None:
 
 
 def thread_rows(rows: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
-    """The first of ``THREAD_CHOICE`` measured among ``rows``, and its rows."""
-    for model in THREAD_CHOICE:
+    """The first of ``thread_choice()`` measured among ``rows``, and its rows."""
+    for model in thread_choice():
         found = rows[rows["model"] == model]
         if not found.empty:
             return model, found
@@ -82,8 +99,10 @@ def thread_rows(rows: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
 def numpy_threads_speed_up(frame: pd.DataFrame) -> Verdict:
     """Holds when the thread pool's interval clears 3/4 of the ideal speedup on every
     GIL-releasing NumPy workload; does not hold under 1.2x on all; depends between."""
-    ratios = paired_ratios(where(frame, family=NUMPY_FAMILY))
-    ratios = ratios[ratios["model"] != "sequential"] if not ratios.empty else ratios
+    # the capacity probes come along: they flag the rounds the host withheld cores
+    ratios = paired_ratios(where(frame, family=(NUMPY_FAMILY, CAPACITY_FAMILY)))
+    if not ratios.empty:
+        ratios = ratios[~ratios["model"].isin(models_where(is_loop))]
     workers = chosen_workers(ratios) if not ratios.empty else None
     if workers is None:
         return no_data("NumPy tasks on threads against the sequential loop")
@@ -171,10 +190,13 @@ def numpy_processes_copy_arrays(frame: pd.DataFrame) -> Verdict:
     """Holds when the thread pool beats the pickling pool by 1.2x or more and shared
     memory wins that back (1.2x or more), on every large-array workload; does not hold
     when neither is faster; depends otherwise."""
+    pool = model_where(is_process_pool)
     ratios = paired_ratios(
-        where(frame, family=NUMPY_FAMILY), baseline="thread_pool", match=("workers",)
+        where(frame, family=(NUMPY_FAMILY, CAPACITY_FAMILY)),
+        baseline=model_where(is_thread_pool),
+        match=("workers",),
     )
-    pools = ratios[ratios["model"] == "process_pool"] if not ratios.empty else ratios
+    pools = ratios[ratios["model"] == pool] if not ratios.empty else ratios
     workers = chosen_workers(pools) if not pools.empty else None
     if workers is None:
         return no_data("NumPy tasks on a process pool beside a thread pool")
@@ -182,7 +204,7 @@ def numpy_processes_copy_arrays(frame: pd.DataFrame) -> Verdict:
     method = chosen_start_method(frame, pools["start_method"].unique())
     if method is not None:
         pools = pools[pools["start_method"] == method]
-    config = config_label("process_pool", method)
+    config = config_label(pool, method)
     judgements: dict[str, Judgement] = {}
     texts: list[str] = []
     each: dict[str, dict[str, Any]] = {}

@@ -20,18 +20,34 @@ from bench.report.figures.style import (
 )
 from bench.report.format import format_ratio
 from bench.report.metrics import paired_speedups
-from bench.report.select import config_label, interpreter_label, pick
+from bench.report.select import (
+    config_label,
+    interpreter_label,
+    is_loop,
+    is_process_pool,
+    is_thread,
+    is_thread_pool,
+    model_where,
+    models_where,
+    pick,
+)
 
 TITLE = "NumPy: speedup over the loop"
 FAMILY = "numpy"
 SHARED = "shared_memory"
-#: The series, in the order drawn: (model, variant, hatch).
-SERIES = (
-    ("threads", "none", ""),
-    ("thread_pool", "none", ""),
-    ("process_pool", "none", ""),
-    ("process_pool", SHARED, "//"),
-)
+
+
+def series() -> tuple[tuple[str, str, str], ...]:
+    """The series, in the order drawn: (model, variant, hatch), models by trait."""
+    pool = model_where(is_process_pool)
+    return (
+        *((thread, "none", "") for thread in models_where(is_thread)),
+        *((thread, "none", "") for thread in models_where(is_thread_pool)),
+        (pool, "none", ""),
+        (pool, SHARED, "//"),
+    )
+
+
 WORKLOADS = ("numpy_matmul", "numpy_ufuncs", "numpy_sort", "numpy_python_loop")
 
 
@@ -47,7 +63,7 @@ def numpy_speedups(frame: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
         return rows
     speed = paired_speedups(rows)
-    speed = speed[speed["model"] != "sequential"]
+    speed = speed[~speed["model"].isin(models_where(is_loop))]
     counts = sorted(int(w) for w in speed["workers"].unique() if int(w) >= 2)
     if not counts:
         return speed.iloc[0:0]
@@ -62,7 +78,7 @@ def numpy_speedups(frame: pd.DataFrame) -> pd.DataFrame:
 
 def series_label(model: str, variant: str, method: object) -> str:
     label = config_label(model, method)
-    if model == "process_pool":
+    if model == model_where(is_process_pool):
         label += ", shared memory" if variant == SHARED else ", pickled"
     return label
 
@@ -80,11 +96,12 @@ def make_numpy(frame: pd.DataFrame) -> Made:
     workers = int(speed["workers"].iloc[0])
     fig = new_figure(len(interpreters), width=max(6.0, 1.4 * len(workloads) + 2.5), height=3.8)
     axes = axes_grid(fig, len(interpreters))[0]
-    width = 0.8 / len(SERIES)
+    drawn = series()
+    width = 0.8 / len(drawn)
     summary = []
     for ax, interpreter in zip(axes, interpreters, strict=True):
         mine = speed[speed["interpreter"] == interpreter]
-        for k, (model, variant, hatch) in enumerate(SERIES):
+        for k, (model, variant, hatch) in enumerate(drawn):
             part = mine[(mine["model"] == model) & (mine["variant"] == variant)]
             part = part.set_index("workload").reindex(workloads)
             present = part["speedup"].notna().to_numpy()
