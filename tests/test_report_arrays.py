@@ -128,3 +128,10 @@ def test_a_round_the_host_gave_one_core_is_dropped_from_the_numpy_verdicts() -> 
     found = CLAIMS_BY_ID["numpy_threads_speed_up"].rule(pd.concat([frame, probes]))
     assert found.verdict == HOLDS, found.evidence
     assert {found.figures["speedup"][w]["n"] for w in ("matmul", "ufuncs", "sort")} == {4}
+    # the figure drops the same round: one estimator, one number
+    drawn = numpy_speedups(pd.concat([frame, probes]))
+    bar = drawn[(drawn["workload"] == "numpy_ufuncs") & (drawn["model"] == "thread_pool")]
+    assert float(bar["speedup"].iloc[0]) == pytest.approx(
+        found.figures["speedup"]["ufuncs"]["value"], rel=1e-3
+    )
+    assert int(bar["rounds"].iloc[0]) == 4

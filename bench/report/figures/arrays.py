@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.matrix import CAPACITY_FAMILY
+from bench.measures.capacity import METRIC as CAPACITY_METRIC
 from bench.report.figures.registry import figure
 from bench.report.figures.style import (
     TEXT,
@@ -52,7 +54,11 @@ WORKLOADS = ("numpy_matmul", "numpy_ufuncs", "numpy_sort", "numpy_python_loop")
 
 
 def select_numpy(frame: pd.DataFrame) -> pd.DataFrame:
-    return pick(frame, family=FAMILY, metric="time")
+    """The NumPy timings and the capacity probes of the same runs: a round the host
+    withheld cores in is dropped here as in the verdicts (one estimator for both)."""
+    rows = pick(frame, family=FAMILY, metric="time")
+    probes = pick(frame, family=CAPACITY_FAMILY, metric=CAPACITY_METRIC)
+    return rows if rows.empty or probes.empty else pd.concat([rows, probes])
 
 
 def numpy_speedups(frame: pd.DataFrame) -> pd.DataFrame:
