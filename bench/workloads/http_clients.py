@@ -74,6 +74,15 @@ class Batch:
             self.errors[error or "other"] += 1
 
 
+def answered(
+    start: float, status: int, length: int, nbytes: int
+) -> tuple[float | None, str | None]:
+    """A request's outcome once its answer is in: its latency, or ``bad_response``."""
+    if status != 200 or length != nbytes:
+        return None, "bad_response"
+    return time.perf_counter() - start, None
+
+
 def error_kind(exc: BaseException) -> str:
     """The kind of a failed request, from the exception and the ones it wraps (requests and
     httpx wrap the OSError that says what happened, sometimes only in its message)."""
@@ -136,9 +145,7 @@ def _thread_batch(
             status, length = get()
         except Exception as exc:
             return None, error_kind(exc)
-        if status != 200 or length != nbytes:
-            return None, "bad_response"
-        return time.perf_counter() - start, None
+        return answered(start, status, length, nbytes)
 
     batch = Batch()
     begin = time.perf_counter()
@@ -228,9 +235,7 @@ async def _async_batch(
                 raise
             except Exception as exc:
                 return None, error_kind(exc)
-            if status != 200 or length != nbytes:
-                return None, "bad_response"
-            return time.perf_counter() - start, None
+            return answered(start, status, length, nbytes)
 
     batch = Batch()
     begin = time.perf_counter()

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import socket
 import sys
-import threading
 from typing import TYPE_CHECKING
+
+from bench.workloads.serving import until_stopped
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -76,24 +76,8 @@ async def serve(port: int) -> None:
     await site.start()
     bound = sock.getsockname()[1]
     print(f"READY {HOST} {bound}", flush=True)
-    loop = asyncio.get_running_loop()
-    stop: asyncio.Future[None] = loop.create_future()
-
-    def finish() -> None:
-        if not stop.done():
-            stop.set_result(None)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, finish)
-
-    def watch_stdin() -> None:
-        # Standard input closing means the case is gone: stop with it.
-        sys.stdin.read()
-        loop.call_soon_threadsafe(finish)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
     try:
-        await stop
+        await until_stopped()
     finally:
         await runner.cleanup()
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
-import threading
+
+from bench.workloads.serving import until_stopped
 
 HOST = "127.0.0.1"
 MAX_RESPONSE = 64 * 1024 * 1024
@@ -43,24 +43,8 @@ async def serve(port: int) -> None:
     server = await asyncio.start_server(handle, HOST, port, backlog=1024)
     bound = server.sockets[0].getsockname()[1]
     print(f"READY {HOST} {bound}", flush=True)
-    loop = asyncio.get_running_loop()
-    stop: asyncio.Future[None] = loop.create_future()
-
-    def finish() -> None:
-        if not stop.done():
-            stop.set_result(None)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, finish)
-
-    def watch_stdin() -> None:
-        # Standard input closing means the runner is gone: stop with it.
-        sys.stdin.read()
-        loop.call_soon_threadsafe(finish)
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
     async with server:
-        await stop
+        await until_stopped()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,32 @@
+"""What the suite's servers (TCP, HTTP) share: they run until told to stop.
+
+A server process stops on SIGTERM, SIGINT or when its standard input closes, so that
+it dies with the runner or the case that started it, even one killed outright.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import threading
+
+
+async def until_stopped() -> None:
+    """Wait, in the server's event loop, for SIGTERM, SIGINT or the end of stdin."""
+    loop = asyncio.get_running_loop()
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def finish() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, finish)
+
+    def watch_stdin() -> None:
+        sys.stdin.read()  # returns when the starter is gone
+        loop.call_soon_threadsafe(finish)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    await stop
