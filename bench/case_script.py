@@ -153,6 +153,10 @@ def batch_timer(case: Any, workload: Any, spec: Any) -> tuple[Any, dict[str, Any
         probed |= describe()
     if operands is not None:
         probed |= operands.worker_metadata(executor)
+    if case.timed == "tasks":
+        # The warm-up: one task a worker (its module imported, its first call made), so
+        # that pyperf need not run a whole batch to throw away (Profile.warmups_for).
+        executor.run(func, arglist[: case.workers])
     if not warm:
         executor.close()
 
@@ -260,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
         results = module(case.measure).measure(case, repeat=args.values)
         write_measurements(case, results, metadata, args.output)
         return
-    if not args.worker:
+    if not (args.worker or args.in_process):
         # The manager only spawns workers: it opens no executor.
         runner.bench_time_func(case.name, lambda loops: 0.0)
         return

@@ -24,8 +24,10 @@ from bench.environment import PROJECT_ROOT
 from bench.results.layout import slug
 
 #: What the suite needs inside every interpreter it measures (the ranges of pyproject.toml).
-REQUIREMENTS = ("pyperf>=2.8,<3", "psutil>=5.9,<8")
-REQUIRED_MODULES = ("pyperf", "psutil")
+REQUIREMENTS = ("pyperf>=2.11,<3", "psutil>=5.9,<8")
+#: Each module and the oldest (major, minor) that will do: pyperf measures in the case's
+#: own process (``--in-process``) only from 2.11. Older counts as missing.
+REQUIRED_MODULES = {"pyperf": (2, 11), "psutil": (5, 9)}
 #: The optional extras of pyproject.toml a made venv gets too, each on its own, so that
 #: one that does not install there (a package with no wheel for a new build) costs only
 #: its own models, which are then skipped with the reason.
@@ -43,7 +45,7 @@ def interpreter_options() -> list[str]:
     return []
 
 
-_PROBE = r"""
+_PROBE_TEMPLATE = r"""
 import json, multiprocessing, sys, sysconfig, importlib.util
 try:
     from bench.models import unavailable_models
@@ -61,6 +63,15 @@ except Exception:  # said above, through the models
     def unavailable_workloads():
         return {}
 REQUIRED = {required!r}
+def lacks(module, oldest):
+    if importlib.util.find_spec(module) is None:
+        return True
+    try:
+        from importlib.metadata import version
+        have = tuple(int(part) for part in version(module).split(".")[:2])
+    except Exception:  # no distribution metadata, or a version we cannot read: trust it
+        return False
+    return have < tuple(oldest)
 print(json.dumps({
     "executable": sys.executable,
     "version": ".".join(map(str, sys.version_info[:3])),
@@ -69,12 +80,17 @@ print(json.dumps({
     "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True,
     "start_methods": multiprocessing.get_all_start_methods(),
     "default_start_method": multiprocessing.get_start_method(),
-    "missing": [m for m in REQUIRED if importlib.util.find_spec(m) is None],
+    "missing": [m for m, oldest in REQUIRED.items() if lacks(m, oldest)],
     "in_venv": sys.prefix != sys.base_prefix,
     "unavailable_models": (lambda m: {**m, **unavailable_channels(m)})(unavailable_models()),
     "unavailable_workloads": unavailable_workloads(),
 }))
-""".replace("{required!r}", repr(REQUIRED_MODULES))
+"""
+
+
+def probe_source(required: dict[str, tuple[int, int]] = REQUIRED_MODULES) -> str:
+    """The script an interpreter runs to describe itself, checking for ``required``."""
+    return _PROBE_TEMPLATE.replace("{required!r}", repr(required))
 
 
 class InterpreterError(RuntimeError):
@@ -124,7 +140,7 @@ def probe(interp: Interpreter) -> Interpreter:
     """Ask the interpreter about itself; a missing or broken one is an ``InterpreterError``."""
     try:
         out = subprocess.run(
-            [*interp.argv, "-c", _PROBE],
+            [*interp.argv, "-c", probe_source()],
             env=case_environment({}),
             capture_output=True,
             text=True,

@@ -300,7 +300,7 @@ class Profile:
     name: str
     description: str
     rounds: int  # shuffled rounds; ratios are taken within a round
-    values: int  # pyperf values per round (one pyperf worker process per round)
+    values: int  # pyperf values per round (one process per case and round)
     warmups: int
     timeout_s: float  # per case and round, start-up included
     picks: tuple[Pick, ...]
@@ -315,6 +315,12 @@ class Profile:
         if self.other_rounds is None or family in (*self.key_families, "capacity"):
             return None
         return self.other_rounds
+
+    def warmups_for(self, case: Case) -> int:
+        """pyperf's warm-up values for ``case``: only where pyperf picks the loop count
+        (microsecond cases). Elsewhere the case warms up itself before the clock: the
+        probe starts every worker, and a batch of tasks runs one task a worker first."""
+        return self.warmups if case.calibrate else 0
 
     def cases(self) -> list[Case]:
         seen: dict[str, Case] = {}

@@ -437,12 +437,15 @@ class Run:
             json.dumps(meta),
             "--output",
             str(out_file),
+            # One interpreter start per case and round: this process measures, where
+            # pyperf's manager would start a worker (and another to calibrate).
+            "--in-process",
             "--processes",
             "1",
             "--values",
             str(p.values),
             "--warmups",
-            str(p.warmups),
+            str(p.warmups_for(case)),
             "--min-time",
             str(p.min_time),
             "--inherit-environ",

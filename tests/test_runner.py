@@ -464,3 +464,26 @@ def test_an_interrupted_group_keeps_the_results_measured_before(
     assert len(suite) == 2 == entry.measured  # the group's first two cases, not the third
     manifest = json.loads((outcome.run_dir / layout.MANIFEST_NAME).read_text())
     assert manifest["status"] == "interrupted" and manifest["interpreters"][0]["measured"] == 2
+
+
+def test_pyperf_warms_up_only_the_cases_it_calibrates(tmp_path: Path, python) -> None:
+    """A batch of tasks warms up inside the case (one task a worker before the clock) and a
+    start-up clock after the probe's executor; a microsecond case keeps pyperf's warm-up."""
+    batch = GOOD
+    small = case("count_primes", "thread_pool", size=50)
+    calibrated = Case(**{**small.__dict__, "calibrate": True})
+    profile = Profile("warm", "for tests", rounds=1, values=1, warmups=1, timeout_s=60, picks=())
+    assert (profile.warmups_for(batch), profile.warmups_for(calibrated)) == (0, 1)
+    settings = runner.Settings(
+        profile=profile, cases=[batch, calibrated], interpreters=[python],
+        results=tmp_path, machine="test-machine", seed=7, timeout_s=60, rounds=1,
+    )  # fmt: skip
+    outcome = runner.run(settings, Progress(0, stream=io.StringIO()))
+    assert outcome.exit_code == exit_codes.OK, runner.summary(outcome)
+    entry = outcome.manifest.interpreters[0]
+    suite = pyperf.BenchmarkSuite.load(str(outcome.run_dir / entry.file))
+    warmups = {
+        b.get_name().split(" ")[1]: [len(r.warmups) for r in b.get_runs() if r.values]
+        for b in suite.get_benchmarks()
+    }
+    assert warmups == {"sequential": [0], "thread_pool": [1]}
