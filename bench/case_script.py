@@ -1,7 +1,8 @@
 """One benchmark case under pyperf, inside the interpreter under test.
 
 The runner starts ``python [options] -m bench.case_script --case JSON --meta JSON
-[pyperf options]``, and pyperf re-runs the same command for its worker processes.
+--in-process [pyperf options]``: pyperf measures in this process. Without
+``--in-process`` pyperf's manager re-runs the same command for its workers.
 
 The module's top level imports nothing beyond the standard library's smallest
 pieces on purpose: spawn and forkserver children re-import the main module
