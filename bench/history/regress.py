@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
 
 from bench.results.schema import DEFINITION_HASH_KEY
 
@@ -38,6 +37,8 @@ def t_two_sided_p(t: float, df: float) -> float:
     """P(|T| >= |t|) for Student's t with ``df`` > 0 degrees of freedom (infinite: normal)."""
     if df <= 0:
         raise ValueError("Student's t needs a positive number of degrees of freedom")
+    from scipy import stats  # imported when a change is tested: a site build often tests none
+
     return float(2 * stats.t.sf(abs(t), df))
 
 
@@ -60,6 +61,8 @@ def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
     out = np.full(values.shape, np.nan)
     tested = ~np.isnan(values)
     if tested.any():
+        from scipy import stats  # see t_two_sided_p
+
         out[tested] = stats.false_discovery_control(values[tested], method="bh")
     return out
 
@@ -106,6 +109,7 @@ _LOG_TRIGAMMA_BOUNDS = (math.log(1e-8), math.log(1e8))
 
 def _inverse_trigamma(v: float) -> float:
     """The x > 0 with trigamma(x) = v, clamped to the bounds above (trigamma falls)."""
+    from scipy import optimize, special  # see t_two_sided_p
 
     def gap(log_x: float) -> float:
         return math.log(float(special.polygamma(1, math.exp(log_x)))) - math.log(v)
@@ -129,6 +133,8 @@ def prior_variance(s2: Sequence[float], df: Sequence[int]) -> tuple[float, float
     pairs = [(v, d) for v, d in zip(s2, df, strict=True) if v > 0 and d > 0]
     if len(pairs) < 5:
         return math.nan, 0.0
+    from scipy import special  # see t_two_sided_p
+
     variances, half_df = np.array(pairs, dtype=float).T
     half_df /= 2
     e = np.log(variances) - special.digamma(half_df) + np.log(half_df)

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 #: An interval needs at least this many rounds; with fewer a verdict says "too little data".
 MIN_ROUNDS = 2
@@ -54,6 +53,10 @@ def t_quantile(df: int) -> float:
     """The 97.5 % quantile of Student's t with ``df`` degrees of freedom."""
     if df < 1:
         raise ValueError("a t quantile needs at least one degree of freedom")
+    # scipy.stats takes about half a second to import: only where an interval is computed,
+    # so that a site build served from the evidence cache never pays it.
+    from scipy import stats
+
     return float(stats.t.ppf(0.975, df))
 
 
@@ -110,6 +113,8 @@ def slope_estimate(x: Sequence[float], y: Sequence[float]) -> Slope:
     n = len(xs)
     if n < 2 or np.unique(xs).size < 2:
         return Slope(math.nan, math.nan, math.nan, n)
+    from scipy import stats  # see t_quantile
+
     fit = stats.linregress(xs, ys)
     slope, intercept = float(fit.slope), float(fit.intercept)
     if n < 3:

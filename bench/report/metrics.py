@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from bench.report.capacity import flag_low_capacity
 from bench.report.estimate import mean_estimate, ratio_estimate, slope_estimate
@@ -71,6 +70,8 @@ def median_ci(values: Sequence[float]) -> tuple[float, float, float]:
     n = len(values)
     if n == 0:
         return (math.nan, math.nan, math.nan)
+    from scipy import stats  # here, not at the top: a report that needs no median skips it
+
     data = np.sort(np.asarray(values, dtype=float))
     ks = np.arange(1, (n + 1) // 2 + 1)
     coverages = 1 - 2 * stats.binom.cdf(ks - 1, n, 0.5)

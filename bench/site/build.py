@@ -1,8 +1,8 @@
 """One site build: load every results folder, generate pages and files, expand markers.
 
 Returns what to write; ``scripts/gen_pages.py`` writes it through mkdocs-gen-files.
-Figures and the tidy table are kept under ``build/site-cache`` so that a rebuild
-redraws only what changed.
+Figures, the tidy table, and the verdicts and tables (``bench.report.evidence_cache``)
+are kept under ``build/site-cache`` so that a rebuild redoes only what changed.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ import pandas as pd
 from bench.history.cache import load_site_data
 from bench.history.regress import detect_changes
 from bench.history.trends import render_trends
-from bench.report import claims, figures
-from bench.report.pipeline import evidence
+from bench.report import claims, evidence_cache, figures
+from bench.report.pipeline import Evidence, evidence
 from bench.site.sources import Source
 
 
@@ -55,6 +55,20 @@ def parsers(results: Path) -> int:
     return max(1, min(os.cpu_count() or 1, files // FILES_PER_PARSER))
 
 
+def source_evidence(latest: pd.DataFrame, folder: Path) -> Evidence:
+    """The evidence of ``latest`` (the newest runs only), figures drawn into
+    ``folder/figures``; verdicts and tables judged from the same rows by the same code in
+    an earlier build are read from ``folder/evidence`` (``evidence_cache``), and those
+    judged now are kept there."""
+    key = evidence_cache.entry_key(latest)
+    if (cached := evidence_cache.load(folder / "evidence", key)) is not None:
+        verdicts, tables = cached
+        return Evidence(latest, verdicts, figures.render_all(latest, folder / "figures"), tables)
+    found = evidence(latest, folder / "figures")
+    evidence_cache.store(folder / "evidence", key, found.verdicts, found.tables)
+    return found
+
+
 def load_source(source: Source, cache: Path) -> SourceData:
     """Load a results folder (a bad file raises ResultsError naming it) and draw its
     figures into ``cache/<source.key>/figures`` (redrawn only when their data changed).
@@ -66,7 +80,7 @@ def load_source(source: Source, cache: Path) -> SourceData:
     latest, summaries = loaded.latest, loaded.summaries
     if latest.empty:
         return SourceData(source, latest, summaries, claims.evaluate(latest))
-    found = evidence(latest, folder / "figures")  # the newest runs: the cache kept no other
+    found = source_evidence(latest, folder)  # the newest runs: the cache kept no other
     drawn = found.figures + render_trends(summaries, folder / "trends")
     return SourceData(
         source,
