@@ -38,6 +38,7 @@ INERT = {
     "traversal": "../../../../etc",
     "template": "{{ config }} {% raw %}",
     "marker": "<!-- evidence: races_lose_updates -->",
+    "attributes": 'cell { onclick="alert(1)" }',
 }
 #: Payloads no field may hold: refused at the boundary, naming the file.
 REFUSED = {
@@ -218,6 +219,18 @@ def test_hostile_text_in_every_field_reaches_the_site_as_plain_text(
         assert "<!-- evidence" not in text, page  # a marker in data stays text
     # The payload did reach the pages, as the very text it was.
     assert {"page.md", "environment.md", "results/index.md"} <= shown, shown
+
+
+def test_braces_at_the_end_of_a_cell_or_heading_set_no_attribute() -> None:
+    """attr_list reads "{ ... }" ending a table cell or a heading as its attributes."""
+    import markdown
+
+    from bench.report.markdown import inert
+
+    value = inert('Foo { onclick="alert(1)" }')
+    page = f"## {value}\n\n| a |\n|---|\n| {value} |\n"
+    html = markdown.markdown(page, extensions=["tables", "attr_list"])
+    assert "<td>Foo { onclick=" in html and "<h2>Foo { onclick=" in html, html
 
 
 # --- limits: size, depth, numbers -------------------------------------------------------------

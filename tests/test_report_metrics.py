@@ -151,6 +151,10 @@ def test_t_quantiles_are_the_library_s_and_the_published_values(df: int, printed
     assert t_quantile(df) == pytest.approx(printed, abs=5e-4)
 
 
+def test_t_quantiles_from_scipy_special_are_scipy_stats_to_the_bit() -> None:
+    assert all(t_quantile(df) == stats.t.ppf(0.975, df) for df in range(1, 301))
+
+
 def test_t_quantile_to_full_precision() -> None:
     assert t_quantile(10) == pytest.approx(2.228138851986274, rel=1e-12)
     assert t_quantile(1) == pytest.approx(1 / math.tan(math.pi * 0.025), rel=1e-12)  # Cauchy

@@ -36,9 +36,10 @@ VERSION = "1"
 #: Largest entry read back (the baseline's is about 200 KB).
 MAX_ENTRY_BYTES = 16 * 2**20
 #: What a table made by the generator never holds: every text from the data passes
-#: ``markdown.inert``, which escapes these (raw HTML, code, links: a ``[`` after an even
-#: number of backslashes); a cached table holding one is not served.
-_FOREIGN_MARKDOWN = re.compile(r"[<>`]|(?<!\\)(?:\\\\)*\[")
+#: ``markdown.inert``, which escapes these (raw HTML, code, links and attribute lists: a
+#: ``[`` or ``{`` after an even number of backslashes); a cached table holding one is not
+#: served.
+_FOREIGN_MARKDOWN = re.compile(r"[<>`]|(?<!\\)(?:\\\\)*[\[{]")
 
 
 _ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.json")

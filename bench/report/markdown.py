@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 
-# Characters that would open inline Markdown anywhere in a cell. Backslash first, so
-# that a backslash in the data cannot cancel the escapes added after it.
-_BACKSLASHED = str.maketrans({"\\": "\\\\", "|": "\\|", "*": "\\*", "[": "\\[", "]": "\\]"})
+# Characters that would open inline Markdown anywhere in a cell, and braces: attr_list
+# reads "{ onclick=... }" at the end of a table cell or heading as the element's
+# attributes. Backslash first, so that one in the data cannot cancel the escapes after it.
+_BACKSLASHED = str.maketrans(
+    {"\\": "\\\\", "|": "\\|", "*": "\\*", "[": "\\[", "]": "\\]", "{": "\\{", "}": "\\}"}
+)
 # HTML, code spans and strikethrough: entities, which every renderer decodes as text.
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "`": "&#96;", "~": "&#126;"})
 # An underscore opens or closes emphasis only where it is not inside a word.
@@ -21,7 +24,7 @@ _LONE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # Signs that start a block (heading, list, tab, admonition, quote...) at the start of a
 # line; the signs escaped anywhere are left to the escapes above.
-_ESCAPED_ANYWHERE = set("&<>`~\\|*[]_")
+_ESCAPED_ANYWHERE = set("&<>`~\\|*[]_{}")
 
 
 def inert(text: str) -> str:

@@ -19,6 +19,7 @@ from bench.history.regress import detect_changes
 from bench.history.trends import render_trends
 from bench.report import claims, evidence_cache, figures
 from bench.report.pipeline import Evidence, evidence
+from bench.report.select import interpreter_label
 from bench.site.sources import Source
 
 
@@ -31,10 +32,18 @@ class SourceData:
     figures: dict[str, figures.FigureInfo] = field(default_factory=dict)  # trends included
     tables: dict[str, str] = field(default_factory=dict)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Interpreter labels already worked out (each one scans every row).
+    labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:
         return self.latest.empty
+
+    def label(self, interpreter: str) -> str:
+        """``interpreter`` with the GIL state its workers saw (``select.interpreter_label``)."""
+        if interpreter not in self.labels:
+            self.labels[interpreter] = interpreter_label(self.latest, interpreter)
+        return self.labels[interpreter]
 
     def newest_date(self) -> pd.Timestamp | None:
         """When the newest value shown was measured (UTC)."""

@@ -23,7 +23,7 @@ from bench.history.regress import MIN_RUNS
 from bench.history.trends import changes_table
 from bench.report import capacity, claims, metrics, tables
 from bench.report.markdown import inert
-from bench.report.select import interpreter_label, readable_interpreter_labels
+from bench.report.select import readable_interpreter_labels
 from bench.results.layout import MANIFEST_NAME
 from bench.results.read import results_files
 from bench.site import catalogue
@@ -179,7 +179,7 @@ def per_source(
 
 
 def label(data: SourceData, interpreter: str) -> str:
-    return interpreter_label(data.latest, interpreter)
+    return data.label(interpreter)
 
 
 def _machines(data: SourceData) -> int:

@@ -27,7 +27,7 @@ from bench.report.claims.core import (
     no_data,
     settle,
 )
-from bench.report.format import format_estimate, format_seconds, format_threshold
+from bench.report.format import format_bytes, format_estimate, format_seconds, format_threshold
 from bench.report.metrics import paired_ratios, round_times
 from bench.report.select import is_process_pool, model_label, model_where, models_where, where
 
@@ -119,7 +119,7 @@ def cluster_keeps_up(frame: pd.DataFrame) -> Verdict:
     texts: list[str] = []
     figures: dict[str, Any] = {"startup_s": startup_seconds(frame), "catch_up": {}}
     for (model, payload), part in ratios.groupby(["model", "payload_bytes"], sort=True):
-        series = f"{model_label(model)}" + (f", payload {int(payload)} B" if payload else "")
+        series = f"{model_label(model)}" + (f", {format_bytes(payload)} payload" if payload else "")
         figures["catch_up"][series] = catch_up_length(part)
         shortest = part[part["task_s"] == part["task_s"].min()]
         figures.setdefault("extra_per_task_s", {})[series] = float(
