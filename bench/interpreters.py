@@ -38,7 +38,7 @@ EXTRAS_STAMP = ".bench-extras.json"
 
 def interpreter_options() -> list[str]:
     """The running interpreter's own options (``-X gil=1`` ...), for the processes it starts
-    (pyperf's workers, a child that must crash): they must run as it does."""
+    (a child that must crash, pyperf's workers when run by hand): they must run as it does."""
     argv = list(getattr(sys, "orig_argv", []))
     if "-m" in argv:
         return argv[1 : argv.index("-m")]

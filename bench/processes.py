@@ -1,7 +1,7 @@
 """Child processes that never outlive the run.
 
 Every child the runner starts leads its own process group (a new session), so it
-and everything it starts (pyperf workers, pool workers, forkservers, resource
+and everything it starts (pool workers, forkservers, resource
 trackers) can be killed as one, even descendants whose parent already exited.
 A ``Supervisor`` also tells a watchdog process (``bench.guardian``) about each
 group, and the watchdog kills the groups still alive if the runner itself dies,
