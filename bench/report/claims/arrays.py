@@ -123,7 +123,8 @@ def numpy_threads_speed_up(frame: pd.DataFrame) -> Verdict:
             estimate
         )
         shown = f"{short(workload)}: {config_label(model, None)} {format_estimate(estimate)}"
-        texts.append(shown + (" (contrast, holds the GIL)" if workload == CONTRAST else ""))
+        contrast = " (contrast: pure Python, which holds the GIL where there is one)"
+        texts.append(shown + (contrast if workload == CONTRAST else ""))
         if workload in RELEASING:
             judgements[short(workload)] = judge(
                 estimate,
