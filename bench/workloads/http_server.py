@@ -14,12 +14,12 @@ when its standard input closes (so it dies with the case that started it).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import socket
 import sys
 from typing import TYPE_CHECKING
 
+from bench.workloads import serving
 from bench.workloads.serving import until_stopped
 
 if TYPE_CHECKING:
@@ -83,11 +83,7 @@ async def serve(port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    args = parser.parse_args(argv)
-    asyncio.run(serve(args.port))
-    return 0
+    return serving.main(serve, (__doc__ or "").splitlines()[0], argv)
 
 
 if __name__ == "__main__":

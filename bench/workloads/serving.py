@@ -6,10 +6,13 @@ it dies with the runner or the case that started it, even one killed outright.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
 import sys
 import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 
 async def until_stopped() -> None:
@@ -30,3 +33,14 @@ async def until_stopped() -> None:
 
     threading.Thread(target=watch_stdin, daemon=True).start()
     await stop
+
+
+def main(
+    serve: Callable[[int], Coroutine[Any, Any, None]], description: str, argv: list[str] | None
+) -> int:
+    """A server's command line: ``--port`` (0 picks a free one), then ``serve`` until stopped."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    args = parser.parse_args(argv)
+    asyncio.run(serve(args.port))
+    return 0

@@ -14,10 +14,10 @@ or when its standard input closes (so it dies with the runner that started it).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 
+from bench.workloads import serving
 from bench.workloads.serving import until_stopped
 
 HOST = "127.0.0.1"
@@ -48,11 +48,7 @@ async def serve(port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    args = parser.parse_args(argv)
-    asyncio.run(serve(args.port))
-    return 0
+    return serving.main(serve, (__doc__ or "").splitlines()[0], argv)
 
 
 if __name__ == "__main__":
