@@ -84,9 +84,10 @@ def run(
     cases: list[Case],
     timeout_s: float = 60,
     rounds: int = 1,
+    profile: Profile = PROFILE,
 ) -> runner.Outcome:
     settings = runner.Settings(
-        profile=PROFILE,
+        profile=profile,
         cases=cases,
         interpreters=[python],
         results=tmp_path,
@@ -474,11 +475,7 @@ def test_pyperf_warms_up_only_the_cases_it_calibrates(tmp_path: Path, python) ->
     calibrated = Case(**{**small.__dict__, "calibrate": True})
     profile = Profile("warm", "for tests", rounds=1, values=1, warmups=1, timeout_s=60, picks=())
     assert (profile.warmups_for(batch), profile.warmups_for(calibrated)) == (0, 1)
-    settings = runner.Settings(
-        profile=profile, cases=[batch, calibrated], interpreters=[python],
-        results=tmp_path, machine="test-machine", seed=7, timeout_s=60, rounds=1,
-    )  # fmt: skip
-    outcome = runner.run(settings, Progress(0, stream=io.StringIO()))
+    outcome = run(tmp_path, python, [batch, calibrated], profile=profile)
     assert outcome.exit_code == exit_codes.OK, runner.summary(outcome)
     entry = outcome.manifest.interpreters[0]
     suite = pyperf.BenchmarkSuite.load(str(outcome.run_dir / entry.file))
