@@ -16,6 +16,7 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ REQUIRED_MODULES = {"pyperf": (2, 11), "psutil": (5, 9)}
 #: one that does not install there (a package with no wheel for a new build) costs only
 #: its own models, which are then skipped with the reason.
 OPTIONAL_EXTRAS = ("interpreters", "loky", "dask", "io")
+#: How the suite runs pip in a venv it makes. A wheel of an older release beats building the
+#: newest from source (NumPy's newest has no wheel for 3.13t: minutes of compiling).
+PIP_OPTIONS = ("--quiet", "--disable-pip-version-check", "--prefer-binary")
 #: In a made venv: the extras' requirements last installed, and how each went.
 EXTRAS_STAMP = ".bench-extras.json"
 
@@ -182,26 +186,17 @@ def prepare(interp: Interpreter, *, allow_install: bool = True) -> Interpreter:
     ).hexdigest()[:12]
     venv = cache_dir() / f"{interp.build_label}-{key}"
     python = _venv_python(venv)
-    try:
-        if not python.exists():
-            _run([interp.executable, "-m", "venv", str(venv)], f"create a venv at {venv}")
-        _run(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                *REQUIREMENTS,
-            ],
-            f"install {', '.join(REQUIREMENTS)} into {venv}",
-        )
-    except InterpreterError as exc:
-        raise InterpreterError(
-            f"{interp.spec!r} lacks {', '.join(missing)}. {exc}. Install them yourself with: {how}"
-        ) from None
-    extras = install_extras(python, venv)
+    with _only_one_at_a_time(venv):
+        try:
+            if not _has_pip(python):
+                make_venv(interp.executable, venv)
+            _pip_install(python, REQUIREMENTS, f"install {', '.join(REQUIREMENTS)} into {venv}")
+        except InterpreterError as exc:
+            raise InterpreterError(
+                f"{interp.spec!r} lacks {', '.join(missing)}. {exc}. "
+                f"Install them yourself with: {how}"
+            ) from None
+        extras = install_extras(python, venv)
     prepared = probe(replace(interp, argv=(str(python), *interp.options)))
     if prepared.info.get("missing"):
         raise InterpreterError(f"{venv} still lacks {prepared.info['missing']}; try: {how}")
@@ -238,17 +233,62 @@ def install_extras(python: Path, venv: Path) -> dict[str, str]:
         if not packages:
             continue
         try:
-            _run(
-                [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                 *packages],
-                f"install the extra [{extra}] ({', '.join(packages)})",
-            )  # fmt: skip
+            _pip_install(python, packages, f"install the extra [{extra}] ({', '.join(packages)})")
             outcome[extra] = "installed"
         except InterpreterError as exc:
             outcome[extra] = f"failed: {str(exc)[-300:]}"
     with contextlib.suppress(OSError):
         stamp.write_text(json.dumps({"requirements": wanted, "outcome": outcome}), "utf-8")
     return outcome
+
+
+@contextlib.contextmanager
+def _only_one_at_a_time(venv: Path) -> Iterator[None]:
+    """Hold the venv's lock: two runs at once (or two test workers) must not make or fill
+    one venv together. POSIX only; elsewhere runs are not made concurrently."""
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with (venv.parent / f"{venv.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def _has_pip(python: Path) -> bool:
+    """A venv made before, whole (one whose making was cut off is made again)."""
+    if not python.exists():
+        return False
+    done = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True,
+                          timeout=120, check=False)  # fmt: skip
+    return done.returncode == 0
+
+
+def make_venv(executable: str, venv: Path) -> None:
+    """A venv at ``venv`` with pip in it, made by ``executable``.
+
+    It is made without pip, and pip is installed into it by the pip running the suite
+    (``pip --python``): a distribution's build may lack ``ensurepip`` or break it (Debian's
+    reads the system's own, older, pip wheel). Where the suite's Python has no pip,
+    ``ensurepip`` is the fallback.
+    """
+    python = _venv_python(venv)
+    _run([executable, "-m", "venv", "--clear", "--without-pip", str(venv)],
+         f"create a venv at {venv}")  # fmt: skip
+    try:
+        _run([sys.executable, "-m", "pip", "--python", str(python), "install", *PIP_OPTIONS,
+              "pip"], f"install pip into {venv}")  # fmt: skip
+    except InterpreterError as ours:
+        try:
+            _run([str(python), "-m", "ensurepip", "--upgrade"], f"install pip into {venv}")
+        except InterpreterError as theirs:
+            raise InterpreterError(f"{ours}; then with ensurepip: {theirs}") from None
+
+
+def _pip_install(python: Path, packages: tuple[str, ...] | list[str], what: str) -> None:
+    _run([str(python), "-m", "pip", "install", *PIP_OPTIONS, *packages], what)
 
 
 def _run(cmd: list[str], what: str) -> None:

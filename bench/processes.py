@@ -61,9 +61,13 @@ class Supervisor:
         if os.name == "posix":
             from bench.interpreters import case_environment
 
+            # It outlives the runner by design, so it must hold none of the runner's output:
+            # a caller reading that to its end (a pipe, `| tee`) would wait for the watchdog.
             self._guardian = subprocess.Popen(
                 [sys.executable, "-m", "bench.guardian"],
                 stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 text=True,
                 start_new_session=True,
                 env=case_environment({}),

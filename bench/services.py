@@ -30,17 +30,22 @@ def tcp_server(
         with Supervisor() as own, tcp_server(own, env) as address:
             yield address
         return
+    # Its errors come through its own pipe, not the runner's stderr: a server the watchdog
+    # has yet to kill must not hold the output of a runner that was killed.
     proc = supervisor.start(
         [sys.executable, "-m", "bench.workloads.tcp_server", "--port", "0"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         env=case_environment(env or {}),
     )
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline().split()
+        first = proc.stdout.readline()
+        line = first.split()
         if len(line) != 3 or line[0] != "READY":
-            raise RuntimeError(f"the TCP server did not start (said {line!r})")
+            said = (first + (proc.stdout.read() if proc.poll() is not None else "")).strip()
+            raise RuntimeError(f"the TCP server did not start: {said[-500:] or 'no output'}")
         yield f"{line[1]}:{line[2]}"
     finally:
         supervisor.stop(proc, grace_s=2)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from helpers_waiting import SOON_S
 
 from bench import services
 from bench.history import cache
@@ -75,8 +76,8 @@ class Children:
             if not _is_long_lived_helper(child)
         }
 
-    def left(self, timeout_s: float = 5.0) -> set[int]:
-        """Wait up to ``timeout_s`` for the new children to be reaped; return those left."""
+    def left(self, timeout_s: float = SOON_S) -> set[int]:
+        """The new children not yet reaped, once there are none (or at the hang guard)."""
         deadline = time.monotonic() + timeout_s
         while (left := self.current() - self.before) and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -18,6 +18,7 @@ from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from helpers_waiting import SOON_S
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_RESULTS = ROOT / "tests" / "fixtures" / "results"
@@ -80,7 +81,7 @@ def serve(directory: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
+        thread.join(timeout=SOON_S)
 
 
 def page_files(site: Path) -> list[Path]:

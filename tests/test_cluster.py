@@ -18,6 +18,7 @@ import pandas as pd
 import psutil
 import pyperf
 import pytest
+from helpers_waiting import CHILD_RUN_S
 
 from bench import interpreters
 from bench.models import WorkerDied, open_executor
@@ -137,7 +138,7 @@ def run_bench(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[s
     done = subprocess.run(
         [sys.executable, "-m", "bench", "run", "--profile", "smoke", "--results", str(results),
          *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=CHILD_RUN_S, check=False,
     )  # fmt: skip
     return done, results
 
@@ -174,7 +175,7 @@ def test_smoke_runs_one_case_of_each_new_model_and_leaves_nothing(tmp_path: Path
     assert not leftovers(manifest["process_token"])
     validated = subprocess.run(
         [sys.executable, "-m", "bench", "validate", str(results)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=CHILD_RUN_S, check=False,
     )  # fmt: skip
     assert validated.returncode == 0, validated.stderr
 

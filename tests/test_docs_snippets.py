@@ -27,14 +27,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers_waiting import SOON_S
 
 from bench.site.markers import MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 MKDOCS_YML = ROOT / "mkdocs.yml"
-#: Long enough for a process pool on a busy two-core machine; a hang still ends.
-RUN_TIMEOUT_S = 60.0
+#: A hang guard, far above what any snippet takes on a loaded machine.
+RUN_TIMEOUT_S = SOON_S
 #: Blocks that are only checked, never run: a handful at most, each with its reason.
 MAX_NO_RUN = 2
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pyperf
 import pytest
+from helpers_interpreters import FREE_THREADED, require
+from helpers_waiting import CHILD_RUN_S
 
 from bench import matrix
 from bench.environment import PROJECT_ROOT as ROOT
@@ -55,10 +56,9 @@ REQUIRED = {
     "workers",
     "timed",
 }
-FREE_THREADED = os.environ.get("BENCH_FT_PYTHON", "/opt/py313t/bin/python3.13t")
 
 
-def bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def bench(*args: str, timeout: float = CHILD_RUN_S) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bench", *args],
         capture_output=True,
@@ -182,7 +182,7 @@ def test_smoke_run_end_to_end(tmp_path: Path) -> None:
     }
     built = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False,
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=CHILD_RUN_S, check=False,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
     home = (site / "index.html").read_text(encoding="utf-8")
@@ -223,11 +223,8 @@ def test_missing_interpreter_is_named(tmp_path: Path) -> None:
     assert out.returncode == 2 and "/no/such/python" in out.stderr
 
 
-@pytest.mark.skipif(
-    not Path(FREE_THREADED).exists(),
-    reason="no free-threaded CPython here (../shared/tools/build-free-threaded-python builds one)",
-)
 def test_free_threaded_records_the_gil_state_seen_by_the_workers(tmp_path: Path) -> None:
+    python = str(require(FREE_THREADED))
     only = r"count_primes\[1ms\] (threads|process_pool/spawn) w=2"
     out = bench(
         "run",
@@ -238,10 +235,9 @@ def test_free_threaded_records_the_gil_state_seen_by_the_workers(tmp_path: Path)
         "--results",
         str(tmp_path),
         "--python",
-        FREE_THREADED,
+        python,
         "--python",
-        f"{FREE_THREADED} -X gil=1",
-        timeout=900,
+        f"{python} -X gil=1",
     )
     assert out.returncode == 0, out.stderr
     run_dir = only_run(tmp_path)
@@ -255,7 +251,7 @@ def test_free_threaded_records_the_gil_state_seen_by_the_workers(tmp_path: Path)
             meta = benchmark.get_metadata()
             assert meta["python_build"] == "free-threading"
             states.setdefault(entry["spec"], set()).add(meta["gil_enabled"])
-    assert states == {FREE_THREADED: {"disabled"}, f"{FREE_THREADED} -X gil=1": {"enabled"}}
+    assert states == {python: {"disabled"}, f"{python} -X gil=1": {"enabled"}}
 
 
 def test_validate_lists_every_bad_file_and_fails(tmp_path: Path) -> None:

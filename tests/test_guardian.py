@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers_waiting import SOON_S
 
 from bench.interpreters import case_environment
 
@@ -32,7 +33,7 @@ def test_only_the_runs_scratch_folders_are_deleted(tmp_path: Path) -> None:
         input=lines,
         text=True,
         env=case_environment({"TMPDIR": str(temp_root)}),
-        timeout=60,
+        timeout=SOON_S,
         check=False,
     )
     assert done.returncode == 0

@@ -19,7 +19,9 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
+from helpers_waiting import CHILD_RUN_S, SOON_S, reaped, wait_until
 
 from bench.matrix import FAMILIES, PROFILES, Case
 from bench.measures import MEASURES, http
@@ -41,7 +43,7 @@ def server() -> Iterator[tuple[str, int]]:
 def get(url: str) -> tuple[int, bytes, float]:
     start = time.perf_counter()
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=SOON_S) as response:
             return response.status, response.read(), time.perf_counter() - start
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(), time.perf_counter() - start
@@ -89,29 +91,24 @@ def test_the_server_stops_when_the_case_that_started_it_is_killed() -> None:
         [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
         env=http.child_environment(), start_new_session=True,
     )  # fmt: skip
-    try:
+
+    def server_ended() -> bool:
+        """Gone, or a zombie its new parent has yet to reap (it was never ours to reap)."""
+        try:
+            return psutil.Process(server_pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    with reaped(case):
         assert case.stdout is not None
         server_pid = int(case.stdout.readline())
         case.kill()
-        case.wait(timeout=10)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                os.kill(server_pid, 0)
-            except ProcessLookupError:
-                break
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(server_pid, os.WNOHANG)  # never ours: its parent was the case
-            time.sleep(0.05)
-        else:
-            os.kill(server_pid, 9)
-            pytest.fail("the server outlived the case that started it")
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(case.pid, 9)
-        case.wait(timeout=10)
-        if case.stdout is not None:
-            case.stdout.close()
+        case.wait()
+        try:
+            wait_until(server_ended, "the server to stop once the case that started it died")
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(case.pid, 9)
 
 
 # --- the clients ---------------------------------------------------------------------------
@@ -166,8 +163,8 @@ def test_an_emfile_is_recorded_in_a_child_with_few_files(server: tuple[str, int]
         proc = subprocess.run(
             [sys.executable, "-m", "bench.workloads.http_clients", "--client", client,
              "--url", url, "--requests", "200", "--concurrency", "200", "--bytes", "16",
-             "--deadline", "30"],
-            capture_output=True, text=True, timeout=120, preexec_fn=few_files,
+             "--deadline", f"{SOON_S:g}"],
+            capture_output=True, text=True, timeout=CHILD_RUN_S, preexec_fn=few_files,
             env=http.child_environment(), check=False,
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr[-2000:]
@@ -200,7 +197,7 @@ def test_requests_wraps_its_errors_and_they_are_still_found() -> None:
 
     url = http_clients.url_for(f"127.0.0.1:{closed_port()}", 0, 1)
     with pytest.raises(requests.ConnectionError) as caught:
-        requests.get(url, timeout=5)
+        requests.get(url, timeout=SOON_S)
     assert error_kind(caught.value) == "connection_refused"
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_interpreters import FREE_THREADED, require
+from helpers_waiting import CHILD_RUN_S, SOON_S
 
 from bench.matrix import Case
 from bench.measures import ipc
@@ -32,7 +34,6 @@ COMBOS = [
 ]
 PROCESS_COMBOS = [(c, m) for c, m in COMBOS if m is not None]
 SHM_DIR = Path("/dev/shm")
-FREE_THREADED = Path("/opt/py313t/bin/python3.13t")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -146,10 +147,10 @@ def test_a_killed_peer_raises_instead_of_hanging(
     try:
         assert timer.pid is not None
         os.kill(timer.pid, signal.SIGKILL)
-        with deadline(10), pytest.raises(RuntimeError, match=re.escape(channel)):
+        with deadline(SOON_S), pytest.raises(RuntimeError, match=re.escape(channel)):
             timer.run(3)
     finally:
-        with deadline(20):
+        with deadline(SOON_S):
             timer.close()
     assert children.left() == set()
     assert our_segments() == []
@@ -188,7 +189,6 @@ def test_a_timer_works_as_a_context_manager(children: Children) -> None:
     assert children.left() == set()
 
 
-@pytest.mark.skipif(not FREE_THREADED.exists(), reason="no free-threaded CPython here")
 def test_every_channel_on_free_threaded_python() -> None:
     """3.13t: no DeprecationWarning about forking with threads alive, nothing left behind."""
     script = textwrap.dedent(
@@ -219,11 +219,11 @@ def test_every_channel_on_free_threaded_python() -> None:
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [str(FREE_THREADED), "-X", "gil=0", "-W", "error", "-c", script],
+        [str(require(FREE_THREADED)), "-X", "gil=0", "-W", "error", "-c", script],
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=CHILD_RUN_S,
         check=False,
     )
     assert result.returncode == 0, result.stderr

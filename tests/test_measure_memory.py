@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import Children
+from helpers_waiting import CHILD_RUN_S
 
 from bench import interpreters
 from bench.matrix import Case
@@ -77,7 +78,7 @@ def run_fresh(c: Case) -> dict[str, Measurement]:
     walked by the child's collector) would count as the workers' own."""
     out = subprocess.run(
         [sys.executable, "-c", MEASURE_IN_A_FRESH_INTERPRETER, c.to_json()],
-        capture_output=True, text=True, timeout=300, check=True,
+        capture_output=True, text=True, timeout=CHILD_RUN_S, check=True,
         env=interpreters.case_environment({}),
     )  # fmt: skip
     return {m["metric"]: Measurement(**m) for m in json.loads(out.stdout)}

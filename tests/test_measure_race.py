@@ -14,13 +14,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers_interpreters import FREE_THREADED, GIL_313, require
+from helpers_waiting import CHILD_RUN_S
 
 from bench.matrix import Case
 from bench.measures import Measurement, module, race
 
 ROOT = Path(__file__).resolve().parent.parent
-FREE_THREADED = Path("/opt/py313t/bin/python3.13t")
-GIL_313 = Path.home() / ".pyenv/versions/3.13.0/bin/python3"
 #: Runs a racy test may take before it gives up on seeing a loss (each is tens of ms).
 RACY_ATTEMPTS = 5
 METRICS = {
@@ -173,8 +173,7 @@ print(json.dumps({{
     [pytest.param(FREE_THREADED, False, id="3.13t"), pytest.param(GIL_313, True, id="3.13")],
 )
 def test_other_interpreters_race_and_lock(python: Path, gil: bool) -> None:
-    if not python.exists():
-        pytest.skip(f"{python} is not installed")
+    require(python)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHON_GIL", "PYTHONHOME")}
     env |= {"PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(
@@ -183,7 +182,7 @@ def test_other_interpreters_race_and_lock(python: Path, gil: bool) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=CHILD_RUN_S,
         check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -13,6 +13,7 @@ import sys
 import textwrap
 
 import pytest
+from helpers_waiting import CHILD_RUN_S
 
 from bench.environment import PROJECT_ROOT
 from bench.models import MODELS, Isolation, model_names
@@ -40,7 +41,7 @@ def families_with_dummy(isolation: Isolation, *, pool: bool) -> dict[str, list[s
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
-        timeout=120,
+        timeout=CHILD_RUN_S,
         check=True,
     )
     return json.loads(out.stdout)  # type: ignore[no-any-return]

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers_waiting import CHILD_RUN_S
 
 from bench import exit_codes
 
@@ -46,7 +47,7 @@ def nightly(history: Path, *args: str, **env: str) -> subprocess.CompletedProces
         env=full_env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=CHILD_RUN_S,
         check=False,
     )
 

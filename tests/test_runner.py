@@ -10,12 +10,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pyperf
 import pytest
+from helpers_waiting import SOON_S, reaped, settled, wait_until
 
 from bench import exit_codes, interpreters, runner
 from bench.__main__ import main
@@ -66,11 +66,9 @@ def survivors(token: str) -> list[psutil.Process]:
     return found
 
 
-def wait_for_no_survivors(token: str, seconds: float = 10) -> list[psutil.Process]:
-    deadline = time.monotonic() + seconds
-    while (left := survivors(token)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return left
+def wait_for_no_survivors(token: str) -> list[psutil.Process]:
+    """The run's processes still alive once none is left, or at the hang guard."""
+    return settled(lambda: survivors(token))
 
 
 @pytest.fixture(scope="module")
@@ -239,14 +237,9 @@ def start_driver(tmp_path: Path, temp_root: Path) -> subprocess.Popen[str]:
     )
 
 
-def scratch_folders(temp_root: Path, seconds: float = 0) -> list[str]:
-    """The run's scratch folders in ``temp_root``, after waiting up to ``seconds`` for none."""
-    deadline = time.monotonic() + seconds
-    while True:
-        left = sorted(p.name for p in temp_root.iterdir() if p.name.startswith(SCRATCH_PREFIXES))
-        if not left or time.monotonic() >= deadline:
-            return left
-        time.sleep(0.2)
+def scratch_folders(temp_root: Path) -> list[str]:
+    """The run's scratch folders in ``temp_root``."""
+    return sorted(p.name for p in temp_root.iterdir() if p.name.startswith(SCRATCH_PREFIXES))
 
 
 def command(proc: psutil.Process) -> str:
@@ -257,19 +250,19 @@ def command(proc: psutil.Process) -> str:
         return ""
 
 
-def wait_until_hanging(tmp_path: Path) -> dict:
-    """Wait until the good case is saved and the hanging case's pool is up."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        manifests = list(tmp_path.glob("*/*/run.json"))
-        if manifests:
-            manifest = json.loads(manifests[0].read_text())
-            entry = manifest["interpreters"][0]
-            hung = [p for p in survivors(manifest["process_token"]) if "case_script" in command(p)]
-            if entry["measured"] == 1 and len(hung) >= 2:
-                return manifest
-        time.sleep(0.2)
-    raise AssertionError("the driver never reached the hanging case")
+def hanging_pool_is_up(tmp_path: Path) -> dict | None:
+    """The manifest, once the good case is saved and the hanging case's pool has both its
+    workers (the case's process and its two forked workers are running)."""
+    manifests = list(tmp_path.glob("*/*/run.json"))
+    if not manifests:
+        return None
+    with contextlib.suppress(ValueError):  # read while the runner replaces it
+        manifest = json.loads(manifests[0].read_text())
+        entry = manifest["interpreters"][0]
+        hung = [p for p in survivors(manifest["process_token"]) if "case_script" in command(p)]
+        if entry["measured"] == 1 and len(hung) >= 3:
+            return manifest
+    return None
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
@@ -277,22 +270,19 @@ def test_a_run_cut_off_keeps_earlier_results_and_leaves_no_process(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, sig
 ) -> None:
     temp_root = tmp_path_factory.mktemp("temp-root")
-    driver = start_driver(tmp_path, temp_root)
-    try:
-        manifest = wait_until_hanging(tmp_path)
-        time.sleep(1)  # let the hanging case's pool settle
+    with reaped(start_driver(tmp_path, temp_root)) as driver:
+        manifest = wait_until(lambda: hanging_pool_is_up(tmp_path), "the hanging case's pool")
         # both kinds of scratch folder exist, so their absence below means something
         assert {n.rsplit("-", 1)[0] + "-" for n in scratch_folders(temp_root)} == set(
             SCRATCH_PREFIXES
         )
         driver.send_signal(sig)
-        output, _ = driver.communicate(timeout=30)
-    finally:
-        if driver.poll() is None:
-            driver.kill()
-    assert not wait_for_no_survivors(manifest["process_token"]), output
+        # The runner's own end first: no process it leaves to the watchdog holds its output,
+        # so its output ends when it does. Then the watchdog's work, each waited for apart.
+        output, _ = driver.communicate(timeout=SOON_S)
+    assert not settled(lambda: survivors(manifest["process_token"])), output
     # even a SIGKILLed runner leaves no scratch folder: its watchdog deletes them
-    assert scratch_folders(temp_root, seconds=15) == [], output
+    assert settled(lambda: scratch_folders(temp_root)) == [], output
     run_dir = next(tmp_path.glob("*/*"))
     suite = pyperf.BenchmarkSuite.load(str(next(run_dir.glob("cpython-*.json"))))
     assert len(suite.get_benchmark_names()) == 1

@@ -1,8 +1,9 @@
 """Subinterpreters (issue 12), and the measures choosing models by trait.
 
 The model needs Python 3.12+ and, before 3.14, ``backports.interpreters``: the tests
-that run it do so in the cached CPython 3.13 virtual environments through a
-subprocess, and skip (saying why) where those are absent. Nothing asserts a timing.
+that run it do so in the suite's own venvs of CPython 3.13 and 3.13t through a
+subprocess (``helpers_interpreters``), and skip (saying why) where those Pythons are
+absent. Nothing asserts a timing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 import pyperf
 import pytest
+from helpers_interpreters import FREE_THREADED, GIL_313, prepared
+from helpers_waiting import CHILD_RUN_S
 
 from bench.case_script import peer_model
 from bench.matrix import PROFILES, Case
@@ -25,16 +28,12 @@ from bench.models import MODELS, Isolation, ModelSpec, unavailable_models
 from tests.conftest import Children
 
 ROOT = Path(__file__).resolve().parents[1]
-VENVS = Path.home() / ".cache" / "threads-or-processes" / "venvs"
-#: A GIL build and a free-threaded build of 3.13 with the suite's extras installed.
-PY313 = VENVS / "cpython-3.13.0-18a33824a923" / "bin" / "python"
-PY313T = VENVS / "cpython-3.13.5t-928bc04ef6c7" / "bin" / "python"
 
 
-def run_in(python: Path, source: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_in(
+    python: Path, source: str, timeout: float = CHILD_RUN_S
+) -> subprocess.CompletedProcess[str]:
     """Run ``source`` in ``python`` with the project on its path."""
-    if not python.exists():
-        pytest.skip(f"no interpreter at {python}")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [str(python), "-c", textwrap.dedent(source)],
@@ -91,7 +90,7 @@ def test_unavailable_before_312_with_the_reason_in_words() -> None:
 
 
 def test_runs_tasks_and_returns_results_in_order_on_313() -> None:
-    out = last_json(run_in(PY313, RUN_TASKS))
+    out = last_json(run_in(prepared(GIL_313), RUN_TASKS))
     if out["reason"]:
         pytest.skip(f"subinterpreters unavailable there: {out['reason']}")
     assert out["results"] == [4, 25, 168]
@@ -102,7 +101,7 @@ def test_runs_tasks_and_returns_results_in_order_on_313() -> None:
 
 def test_free_threaded_313_runs_them_or_says_why() -> None:
     """On 3.13t the backport works here; were it not to, the reason must be words."""
-    result = run_in(PY313T, RUN_TASKS)
+    result = run_in(prepared(FREE_THREADED), RUN_TASKS)
     out = last_json(result)
     if out["reason"]:
         assert "\n" not in out["reason"] and "subinterpreter" in out["reason"]
@@ -267,7 +266,7 @@ def test_the_subinterpreter_pitfall_is_not_applicable_before_312() -> None:
 
 
 def test_fork_after_a_subinterpreter_is_a_recorded_outcome_on_313() -> None:
-    out = last_json(run_in(PY313, """
+    out = last_json(run_in(prepared(GIL_313), """
         import json
         from bench.measures import pitfalls
         pitfall = pitfalls.PITFALLS["fork_after_subinterpreters"]
@@ -283,15 +282,14 @@ def test_fork_after_a_subinterpreter_is_a_recorded_outcome_on_313() -> None:
 
 @pytest.mark.slow
 def test_a_smoke_run_of_subinterpreter_cases_on_313(tmp_path: Path) -> None:
-    if not PY313.exists():
-        pytest.skip(f"no interpreter at {PY313}")
+    python = prepared(GIL_313)
     command = [
         sys.executable, "-m", "bench", "run", "--profile", "smoke", "--no-install",
         "--only", r"count_primes\[1ms\] subinterpreters|interpreters\.Queue|fault.*subinterp",
-        "--python", str(PY313), "--results", str(tmp_path),
+        "--python", str(python), "--results", str(tmp_path),
     ]  # fmt: skip
     result = subprocess.run(
-        command, capture_output=True, text=True, cwd=ROOT, timeout=300, check=False
+        command, capture_output=True, text=True, cwd=ROOT, timeout=CHILD_RUN_S, check=False
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     (manifest,) = tmp_path.glob("*/*/run.json")
@@ -308,7 +306,7 @@ def test_a_smoke_run_of_subinterpreter_cases_on_313(tmp_path: Path) -> None:
 
 
 def test_the_interpreters_queue_channel_echoes_and_cleans_up_on_313() -> None:
-    out = last_json(run_in(PY313, """
+    out = last_json(run_in(prepared(GIL_313), """
         import json, threading
         from bench.matrix import Case
         from bench.measures import ipc

@@ -14,12 +14,13 @@ import zlib
 from pathlib import Path
 
 import pytest
+from helpers_waiting import CHILD_RUN_S, SOON_S
 
 from bench.interpreters import case_environment
 from bench.workloads import article, catalog, cpu, faults, io, probe
 
 
-def run_python(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_python(*args: str, timeout: float = CHILD_RUN_S) -> subprocess.CompletedProcess[str]:
     """Run the project's interpreter with the suite's source on PYTHONPATH."""
     return subprocess.run(
         [sys.executable, *args],
@@ -110,7 +111,7 @@ def test_tcp_request_without_server_address_says_what_to_set(
 def raw_exchange(address: str, payload: bytes) -> bytes:
     """Send ``payload`` on a fresh connection; return everything the server sends back."""
     host, _, port = address.rpartition(":")
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
+    with socket.create_connection((host, int(port)), timeout=SOON_S) as sock:
         if payload:
             sock.sendall(payload)
         sock.shutdown(socket.SHUT_WR)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyperf
 import pytest
+from helpers_waiting import CHILD_RUN_S
 
 from bench import interpreters, matrix, runner
 from bench.environment import PROJECT_ROOT
@@ -184,7 +185,7 @@ def test_one_array_case_end_to_end(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "bench", "run", "--profile", "smoke", "--only", "numpy_ufuncs",
          "--results", str(tmp_path)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False,
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=CHILD_RUN_S, check=False,
         env=interpreters.case_environment({}),
     )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr

@@ -35,6 +35,8 @@ SCHEDULER_ENV = "BENCH_DASK_SCHEDULER"
 #: How long the processes get to stop on SIGTERM before SIGKILL.
 STOP_GRACE_S = 5.0
 _PR_SET_PDEATHSIG = 1
+#: Where every listener of the cluster goes: loopback, a port the system picks.
+LOOPBACK_ANY_PORT = "127.0.0.1:0"
 
 
 def _die_with_parent() -> None:
@@ -86,8 +88,10 @@ class ClusterProcesses:
         deadline = time.monotonic() + timeout_s
         address_file = self._folder / "scheduler.json"
         self._spawn(
+            # "--no-dashboard" still serves HTTP on 0.0.0.0:8787: every listener on loopback
             ["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
-             "--no-dashboard", "--scheduler-file", str(address_file)],
+             "--no-dashboard", "--dashboard-address", LOOPBACK_ANY_PORT,
+             "--scheduler-file", str(address_file)],
             "scheduler.log",
         )  # fmt: skip
         while not self.address:
@@ -98,7 +102,8 @@ class ClusterProcesses:
         for k in range(self.workers):
             self._spawn(
                 ["distributed.cli.dask_worker", self.address, "--nthreads", "1",
-                 "--nworkers", "1", "--no-dashboard", "--host", "127.0.0.1",
+                 "--nworkers", "1", "--no-dashboard", "--dashboard-address", LOOPBACK_ANY_PORT,
+                 "--host", "127.0.0.1",
                  "--local-directory", str(self._folder / f"worker-{k}")],
                 f"worker-{k}.log",
             )  # fmt: skip

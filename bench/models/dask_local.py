@@ -84,7 +84,10 @@ def open_executor(workers: int, start_method: str | None = None) -> DaskExecutor
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # Every listener on loopback, on a free port: the scheduler's HTTP server (its
+            # dashboard's routes) and the workers' start even when "no dashboard" is asked.
+            dashboard_address="127.0.0.1:0",
+            worker_dashboard_address="127.0.0.1:0",
             host="127.0.0.1",
             silence_logs=logging.ERROR,
             local_directory=scratch,
