@@ -11,6 +11,7 @@ module that spawn children can import by name.
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import os
 import queue
@@ -713,14 +714,17 @@ class InterpretersQueueTimer(_QueueRoundTrips, ChannelTimer):
 
     def _receive(self) -> Any:
         assert self._thread is not None
-        waited = 0.0
+        start = time.monotonic()
         while True:
             try:
-                return self._outbox.get(timeout=LIVENESS_POLL_S)
+                # Whole seconds: CPython's interpreters queues (3.13's backport and 3.14+)
+                # truncate a timeout to an int, so 0.5 s would not wait at all.
+                return self._outbox.get(timeout=math.ceil(LIVENESS_POLL_S))
             except self._empty:
-                waited += LIVENESS_POLL_S
+                pass
             if not self._thread.is_alive():
                 raise RuntimeError(f"{self.channel}: the peer stopped: {self._errors}")
+            waited = time.monotonic() - start
             if waited >= ANSWER_TIMEOUT_S:
                 raise RuntimeError(f"{self.channel}: no answer from the peer in {waited:.0f} s")
 
