@@ -47,3 +47,11 @@ def test_metadata_rules(key: str, value: object, problem: str) -> None:
 
 def test_plain_metadata_passes() -> None:
     assert schema.check_metadata({"workers": 2, "cpu_model_name": "AMD <EPYC>", "x": None}) is None
+
+
+def test_every_invisible_or_direction_changing_character_is_refused_and_no_other() -> None:
+    refused = [c for c in range(0x2000, 0x2070) if schema.text_problem(f"a{chr(c)}b")]
+    formatting = [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    assert refused == sorted([0x2028, 0x2029, *formatting])
+    assert schema.text_problem("a\ufeffb") == "holds the invisible formatting character U+FEFF"
+    assert schema.text_problem("Intel\u00ae Xeon\u2122 \u2013 2.0 GHz") is None

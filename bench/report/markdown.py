@@ -22,6 +22,9 @@ _LONE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 # Line breaks end a table row or start a line an extension would act on (snippets'
 # ``--8<--``, tabs' ``===``); other control characters have no business in text.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Zero-width and bidirectional formatting characters (refused in results files; labels
+# come from elsewhere too): removed, so no value can hide or reverse the text around it.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+")
 # Signs that start a block (heading, list, tab, admonition, quote...) at the start of a
 # line; the signs escaped anywhere are left to the escapes above.
 _ESCAPED_ANYWHERE = set("&<>`~\\|*[]_{}")
@@ -30,7 +33,7 @@ _ESCAPED_ANYWHERE = set("&<>`~\\|*[]_{}")
 def inert(text: str) -> str:
     """``text`` as inert Markdown: one line, no structure, no HTML; for a table cell, a
     title, alt text or a sentence. Every generated block passes data through it."""
-    text = _CONTROLS.sub(" ", text).strip()
+    text = _INVISIBLE.sub("", _CONTROLS.sub(" ", text)).strip()
     head = text[:1]
     signed_number = head in ("-", "+") and text[1:2].isdigit()  # starts no block
     if head.isascii() and head and not head.isalnum() and head not in _ESCAPED_ANYWHERE:

@@ -124,6 +124,9 @@ _KEY_NAME = re.compile(r"[a-z_][a-z0-9_]{0,63}")
 # C0 and C1 controls, DEL and the Unicode line and paragraph separators: any of them
 # could break a generated line of Markdown into several.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Zero-width and bidirectional formatting characters: invisible, they can hide text or
+#: show the page's own words reversed around a value (U+202E), so no field may hold one.
+INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def max_file_bytes() -> int:
@@ -142,6 +145,8 @@ def text_problem(value: str, limit: int = MAX_TEXT) -> str | None:
         return f"is {len(value)} characters long (at most {limit})"
     if found := _CONTROL.search(value):
         return f"holds the control character {found.group()!r}"
+    if found := INVISIBLE.search(value):
+        return f"holds the invisible formatting character U+{ord(found.group()):04X}"
     return None
 
 
