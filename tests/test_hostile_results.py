@@ -414,3 +414,55 @@ def test_the_site_refuses_to_publish_a_file_from_outside_its_folders(tmp_path: P
 def test_a_missing_results_folder_fails_the_build_with_its_name(tmp_path: Path) -> None:
     with pytest.raises(build.SiteError, match="nowhere"):
         build.generate(tmp_path, environ={"BENCH_RESULTS": str(tmp_path / "nowhere")})
+
+
+def number_fields(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The path of every number (not a flag) of a JSON document."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from number_fields(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from number_fields(value, (*path, i))
+    elif isinstance(data, int | float) and not isinstance(data, bool):
+        yield path
+
+
+def test_every_number_refuses_one_too_close_to_zero_to_measure(results: Path) -> None:
+    """5e-324 s passed once, then crashed the report: its reciprocal is infinite."""
+    for name in FILES:
+        path = results / MACHINE / RUN / name
+        original = path.read_bytes()
+        fields = list(number_fields(json.loads(original)))
+        assert len(fields) > 20
+        for where in fields:
+            data = json.loads(original)
+            set_at(data, where, 5e-324)
+            path.write_text(json.dumps(data), encoding="utf-8")
+            with pytest.raises(ResultsError) as caught:
+                check_file(path)
+            assert caught.value.path == path, (name, where)
+        path.write_bytes(original)
+
+
+def test_every_time_refuses_a_value_below_a_nanosecond(results: Path) -> None:
+    path = results / MACHINE / RUN / FILES[0]
+    original = path.read_bytes()
+    suite = json.loads(original)
+    values = [("benchmarks", b, "runs", r, "values", v)
+              for b, benchmark in enumerate(suite["benchmarks"])
+              for r, run in enumerate(benchmark["runs"])
+              for v, _ in enumerate(run.get("values", []))]  # fmt: skip
+    assert len(values) > 10
+    for where in values:
+        data = json.loads(original)
+        set_at(data, where, 4e-10)
+        path.write_text(json.dumps(data), encoding="utf-8")
+        with pytest.raises(ResultsError, match="shorter than any clock"):
+            check_file(path)
+    outcomes = results / MACHINE / RUN / FILES[1]
+    data = json.loads(outcomes.read_text(encoding="utf-8"))
+    outcome_unit("second", 0.0)(data)
+    outcomes.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ResultsError, match="shorter than any clock"):
+        check_file(outcomes)

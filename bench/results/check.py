@@ -212,6 +212,9 @@ def _check_suite(path: Path, data: Any) -> pyperf.BenchmarkSuite:
         problem = _schema_problem(metadata[SCHEMA_KEY]) or schema.text_problem(name)
         for run in benchmark.get_runs():
             problem = problem or schema.check_values(list(run.values), unit, metric)
+            # pyperf's own commands read the warm-ups of a downloaded file: same rules.
+            warmups = [value for _loops, value in run.warmups or ()]
+            problem = problem or schema.check_values(warmups, unit, metric)
         if problem:
             raise ResultsError(path, f"benchmark {schema.preview(name)}: {problem}")
         definitions.add(name, metadata)

@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -42,6 +43,9 @@ MAX_FILE_MB_ENV = "BENCH_MAX_FILE_MB"
 MAX_TEXT = 2000
 #: Largest integer accepted anywhere (counts, bytes, seeds): 2**63.
 MAX_INT = 2**63
+#: Shortest time a value may be: the clocks pyperf reads tick in nanoseconds, and the
+#: shortest thing the suite times (64 bytes copied) takes about 100 ns.
+MIN_SECONDS = 1e-9
 
 Role = Literal["parameter", "machine", "interpreter", "run", "measurement"]
 Kind = Literal["identifier", "text", "int", "number", "bool"]
@@ -155,12 +159,18 @@ def _number_problem(value: Any, *, integer: bool, nonnegative: bool) -> str | No
         return f"is {type(value).__name__} {preview(value)}, not a number"
     if integer and not isinstance(value, int):
         return f"is {value!r}, not an integer"
+    if nonnegative and value < 0:
+        return f"is {value!r}, but may not be negative"
+    return _magnitude_problem(value)
+
+
+def _magnitude_problem(value: float) -> str | None:
     if isinstance(value, float) and not math.isfinite(value):
         return f"is {value!r}, not a finite number"
     if abs(value) > MAX_INT:
         return "is a number too large to be a measurement"
-    if nonnegative and value < 0:
-        return f"is {value!r}, but may not be negative"
+    if value and abs(value) < sys.float_info.min:  # its reciprocal is infinite
+        return f"is {value!r}, a number too close to zero to be a measurement"
     return None
 
 
@@ -217,8 +227,11 @@ def check_values(values: list[Any], unit: str, metric: str = "time") -> str | No
         elif isinstance(value, bool):
             problem = None
         else:
-            signed = unit not in NONNEGATIVE_UNITS or DIFFERENCE_METRIC.fullmatch(metric)
+            difference = DIFFERENCE_METRIC.fullmatch(metric)
+            signed = unit not in NONNEGATIVE_UNITS or difference
             problem = _number_problem(value, integer=False, nonnegative=not signed)
+            if not problem and unit == "second" and not difference and value < MIN_SECONDS:
+                problem = f"is {value!r} s, shorter than any clock here can time (1 ns)"
         if problem:
             return f"value {i} {problem}"
     return None
