@@ -53,12 +53,14 @@ def probe_metadata(facts: list[dict[str, Any]]) -> dict[str, Any]:
 def build_metadata() -> dict[str, Any]:
     import sysconfig
 
-    from bench.interpreters import interpreter_options
+    from bench.interpreters import build_optimisations, interpreter_options
 
     free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
     return {
         "python_build": "free-threading" if free_threaded else "default",
         "python_options": " ".join(interpreter_options()) or "none",
+        # pyperf records the configure arguments (python_config_args); these say what they mean
+        **build_optimisations(sysconfig.get_config_vars()),
     }
 
 

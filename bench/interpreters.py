@@ -16,6 +16,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +50,34 @@ def interpreter_options() -> list[str]:
     return []
 
 
+#: How a build used an optimisation: named in its configure arguments or compiler flags;
+#: "unknown" for a distribution's package, whose build may pass it outside configure (Debian
+#: builds with PGO and LTO through its own rules, which sysconfig does not record).
+BUILD_YES, BUILD_NO, BUILD_UNKNOWN = "yes", "no", "unknown"
+
+
+def build_optimisations(config: dict[str, Any]) -> dict[str, str]:
+    """``{"python_pgo": ..., "python_lto": ...}`` from a build's ``sysconfig`` variables.
+
+    PGO: ``--enable-optimizations`` among the configure arguments, or ``-fprofile-use`` in
+    the flags the build compiled with; LTO: ``--with-lto`` or ``-flto``. Without either, a
+    build installed under ``/usr`` (a distribution's) is "unknown", any other one "no".
+    """
+    args = str(config.get("CONFIG_ARGS") or "")
+    flags = " ".join(str(config.get(k) or "") for k in (
+        "PY_CFLAGS", "PY_CFLAGS_NODIST", "PY_LDFLAGS", "PY_LDFLAGS_NODIST", "LDFLAGS_NODIST"
+    ))  # fmt: skip
+    packaged = "'--prefix=/usr'" in args  # as configured, not where it runs from now
+
+    def state(option: str, flag: str) -> str:
+        if option in args or any(f.startswith(flag) for f in flags.split()):  # -flto=auto
+            return BUILD_YES
+        return BUILD_UNKNOWN if packaged else BUILD_NO
+
+    return {"python_pgo": state("--enable-optimizations", "-fprofile-use"),
+            "python_lto": state("--with-lto", "-flto")}  # fmt: skip
+
+
 _PROBE_TEMPLATE = r"""
 import json, multiprocessing, sys, sysconfig, importlib.util
 try:
@@ -62,11 +91,32 @@ except Exception:
     def unavailable_channels(models):
         return {}
 try:
+    from bench.interpreters import build_optimisations
+except Exception:  # said above, through the models
+    def build_optimisations(config):
+        return {}
+try:
     from bench.workloads.catalog import unavailable_workloads
 except Exception:  # said above, through the models
     def unavailable_workloads():
         return {}
 REQUIRED = {required!r}
+def missing_extras():  # the extras whose modules a model or workload needs and lacks here
+    found = {}
+    try:
+        from bench.models import MODELS
+        from bench.workloads.catalog import WORKLOADS
+    except Exception:  # said above, through the models
+        return found
+    for needs in (*MODELS.values(), *WORKLOADS.values()):
+        for module in needs.requires:
+            try:
+                there = importlib.util.find_spec(module) is not None
+            except ImportError:  # its parent package is missing
+                there = False
+            if not there and needs.extra:
+                found.setdefault(needs.extra, sorted({module, *found.get(needs.extra, [])}))
+    return found
 def lacks(module, oldest):
     if importlib.util.find_spec(module) is None:
         return True
@@ -81,11 +131,14 @@ print(json.dumps({
     "version": ".".join(map(str, sys.version_info[:3])),
     "implementation": sys.implementation.name,
     "free_threaded_build": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+    "config_args": sysconfig.get_config_var("CONFIG_ARGS") or "",
+    **build_optimisations(sysconfig.get_config_vars()),
     "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True,
     "start_methods": multiprocessing.get_all_start_methods(),
     "default_start_method": multiprocessing.get_start_method(),
     "missing": [m for m, oldest in REQUIRED.items() if lacks(m, oldest)],
     "in_venv": sys.prefix != sys.base_prefix,
+    "missing_extras": missing_extras(),
     "unavailable_models": (lambda m: {**m, **unavailable_channels(m)})(unavailable_models()),
     "unavailable_workloads": unavailable_workloads(),
 }))
@@ -173,14 +226,22 @@ def _venv_python(venv: Path) -> Path:
 
 
 def prepare(interp: Interpreter, *, allow_install: bool = True) -> Interpreter:
-    """Return an interpreter that has what the suite needs, making a cached venv if it must."""
+    """Return an interpreter that has what the suite needs, making a cached venv if it must.
+
+    A venv is made for an interpreter that lacks pyperf or psutil, or, outside a venv of its
+    own (a system's or a distribution's Python), lacks the packages of an optional extra. A
+    venv the user made is measured as it is: what it lacks is skipped with the command that
+    installs it.
+    """
     interp = probe(interp)
     missing = interp.info.get("missing") or []
-    if not missing:
+    extras_wanted = bool(interp.info.get("missing_extras")) and not interp.info.get("in_venv")
+    if not missing and not (extras_wanted and allow_install):
         return interp
     how = f"{interp.executable} -m pip install {' '.join(shlex.quote(r) for r in REQUIREMENTS)}"
     if not allow_install:
         raise InterpreterError(f"{interp.spec!r} lacks {', '.join(missing)}; install with: {how}")
+    missing = missing or [f"the extras {', '.join(interp.info['missing_extras'])}"]
     key = hashlib.sha256(
         f"{Path(interp.executable).resolve()}|{interp.info.get('version')}".encode()
     ).hexdigest()[:12]
@@ -267,24 +328,29 @@ def _has_pip(python: Path) -> bool:
 
 
 def make_venv(executable: str, venv: Path) -> None:
-    """A venv at ``venv`` with pip in it, made by ``executable``.
+    """A venv at ``venv`` with the newest pip in it, made by ``executable``.
 
-    It is made without pip, and pip is installed into it by the pip running the suite
-    (``pip --python``): a distribution's build may lack ``ensurepip`` or break it (Debian's
-    reads the system's own, older, pip wheel). Where the suite's Python has no pip,
-    ``ensurepip`` is the fallback.
+    It is made without pip, and pip installs itself into it from its own wheel, run by the
+    venv's interpreter: a distribution's build may lack ``ensurepip`` or break it (Debian's
+    reads the system's older pip wheel), and an older pip (the suite's own) may not run on a
+    newer Python (pip 23 fails on 3.15). The wheel is fetched by the suite's pip; where that
+    fails, ``ensurepip`` is the fallback.
     """
     python = _venv_python(venv)
     _run([executable, "-m", "venv", "--clear", "--without-pip", str(venv)],
          f"create a venv at {venv}")  # fmt: skip
-    try:
-        _run([sys.executable, "-m", "pip", "--python", str(python), "install", *PIP_OPTIONS,
-              "pip"], f"install pip into {venv}")  # fmt: skip
-    except InterpreterError as ours:
+    with tempfile.TemporaryDirectory(prefix="bench-pip-") as folder:
         try:
-            _run([str(python), "-m", "ensurepip", "--upgrade"], f"install pip into {venv}")
-        except InterpreterError as theirs:
-            raise InterpreterError(f"{ours}; then with ensurepip: {theirs}") from None
+            _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                  "--only-binary=:all:", "--dest", folder, "pip"], "download pip")  # fmt: skip
+            (wheel,) = Path(folder).glob("pip-*.whl")
+            _run([str(python), str(wheel / "pip"), "install", *PIP_OPTIONS, "--no-index",
+                  str(wheel)], f"install pip into {venv}")  # fmt: skip
+        except (InterpreterError, ValueError) as ours:
+            try:
+                _run([str(python), "-m", "ensurepip", "--upgrade"], f"install pip into {venv}")
+            except InterpreterError as theirs:
+                raise InterpreterError(f"{ours}; then with ensurepip: {theirs}") from None
 
 
 def _pip_install(python: Path, packages: tuple[str, ...] | list[str], what: str) -> None:

@@ -1,10 +1,15 @@
-"""The interpreter probe: what a measured interpreter lacks, a module too old included."""
+"""The interpreter probe: what a measured interpreter lacks (a module too old included), how
+it was built, and the venv the suite makes for it."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import sysconfig
+
+import pytest
+from helpers_interpreters import DEBIAN, require
 
 from bench import interpreters
 
@@ -36,3 +41,50 @@ def test_the_requirements_ask_for_the_versions_the_probe_checks() -> None:
     pins = dict(r.split(">=", 1) for r in interpreters.REQUIREMENTS)
     for module, oldest in interpreters.REQUIRED_MODULES.items():
         assert pins[module].split(",")[0] == ".".join(map(str, oldest))
+
+
+# --- how a build was optimised (issue 22) ----------------------------------------------
+
+PYENV_ARGS = "'--prefix=/root/.pyenv/versions/3.13.0' '--enable-shared'"
+
+
+def test_pgo_and_lto_are_read_from_the_configure_arguments() -> None:
+    optimised = {"CONFIG_ARGS": f"{PYENV_ARGS} '--enable-optimizations' '--with-lto'"}
+    plain = {"CONFIG_ARGS": PYENV_ARGS, "PGO_PROF_USE_FLAG": "-fprofile-use"}  # not used
+    assert interpreters.build_optimisations(optimised) == {"python_pgo": "yes", "python_lto": "yes"}
+    assert interpreters.build_optimisations(plain) == {"python_pgo": "no", "python_lto": "no"}
+
+
+def test_pgo_and_lto_in_the_compiler_flags_count_too() -> None:
+    flags = {"CONFIG_ARGS": PYENV_ARGS, "PY_CFLAGS_NODIST": "-O3 -flto=auto -fprofile-use"}
+    assert interpreters.build_optimisations(flags) == {"python_pgo": "yes", "python_lto": "yes"}
+
+
+def test_a_distributions_build_that_does_not_say_is_unknown() -> None:
+    debian = {"CONFIG_ARGS": "'--enable-shared' '--prefix=/usr' '--with-computed-gotos'"}
+    assert interpreters.build_optimisations(debian) == {
+        "python_pgo": "unknown",
+        "python_lto": "unknown",
+    }
+
+
+def test_the_probe_reports_the_build_and_the_extras_it_lacks() -> None:
+    info = interpreters.probe(interpreters.current()).info
+    assert info["python_pgo"] in ("yes", "no", "unknown")
+    assert info["config_args"] == (sysconfig.get_config_var("CONFIG_ARGS") or "")
+    assert info["missing_extras"] == {}  # the test environment has every extra
+
+
+# --- the suite's venv for a distribution's interpreter (issue 22) -------------------------
+
+
+@pytest.mark.parametrize("series", sorted(DEBIAN))
+def test_a_wrapped_distribution_python_gets_a_venv_with_every_extra(series: str) -> None:
+    """Debian's builds run through a wrapper (their own loader and C library); their
+    ensurepip is broken and they lack the extras: the suite's venv for them has it all."""
+    python = interpreters.prepare(interpreters.parse(str(require(DEBIAN[series]))))
+    assert python.info["in_venv"] and python.info["version"].startswith(series)
+    assert python.info["missing"] == [] and python.info["missing_extras"] == {}
+    assert set(python.info["extras"].values()) == {"installed"}
+    assert python.info["unavailable_models"] == {}
+    assert python.info["unavailable_workloads"] == {}

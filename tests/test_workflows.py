@@ -93,11 +93,11 @@ def problems(workflow: dict[Any, Any], text: str) -> list[str]:
     return found
 
 
-def matrix_legs(job: dict[str, Any]) -> set[tuple[str, str]]:
-    """The (os, python) pairs a job's matrix runs: the product plus ``include``."""
+def matrix_legs(job: dict[str, Any], axis: str = "python") -> set[tuple[str, str]]:
+    """The (os, ``axis``) pairs a job's matrix runs: the product plus ``include``."""
     matrix = job["strategy"]["matrix"]
-    legs = set(itertools.product(matrix.get("os", []), matrix.get("python", [])))
-    legs |= {(leg["os"], leg["python"]) for leg in matrix.get("include", [])}
+    legs = set(itertools.product(matrix.get("os", []), matrix.get(axis, [])))
+    legs |= {(leg["os"], leg[axis]) for leg in matrix.get("include", [])}
     return legs
 
 
@@ -213,9 +213,15 @@ def test_nightly_runs_the_matrix_records_and_deploys() -> None:
     by_name = jobs(nightly)
 
     run = by_name["run"]
-    legs = matrix_legs(run)
-    for python in ("3.13", "3.14", "3.14t"):
-        assert ("ubuntu-latest", python) in legs, python
+    legs = matrix_legs(run, "series")
+    # every current series on Linux, its GIL build and its free-threaded build in one job
+    for series in ("3.13", "3.14", "3.15"):
+        assert ("ubuntu-latest", series) in legs, series
+    versions = [step["with"]["python-version"] for step in run["steps"]
+                if step.get("uses", "").startswith("actions/setup-python@")
+                and step.get("with", {}).get("update-environment") is False]  # fmt: skip
+    assert versions == ["${{ matrix.series }}", "${{ matrix.series }}t"]
+    assert scripts(run).count("--python") == 2
     assert any(os.startswith("macos") for os, _ in legs)
     assert any(os.startswith("windows") for os, _ in legs)
     assert "--profile standard" in scripts(run)

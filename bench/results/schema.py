@@ -85,6 +85,8 @@ METADATA: dict[str, MetaKey] = {
     **_keys("interpreter", "text", "python_version python_build python_options "
             "python_implementation python_compiler python_cflags python_config_args "
             "python_executable gil_enabled perf_version timer"),
+    # Whether the build used PGO and LTO: "yes", "no" or "unknown" (bench.interpreters)
+    **_keys("interpreter", "identifier", "python_pgo python_lto"),
     **_keys("run", "identifier", "run_id"),
     **_keys("run", "text", "profile git_commit run_started date"),
     **_keys("run", "int", "bench_schema_version round rounds seed loops calibrate_loops "
@@ -99,9 +101,9 @@ METADATA: dict[str, MetaKey] = {
 #: Metadata read into the tidy table's columns, per benchmark or per run (round, date).
 PARAM_KEYS = (
     "run_id", "machine", "profile", "interpreter", "python_version", "python_build",
-    "python_options", "gil_enabled", "family", "workload", "group", "size", "size_label",
-    "tasks", "model", "start_method", "workers", "timed", "measure", "variant",
-    "payload_bytes", "chunksize", "cpu_count", "cpu_model_name", "round", "date",
+    "python_options", "python_pgo", "python_lto", "gil_enabled", "family", "workload", "group",
+    "size", "size_label", "tasks", "model", "start_method", "workers", "timed", "measure",
+    "variant", "payload_bytes", "chunksize", "cpu_count", "cpu_model_name", "round", "date",
     DEFINITION_HASH_KEY, "platform",
 )  # fmt: skip
 
