@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.models.base import ArgList, Task, WorkerDied
+from bench.models.base import ArgList, Task, WorkerDied, x_option_environment
 
 #: Idle workers would retire after loky's default 10 s and be started again inside a
 #: timed batch; a benchmark's pauses must not cost a restart.
@@ -31,7 +31,12 @@ class LokyPool:
     def _executor(self, *, reuse: bool) -> Any:
         from loky import get_reusable_executor
 
-        return get_reusable_executor(max_workers=self.workers, timeout=IDLE_TIMEOUT_S, reuse=reuse)
+        # loky starts its workers as a bare `python -m ...`: the case's -X options (-X gil=1)
+        # reach them as the variables that say the same, or they run another interpreter.
+        return get_reusable_executor(
+            max_workers=self.workers, timeout=IDLE_TIMEOUT_S, reuse=reuse,
+            env=x_option_environment(),
+        )  # fmt: skip
 
     def run(self, func: Task, arglist: ArgList) -> list[Any]:
         from loky.process_executor import BrokenProcessPool
