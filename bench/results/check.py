@@ -106,6 +106,9 @@ def read_json(path: Path) -> Any:
         raise ResultsError(path, f"cannot be read: {exc.strerror or exc}") from None
     if not text.strip():
         raise ResultsError(path, "empty file")
+    # An upper bound (braces in strings count too) on what parsing would build.
+    if (containers := text.count("{") + text.count("[")) > schema.MAX_CONTAINERS:
+        raise ResultsError(path, too_many(containers, "objects and lists", schema.MAX_CONTAINERS))
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -116,6 +119,28 @@ def read_json(path: Path) -> Any:
         raise ResultsError(path, "JSON nested too deeply to be a results file") from None
     except ValueError as exc:  # an integer of thousands of digits
         raise ResultsError(path, f"invalid JSON value: {exc}") from None
+
+
+def too_many(count: int, what: str, limit: int, holder: str = "a results file") -> str:
+    return f"holds {count:,} {what}, more than the {limit:,} {holder} may hold"
+
+
+def _suite_shape_problem(benchmarks: list[Any]) -> str | None:
+    """Too many benchmarks, runs or values: judged on the raw JSON, before pyperf builds
+    an object for each, so that refusing a huge file costs no more than reading it."""
+    if len(benchmarks) > schema.MAX_BENCHMARKS:
+        return too_many(len(benchmarks), "benchmarks", schema.MAX_BENCHMARKS)
+    values = 0
+    for i, benchmark in enumerate(benchmarks):
+        runs = benchmark.get("runs") if isinstance(benchmark, dict) else None
+        if not isinstance(runs, list):
+            return f"benchmark {i} is not an object with a list of runs"
+        if len(runs) > schema.MAX_RUNS:
+            return f"benchmark {i} {too_many(len(runs), 'runs', schema.MAX_RUNS, 'a benchmark')}"
+        values += sum(len(r.get("values") or ()) for r in runs if isinstance(r, dict))
+    if values > schema.MAX_VALUES:
+        return too_many(values, "values", schema.MAX_VALUES)
+    return None
 
 
 def _check_kind(path: Path, data: Any, kind: str, what: str) -> None:
@@ -227,13 +252,13 @@ def _raw_suite_problem(data: dict[str, Any]) -> str | None:
     pyperf strips and converts values as it reads them: the boundary judges what was
     sent, not what pyperf made of it.
     """
+    if problem := _suite_shape_problem(data["benchmarks"]):
+        return problem
     common = data.get("metadata", {})
     if problem := schema.check_metadata(common) if isinstance(common, dict) else "not an object":
         return f"the suite's metadata: {problem}"
     for i, benchmark in enumerate(data["benchmarks"]):
-        runs = benchmark.get("runs") if isinstance(benchmark, dict) else None
-        if not isinstance(runs, list):
-            return f"benchmark {i} is not an object with a list of runs"
+        runs = benchmark["runs"]
         for meta in (benchmark.get("metadata", {}), *(r.get("metadata", {}) for r in runs
                                                      if isinstance(r, dict))):  # fmt: skip
             if problem := schema.check_metadata(meta) if isinstance(meta, dict) else "not a map":
@@ -249,6 +274,12 @@ def _check_outcomes(path: Path, data: Any) -> dict[str, Any]:
     records = data.get("records")
     if not isinstance(records, list):
         raise ResultsError(path, "outcomes file without a 'records' list")
+    if len(records) > schema.MAX_RECORDS:
+        raise ResultsError(path, too_many(len(records), "records", schema.MAX_RECORDS))
+    values = sum(len(r["values"]) for r in records
+                 if isinstance(r, dict) and isinstance(r.get("values"), list))  # fmt: skip
+    if values > schema.MAX_VALUES:
+        raise ResultsError(path, too_many(values, "values", schema.MAX_VALUES))
     for key in ("run_id", "interpreter"):
         if not is_identifier(data.get(key)):
             raise ResultsError(

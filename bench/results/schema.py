@@ -39,6 +39,15 @@ OUTCOMES_KIND = "threads-or-processes/outcomes"
 #: 700 MB of memory (measured; see docs/methodology.md).
 DEFAULT_MAX_FILE_MB = 16
 MAX_FILE_MB_ENV = "BENCH_MAX_FILE_MB"
+#: What one results file may hold, checked before pyperf reads it or a row is made: the
+#: work of reading grows with these, not with the bytes (a 16 MiB file of 8 million
+#: values took 7 GB). A ``standard`` file holds about 900 benchmarks of at most 10 runs,
+#: 1,800 values and 11,000 objects and lists; ``full`` about 30,000 values.
+MAX_CONTAINERS = 500_000  # JSON objects and lists, counted before the file is parsed
+MAX_BENCHMARKS = 20_000  # per suite file
+MAX_RECORDS = 50_000  # per outcomes file
+MAX_RUNS = 1_000  # per benchmark
+MAX_VALUES = 100_000  # per file, each a row of the tidy table
 #: Longest text value; the longest legitimate one (configure arguments) is under 1,000.
 MAX_TEXT = 2000
 #: Largest integer accepted anywhere (counts, bytes, seeds): 2**63.
