@@ -36,11 +36,18 @@ def _shift_date(text: str, delta: timedelta) -> str:
     return text
 
 
+def _shift_utc(text: str | None, delta: timedelta) -> str | None:
+    """An ISO time with its UTC offset (a run's start or end), ``delta`` later."""
+    return None if text is None else (datetime.fromisoformat(text) + delta).isoformat()
+
+
 def _meta(meta: dict[str, Any], run_id: str, delta: timedelta) -> None:
     if "run_id" in meta:
         meta["run_id"] = run_id
     if isinstance(meta.get("date"), str):
         meta["date"] = _shift_date(meta["date"], delta)
+    if isinstance(meta.get("run_started"), str):  # the reader holds it to the run id
+        meta["run_started"] = _shift_utc(meta["run_started"], delta)
 
 
 def _factor(rng: random.Random, drift: float, name: str, step: re.Pattern[str] | None) -> float:
@@ -107,6 +114,8 @@ def synthesise(
             data = json.loads(path.read_text(encoding="utf-8"))
             if path.name == "run.json":
                 data["run_id"] = run_id
+                for key in ("started_utc", "finished_utc"):
+                    data[key] = _shift_utc(data.get(key), delta)
             elif path.name.endswith(".outcomes.json"):
                 _outcomes(data, run_id, delta, ctx)
             else:

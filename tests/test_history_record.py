@@ -5,27 +5,44 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bench.__main__ import main
 from bench.history.record import STALE_STAGING_S, record, record_run
+from bench.results.layout import run_start
 from bench.results.read import ResultsError, load_results, validate_tree
 
 FIXTURE_RUN = Path(__file__).parent / "fixtures/results/fixture-machine/2026-11-25T08-30-24Z-smoke"
 
 
+#: A time as the files write it: ISO 8601, "T" or a space, fractions and offset optional.
+TIME = re.compile(r"(\d{4}-\d\d-\d\d)([T ])(\d\d:\d\d:\d\d)((?:\.\d+)?(?:[+-]\d\d:\d\d)?)")
+
+
+def _shifted(text: str, delta: timedelta) -> str:
+    def shift(match: re.Match[str]) -> str:
+        when = datetime.fromisoformat(f"{match[1]}T{match[3]}") + delta
+        return f"{when:%Y-%m-%d}{match[2]}{when:%H:%M:%S}{match[4]}"
+
+    return TIME.sub(shift, text)
+
+
 def _run(tmp_path: Path, name: str = FIXTURE_RUN.name) -> Path:
     """A copy of the fixture run under ``tmp_path/results/fixture-machine/<name>``, with logs:
-    run id ``name`` in its manifest and metadata too, as the runner would have made it."""
+    run id ``name`` in its manifest and metadata too, and every time moved with it, as the
+    runner would have made it."""
     run = tmp_path / "results" / "fixture-machine" / name
     run.mkdir(parents=True)
+    delta = run_start(name) - run_start(FIXTURE_RUN.name)  # type: ignore[operator]
     for src in FIXTURE_RUN.iterdir():
-        text = src.read_text(encoding="utf-8").replace(FIXTURE_RUN.name, name)
+        text = _shifted(src.read_text(encoding="utf-8").replace(FIXTURE_RUN.name, name), delta)
         (run / src.name).write_text(text, encoding="utf-8")
     (run / "logs").mkdir()
     (run / "logs" / "run.log").write_text("log\n", encoding="utf-8")
@@ -214,7 +231,7 @@ def test_metadata_that_disagrees_with_the_manifest_is_refused(tmp_path: Path) ->
         suite.read_text(encoding="utf-8").replace(run.name, FIXTURE_RUN.name), encoding="utf-8"
     )
     history = tmp_path / "history"
-    with pytest.raises(ResultsError, match="run_id") as caught:
+    with pytest.raises(ResultsError, match=r"run[_ ]id") as caught:
         record_run(run, history)
     assert caught.value.path == suite
     assert list(history.iterdir()) == []  # no machine folder, no staging folder

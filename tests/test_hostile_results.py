@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import markdown
+import pandas as pd
 import pytest
 from mkdocs.config import load_config
 
 from bench.environment import PROJECT_ROOT
 from bench.results import schema
-from bench.results.read import ResultsError, check_file, validate_tree
+from bench.results.read import ResultsError, check_file, load_results, validate_tree
 from bench.site import build
 
 VALID = Path(__file__).parent / "fixtures" / "bad" / "valid"
@@ -466,3 +467,73 @@ def test_every_time_refuses_a_value_below_a_nanosecond(results: Path) -> None:
     outcomes.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ResultsError, match="shorter than any clock"):
         check_file(outcomes)
+
+
+# --- times: real, in the past, and those of the run the file names --------------------------
+
+#: The times a file holds: pyperf's local ``date`` of each value, and the run's start
+#: (``run_started``, ``started_utc``) and end, with their UTC offset.
+LOCAL_TIMES = {"date"}
+UTC_TIMES = {"run_started", "started_utc", "finished_utc"}
+
+
+def time_fields() -> list[tuple[str, tuple[Any, ...]]]:
+    fields = [(name, where) for name, where in every_field()
+              if field_name(where) in LOCAL_TIMES | UTC_TIMES]  # fmt: skip
+    assert {field_name(where) for _, where in fields} == LOCAL_TIMES | UTC_TIMES
+    return fields
+
+
+@pytest.mark.parametrize(
+    ("local", "utc", "reason"),
+    [
+        ("2099-01-01 00:00:00.000001", "2099-01-01T00:00:00+00:00", "future|not the start|and now"),
+        ("yesterday", "yesterday", "not a"),
+        ("2026-11-25T08:18:49+00:00", "2026-11-25T08:18:49", "not a (local )?time"),
+        ("2026-11-20 08:18:49.5", "2026-11-24T08:18:49+00:00", "run"),
+    ],
+    ids=["future", "not-a-time", "no-offset", "another-run"],
+)
+def test_every_time_must_be_real_past_and_of_its_own_run(
+    results: Path, local: str, utc: str, reason: str
+) -> None:
+    for name, where in time_fields():
+        path = results / MACHINE / RUN / name
+        original = path.read_bytes()
+        data = json.loads(original)
+        set_at(data, where, local if field_name(where) in LOCAL_TIMES else utc)
+        path.write_text(json.dumps(data), encoding="utf-8")
+        with pytest.raises(ResultsError, match=reason) as caught:
+            check_file(path)
+        assert caught.value.path == path, (name, where)
+        path.write_bytes(original)
+
+
+@pytest.mark.parametrize(
+    "run_id", ["2026-13-45T08-18-49Z-quick", "2099-11-25T08-18-49Z-quick", "my-run"]
+)
+def test_a_run_id_must_spell_a_real_start_in_the_past(results: Path, run_id: str) -> None:
+    edit_all(results, lambda where, value: value.replace(RUN, run_id) if RUN in value else None)
+    (results / MACHINE / RUN).rename(results / MACHINE / run_id)
+    problems = validate_tree(results)
+    assert {p.path.name for p in problems} == set(FILES), problems
+    assert all("run id" in p.reason for p in problems), problems
+
+
+def test_the_newest_run_and_the_stale_warning_come_from_run_ids_not_dates(
+    results: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from bench.site.build import stale_notice
+    from bench.site.data import SourceData
+    from bench.site.sources import Source
+
+    frame = load_results(results)
+    later = pd.to_datetime(frame["date"]) + pd.Timedelta(days=3)  # what a file may claim
+    moved = frame.assign(date=later.dt.strftime("%Y-%m-%d %H:%M:%S.%f"))
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+    source = Source("results", "Results", results)
+    seen = [SourceData(source, f, f.iloc[:0], f.iloc[:0]) for f in (frame, moved)]
+    assert [s.newest_date() for s in seen] == [pd.Timestamp("2026-11-25T08:18:49Z")] * 2
+    assert stale_notice(seen[:1], 7, now) == stale_notice(seen[1:], 7, now) != ""

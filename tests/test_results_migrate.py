@@ -13,7 +13,7 @@ import pytest
 from bench import runner
 from bench.matrix import PROFILES
 from bench.results import migrate, schema
-from bench.results.read import load_results
+from bench.results.read import ResultsError, load_results, read_manifest
 
 #: A real run written with schema version 1 (a quick run of CPython 3.11, trimmed).
 VERSION_1 = Path(__file__).parent / "fixtures" / "bad" / "valid"
@@ -49,13 +49,48 @@ def test_a_schema_bump_keeps_the_old_files_loading(
         seen.append(metadata[schema.SCHEMA_KEY])
         return {**metadata, "variant": f"{metadata.get('variant')}+v3"}
 
+    def manifest_v2_to_v3(manifest: dict[str, Any]) -> dict[str, Any]:
+        assert manifest["schema_version"] == 2
+        return {**manifest, "profile": f"{manifest['profile']}+v3"}
+
     monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
     monkeypatch.setitem(migrate.METADATA_STEPS, 2, v2_to_v3)
+    monkeypatch.setitem(migrate.MANIFEST_STEPS, 2, manifest_v2_to_v3)
     after = load_results(baseline_run)
     assert seen and set(seen) == {2}  # version 1 went through step 1, then step 2
     assert (after["variant"] == before["variant"] + "+v3").all()
     same = [c for c in before.columns if c != "variant"]
     pd.testing.assert_frame_equal(after[same], before[same])
+    (path,) = baseline_run.glob("*/*/run.json")
+    manifest = read_manifest(path)
+    assert (manifest.profile, manifest.schema_version) == ("quick+v3", 3)
+
+
+def test_a_version_1_manifest_reads_as_the_current_typed_manifest(baseline_run: Path) -> None:
+    (path,) = baseline_run.glob("*/*/run.json")
+    old = json.loads(path.read_text(encoding="utf-8"))
+    assert all("article_output" not in entry for entry in old["interpreters"])
+    manifest = read_manifest(path)
+    assert isinstance(manifest, schema.Manifest)
+    assert manifest.schema_version == schema.SCHEMA_VERSION
+    assert [type(e) for e in manifest.interpreters] == [schema.InterpreterEntry]
+    assert manifest.interpreters[0].article_output == []  # version 1 ran no example
+    # Everything version 1 held is read unchanged, through the typed fields.
+    written = manifest.to_json()
+    assert {k: v for k, v in written.items() if k not in {"interpreters", "schema_version"}} == {
+        k: v for k, v in old.items() if k not in {"interpreters", "schema_version"}
+    }
+    assert written["interpreters"][0] == old["interpreters"][0] | {"article_output": []}
+
+
+def test_a_manifest_without_a_step_to_the_current_version_is_refused(
+    baseline_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(migrate.METADATA_STEPS, 2, dict)  # a step for the metadata only
+    (path,) = baseline_run.glob("*/*/run.json")
+    with pytest.raises(ResultsError, match="older than any version this code can upgrade"):
+        read_manifest(path)
 
 
 def test_without_a_step_an_old_version_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

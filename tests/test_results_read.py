@@ -174,7 +174,7 @@ def _text_in_seconds(data: Any) -> None:
         (OUTCOMES, _text_in_seconds, f"record 1 ({RAISED!r}): value 0 is str 'BrokenProcessPool'"),
         (MANIFEST, _set_top("kind", "threads-or-processes/outcomes"), "not a run manifest"),
         (MANIFEST, _set_top("schema_version", 3), "schema version 3 is newer"),
-        (MANIFEST, _set_top("interpreters", None), "manifest lacks or mistypes interpreters"),
+        (MANIFEST, _set_top("interpreters", None), "interpreters is None, not a list of objects"),
         (
             MANIFEST,
             lambda d: d["interpreters"][0].__setitem__("file", "gone.json"),

@@ -26,7 +26,6 @@ their own staging folder, and the shared parents are made with ``exist_ok``.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
 import tempfile
@@ -36,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.results.layout import MANIFEST_NAME, slug
-from bench.results.read import ResultsError, check_file, file_rows, read_json
-from bench.results.schema import COMPLETE
+from bench.results.read import ResultsError, file_rows, read_manifest
+from bench.results.schema import COMPLETE, Manifest
 from bench.results.write import fsync_dir
 
 #: Sub-folders of a run folder left out of the history (logs are for debugging the run).
@@ -78,41 +77,39 @@ def _run_files(run_dir: Path) -> tuple[list[Path], list[str]]:
     return files, skipped
 
 
-def manifest_problem(run_dir: Path, manifest: dict[str, Any]) -> str | None:
-    """Why the run folder ``run_dir`` may not enter a history, given its (checked)
-    manifest, or None: a run not complete, or folder names the runner did not make."""
-    status = manifest.get("status")
-    if status != COMPLETE:
+def recording_problem(run_dir: Path, manifest: Manifest) -> str | None:
+    """Why the run folder ``run_dir`` may not enter a history, given its manifest, or
+    None: a run not complete, or folder names the runner did not make."""
+    if manifest.status != COMPLETE:
         return (
-            f"the run is not complete (its manifest says status {status!r}, "
+            f"the run is not complete (its manifest says status {manifest.status!r}, "
             f"not {COMPLETE!r}): only a finished run is recorded"
         )
-    if run_dir.name != manifest["run_id"]:
+    if run_dir.name != manifest.run_id:
         return (
             f"the folder is named {run_dir.name!r} but the manifest's run_id is "
-            f"{manifest['run_id']!r}: a run is recorded under the name it was made with"
+            f"{manifest.run_id!r}: a run is recorded under the name it was made with"
         )
-    if run_dir.parent.name not in {manifest["machine"], slug(manifest["machine"])}:
+    if run_dir.parent.name not in {manifest.machine, slug(manifest.machine)}:
         return (
             f"its machine folder is named {run_dir.parent.name!r} but the manifest's "
-            f"machine is {manifest['machine']!r}: a run is recorded under the name it "
+            f"machine is {manifest.machine!r}: a run is recorded under the name it "
             "was made with"
         )
     return None
 
 
-def _checked_manifest(run_dir: Path) -> dict[str, Any]:
+def _checked_manifest(run_dir: Path) -> Manifest:
     """The manifest of ``run_dir``, checked, and the run fit for the history."""
     if not run_dir.is_dir():
         raise ResultsError(run_dir, "no such run folder")
     manifest_path = run_dir / MANIFEST_NAME
     if not manifest_path.is_file() or manifest_path.is_symlink():
         raise ResultsError(manifest_path, "missing: not a finished run folder")
-    check_file(manifest_path)
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if problem := manifest_problem(run_dir, manifest):
+    manifest = read_manifest(manifest_path)
+    if problem := recording_problem(run_dir, manifest):
         raise ResultsError(manifest_path, problem)
-    return dict(manifest)
+    return manifest
 
 
 def _names_problem(rows: list[dict[str, Any]], machine: str, run_id: str) -> str | None:
@@ -219,7 +216,7 @@ def record(run_dir: Path, history: Path) -> Recorded:
             _copy_exclusive(src, copy / src.name)
             os.utime(staging)  # alive: see STALE_STAGING_S
         for copied in sorted(copy.glob("*.json")):
-            _check_copy(copied, run_dir / copied.name, run_dir.parent.name, manifest["run_id"])
+            _check_copy(copied, run_dir / copied.name, run_dir.parent.name, manifest.run_id)
             os.utime(staging)
         copy.chmod(0o755)
         fsync_dir(copy)
@@ -280,10 +277,7 @@ def _recorded_run_problem(run_dir: Path) -> str | None:
     if not run_dir.is_dir() or not manifest_path.is_file():
         return None  # not a run folder: validate names it
     try:
-        manifest = read_json(manifest_path)  # not check_file: it stops at a misnamed folder
+        manifest = read_manifest(manifest_path, in_its_folder=False)  # said below, in words
     except ResultsError:
-        return None  # unreadable: validate names it, with why
-    names = ("run_id", "machine")
-    if not isinstance(manifest, dict) or not all(isinstance(manifest.get(k), str) for k in names):
-        return None  # not a manifest: validate names it
-    return manifest_problem(run_dir, manifest)
+        return None  # not a sound manifest: validate names it, with why
+    return recording_problem(run_dir, manifest)

@@ -9,7 +9,8 @@ measured value against ``bench.results.schema``. A file that fails raises a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +207,16 @@ def _record_problem(
     return schema.check_metadata(metadata) or schema.check_values(values, unit, metric)
 
 
-def _check_suite(path: Path, data: Any) -> pyperf.BenchmarkSuite:
+def _times_problem(metadata: Mapping[str, Any], now: datetime) -> str | None:
+    """Whether the run id, start and date a benchmark's metadata gives are plausible."""
+    date = metadata.get("date")
+    return schema.run_times_problem(
+        metadata.get("run_id"), metadata.get("run_started"), now,
+        dates=() if date is None else (date,),
+    )  # fmt: skip
+
+
+def _check_suite(path: Path, data: Any, now: datetime) -> pyperf.BenchmarkSuite:
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
         found = sorted(map(str, data))[:5] if isinstance(data, dict) else type(data).__name__
         raise ResultsError(path, f"not a pyperf suite (no 'benchmarks' list; found {found})")
@@ -237,6 +247,7 @@ def _check_suite(path: Path, data: Any) -> pyperf.BenchmarkSuite:
         problem = _schema_problem(metadata[SCHEMA_KEY]) or schema.text_problem(name)
         for run in benchmark.get_runs():
             problem = problem or schema.check_values(list(run.values), unit, metric)
+            problem = problem or _times_problem(metadata | run.get_metadata(), now)
             # pyperf's own commands read the warm-ups of a downloaded file: same rules.
             warmups = [value for _loops, value in run.warmups or ()]
             problem = problem or schema.check_values(warmups, unit, metric)
@@ -269,7 +280,7 @@ def _raw_suite_problem(data: dict[str, Any]) -> str | None:
 _RECORD_TYPES = {"benchmark": str, "metric": str, "unit": str, "values": list, "metadata": dict}
 
 
-def _check_outcomes(path: Path, data: Any) -> dict[str, Any]:
+def _check_outcomes(path: Path, data: Any, now: datetime) -> dict[str, Any]:
     _check_kind(path, data, schema.OUTCOMES_KIND, "an outcomes file")
     records = data.get("records")
     if not isinstance(records, list):
@@ -285,6 +296,8 @@ def _check_outcomes(path: Path, data: Any) -> dict[str, Any]:
             raise ResultsError(
                 path, f"{key!r} is {schema.preview(data.get(key))}, not a plain name"
             )
+    if problem := schema.run_times_problem(data["run_id"], None, now):
+        raise ResultsError(path, problem)
     definitions = _Definitions(path)
     for i, record in enumerate(records):
         name = record.get("benchmark") if isinstance(record, dict) else None
@@ -301,6 +314,7 @@ def _check_outcomes(path: Path, data: Any) -> dict[str, Any]:
             schema.text_problem(record["benchmark"])
             or schema.value_problem(record["metric"], schema.METADATA["metric"])
             or _record_problem(metadata, record["values"], record["unit"], record["metric"])
+            or _times_problem(metadata, now)
         )
         if problem:
             raise ResultsError(path, f"{label}: {problem}")
@@ -312,9 +326,6 @@ def _check_outcomes(path: Path, data: Any) -> dict[str, Any]:
             round_no,
         )
     return data
-
-
-_MANIFEST_TYPES = {"run_id": str, "machine": str, "profile": str, "interpreters": list}
 
 
 def _manifest_problem(value: Any, where: str, depth: int = 0) -> str | None:
@@ -335,42 +346,50 @@ def _manifest_problem(value: Any, where: str, depth: int = 0) -> str | None:
     return next(filter(None, (_manifest_problem(item, at, depth + 1) for at, item in items)), None)
 
 
-def _check_manifest(path: Path, data: Any) -> dict[str, Any]:
+def _check_manifest(
+    path: Path, data: Any, now: datetime, *, in_its_folder: bool = True
+) -> schema.Manifest:
+    """The manifest ``data`` as the current version writes it, every field checked, and
+    (``in_its_folder``) its run id the name of the folder it sits in."""
     _check_kind(path, data, schema.MANIFEST_KIND, "a run manifest")
-    wrong = [k for k, kind in _MANIFEST_TYPES.items() if not isinstance(data.get(k), kind)]
-    if wrong:
-        raise ResultsError(path, f"manifest lacks or mistypes {', '.join(wrong)}")
     if problem := _manifest_problem(data, "manifest"):
         raise ResultsError(path, problem)
-    for key in ("run_id", "machine"):
-        if not is_identifier(data[key]):
-            raise ResultsError(path, f"{key!r} is {schema.preview(data[key])}, not a plain name")
-    if data["run_id"] != path.parent.name:
+    # The steps of older versions rewrite each interpreter's part: those must be objects.
+    if problem := schema.MANIFEST_FIELDS["interpreters"](data.get("interpreters")):
+        raise ResultsError(path, f"the manifest's interpreters {problem}")
+    upgraded = migrate.upgrade_manifest(data)
+    if problem := schema.manifest_problem(upgraded):
+        raise ResultsError(path, problem)
+    manifest = schema.Manifest.from_json(upgraded)
+    if in_its_folder and manifest.run_id != path.parent.name:
         raise ResultsError(
-            path, f"names run {data['run_id']!r}, but sits in the folder {path.parent.name!r}"
+            path, f"names run {manifest.run_id!r}, but sits in the folder {path.parent.name!r}"
         )
-    for i, entry in enumerate(data["interpreters"]):
-        if not isinstance(entry, dict) or not is_identifier(entry.get("label")):
-            raise ResultsError(path, f"manifest's interpreter {i} has no plain 'label'")
+    times = schema.run_times_problem(
+        manifest.run_id, manifest.started_utc, now, finished=manifest.finished_utc
+    )
+    if times:
+        raise ResultsError(path, f"the manifest's {times}")
+    for entry in manifest.interpreters:
         # The runner writes a file before naming it here: a named file that is gone
         # means a run folder copied or cleaned by hand, with data lost.
-        for key in ("file", "outcomes_file"):
-            name = entry.get(key)
+        for key, name in (("file", entry.file), ("outcomes_file", entry.outcomes_file)):
             if name is None:
                 continue
             if not is_identifier(name) or not name.endswith(".json"):
                 raise ResultsError(
-                    path, f"names {schema.preview(name)} as {entry['label']}'s {key}: not a "
+                    path, f"names {schema.preview(name)} as {entry.label}'s {key}: not a "
                     "file name of this folder"
                 )  # fmt: skip
             if not (path.parent / name).is_file():
                 raise ResultsError(
-                    path, f"names {name!r} as {entry['label']}'s {key}, but it is missing"
+                    path, f"names {name!r} as {entry.label}'s {key}, but it is missing"
                 )
-    return data
+    return manifest
 
 
-Checked = tuple[str, Any]  # ("manifest" | "outcomes", data) or ("suite", pyperf suite)
+#: ("manifest", schema.Manifest), ("outcomes", its data) or ("suite", a pyperf suite)
+Checked = tuple[str, Any]
 
 
 def checked(path: Path) -> Checked:
@@ -381,11 +400,22 @@ def checked(path: Path) -> Checked:
     ``bench_schema_version``.
     """
     data = read_json(path)
+    now = datetime.now(UTC)  # no time in a file may lie ahead of this machine's clock
     if path.name == MANIFEST_NAME:
-        return "manifest", _check_manifest(path, data)
+        return "manifest", _check_manifest(path, data, now)
     if path.name.endswith(OUTCOMES_SUFFIX):
-        return "outcomes", _check_outcomes(path, data)
-    return "suite", _check_suite(path, data)
+        return "outcomes", _check_outcomes(path, data, now)
+    return "suite", _check_suite(path, data, now)
+
+
+def read_manifest(path: Path, *, in_its_folder: bool = True) -> schema.Manifest:
+    """The run manifest at ``path`` (a ``run.json``), checked and upgraded from its schema
+    version to the current one: the one way a manifest is read. Raises
+    :class:`ResultsError` naming the file. ``in_its_folder=False`` reads a manifest whose
+    folder is named otherwise than its run (to say so in other words: ``history --check``)."""
+    if path.name != MANIFEST_NAME:
+        raise ResultsError(path, f"not a run manifest (those are named {MANIFEST_NAME})")
+    return _check_manifest(path, read_json(path), datetime.now(UTC), in_its_folder=in_its_folder)
 
 
 def check_file(path: Path) -> None:

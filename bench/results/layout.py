@@ -47,8 +47,27 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+#: How a run id spells its start (UTC, to the second), before ``-<profile>``.
+RUN_START_FORMAT = "%Y-%m-%dT%H-%M-%SZ"
+#: A run id as the runner makes it: its start, the profile's slug, and a ``-<n>`` suffix
+#: for a second run started in the same second.
+RUN_ID = re.compile(r"(?P<start>\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)-[a-z0-9][a-z0-9.-]*")
+
+
 def run_id(when: datetime, profile: str) -> str:
-    return f"{when:%Y-%m-%dT%H-%M-%SZ}-{slug(profile)}"
+    return f"{when:{RUN_START_FORMAT}}-{slug(profile)}"
+
+
+def run_start(run: str) -> datetime | None:
+    """When the run named ``run`` started (UTC), as its id spells it; None for a name
+    that is not a run id the runner makes."""
+    match = RUN_ID.fullmatch(run)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match["start"], RUN_START_FORMAT).replace(tzinfo=UTC)
+    except ValueError:  # 2026-13-45: the shape of a date, not a date
+        return None
 
 
 def create_run_dir(results: Path, machine: str, profile: str, when: datetime) -> Path:

@@ -28,6 +28,7 @@ from bench.results.check import (
     combined_error,
     describe_problems,
     read_json,
+    read_manifest,
     sorted_problems,
 )
 from bench.results.layout import LAYOUT_DEPTH, MANIFEST_NAME, OUTCOMES_SUFFIX, is_identifier
@@ -37,8 +38,8 @@ from bench.results.schema import PARAM_KEYS
 __all__ = [
     "COLUMNS", "SORT_KEYS", "ResultsError", "check_file", "combined_error",
     "describe_problems", "file_rows", "load_results", "load_run", "read_json",
-    "results_files", "scan", "sort_rows", "sorted_problems", "tidy_frame", "tree_rows",
-    "validate_tree",
+    "read_manifest", "results_files", "scan", "sort_rows", "sorted_problems", "tidy_frame",
+    "tree_rows", "validate_tree",
 ]  # fmt: skip
 
 #: The tidy frame's columns, in order: also those of an empty frame.

@@ -17,11 +17,12 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from bench.results.layout import is_identifier
+from bench.results.layout import RUN_START_FORMAT, is_identifier, run_start
 
 #: Version of what we add to pyperf's format (metadata keys, the manifest). Bump on change,
 #: with a step in ``bench.results.migrate``.
@@ -225,6 +226,16 @@ def check_metadata(metadata: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _measured_problem(value: float, unit: str, metric: str) -> str | None:
+    difference = DIFFERENCE_METRIC.fullmatch(metric)
+    signed = unit not in NONNEGATIVE_UNITS or difference
+    if problem := _number_problem(value, integer=False, nonnegative=not signed):
+        return problem
+    if unit == "second" and not difference and value < MIN_SECONDS:
+        return f"is {value!r} s, shorter than any clock here can time (1 ns)"
+    return None
+
+
 def check_values(values: list[Any], unit: str, metric: str = "time") -> str | None:
     """The first problem of a benchmark's values of ``metric`` in ``unit``, or None."""
     kinds = VALUE_KINDS.get(unit)
@@ -233,19 +244,86 @@ def check_values(values: list[Any], unit: str, metric: str = "time") -> str | No
     for i, value in enumerate(values):
         if (kinds is not bool and isinstance(value, bool)) or not isinstance(value, kinds):
             return f"value {i} is {type(value).__name__} {preview(value)}, not a {unit} value"
+        problem = None  # a flag has none
         if isinstance(value, str):
             problem = text_problem(value)
-        elif isinstance(value, bool):
-            problem = None
-        else:
-            difference = DIFFERENCE_METRIC.fullmatch(metric)
-            signed = unit not in NONNEGATIVE_UNITS or difference
-            problem = _number_problem(value, integer=False, nonnegative=not signed)
-            if not problem and unit == "second" and not difference and value < MIN_SECONDS:
-                problem = f"is {value!r} s, shorter than any clock here can time (1 ns)"
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            problem = _measured_problem(value, unit, metric)
         if problem:
             return f"value {i} {problem}"
     return None
+
+
+#: How far ahead of the reading machine's clock a time may be: two machines' clocks differ.
+CLOCK_SKEW = timedelta(hours=1)
+#: pyperf's ``date`` is the measuring machine's local time, UTC-12 to UTC+14.
+LOCAL_TIME_SPAN = timedelta(hours=14)
+#: The longest a run may take from its start to its last value (``full`` takes hours).
+LONGEST_RUN = timedelta(days=3)
+
+
+def _time(value: Any, *, aware: bool) -> datetime | None:
+    """``value`` as a time (ISO 8601; with its UTC offset when ``aware``), or None."""
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if when is None or (when.tzinfo is not None) != aware:
+        return None
+    return when
+
+
+def _start_problem(
+    run_id: Any, start: datetime | None, started: Any, ahead: datetime
+) -> str | None:
+    if isinstance(run_id, str) and start is None:
+        return (
+            f"run id {preview(run_id)} does not spell when the run started "
+            f"(<{RUN_START_FORMAT}>-<profile>)"
+        )
+    if start is not None and start > ahead:
+        return f"run id {run_id!r} starts in the future of this machine"
+    if started is None:
+        return None
+    when = _time(started, aware=True)
+    if when is None:
+        return f"start {preview(started)} is not a time with its UTC offset"
+    if start is not None and when.astimezone(UTC).replace(microsecond=0) != start:
+        return f"start {started!r} is not the start its run id {run_id!r} spells"
+    return f"start {started!r} is in the future of this machine" if when > ahead else None
+
+
+def _date_problem(date: Any, start: datetime | None, now: datetime) -> str | None:
+    when = _time(date, aware=False)
+    if when is None:
+        return f"date {preview(date)} is not a local time (YYYY-MM-DD HH:MM:SS)"
+    if when > now.astimezone(UTC).replace(tzinfo=None) + LOCAL_TIME_SPAN + CLOCK_SKEW:
+        return f"date {date!r} is in the future of this machine"
+    if start is None:
+        return None
+    begun = start.replace(tzinfo=None)
+    if begun - LOCAL_TIME_SPAN <= when <= begun + LONGEST_RUN + LOCAL_TIME_SPAN:
+        return None
+    return f"date {date!r} does not fall within its run, started {begun:%Y-%m-%d %H:%M} UTC"
+
+
+def run_times_problem(
+    run_id: Any, started: Any, now: datetime, *, finished: Any = None, dates: tuple[Any, ...] = ()
+) -> str | None:
+    """Why the times a file gives for its run are not plausible, or None: the run id must
+    spell a real start (:func:`bench.results.layout.run_start`), the recorded start
+    (``run_started``, ``started_utc``) and end must agree with it and lie in the past of
+    ``now``, and pyperf's ``dates`` of its values fall within the run. Only the times
+    given are checked; None stands for a time a file does not hold."""
+    ahead = now + CLOCK_SKEW
+    start = run_start(run_id) if isinstance(run_id, str) else None
+    if problem := _start_problem(run_id, start, started, ahead):
+        return problem
+    if finished is not None:
+        end = _time(finished, aware=True)
+        if end is None or end > ahead or (start is not None and end < start):
+            return f"end {preview(finished)} is not a time between the run's start and now"
+    return next(filter(None, (_date_problem(date, start, now) for date in dates)), None)
 
 
 def definition(metadata: Mapping[str, Any], *extra: Any) -> tuple[Any, ...]:
@@ -310,6 +388,107 @@ class Manifest:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Manifest:
+        """The manifest ``data`` describes, which :func:`manifest_problem` has passed
+        (``bench.results.read.read_manifest`` checks, upgrades and builds it)."""
+        entries = [InterpreterEntry(**entry) for entry in data["interpreters"]]
+        return cls(**{**data, "interpreters": entries})
+
+
+# -- what a manifest's fields hold -------------------------------------------------------
+
+FieldRule = Callable[[Any], str | None]  # why a value may not stand in a field, or None
+
+
+def _is(kind: type | tuple[type, ...], what: str, *, optional: bool = False) -> FieldRule:
+    def rule(value: Any) -> str | None:
+        if optional and value is None:
+            return None
+        fits = isinstance(value, kind) and not isinstance(value, bool)  # no kind takes a flag
+        return None if fits else f"is {preview(value)}, not {what}"
+
+    return rule
+
+
+def _list_of(kind: type, what: str) -> FieldRule:
+    def rule(value: Any) -> str | None:
+        if isinstance(value, list) and all(isinstance(item, kind) for item in value):
+            return None
+        return f"is {preview(value)}, not a list of {what}"
+
+    return rule
+
+
+def _name(value: Any) -> str | None:
+    return None if is_identifier(value) else f"is {preview(value)}, not a plain name"
+
+
+def _count(value: Any) -> str | None:
+    return _is(int, "a whole number")(value) or _number_problem(
+        value, integer=True, nonnegative=True
+    )
+
+
+def _status(value: Any) -> str | None:
+    known = (RUNNING, COMPLETE, INTERRUPTED, FAILED)
+    return None if value in known else f"is {preview(value)}, not one of {', '.join(known)}"
+
+
+def _required(cls: type) -> frozenset[str]:
+    """The fields of the dataclass ``cls`` that have no default."""
+    no_default = [f for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+    return frozenset(f.name for f in no_default)
+
+
+#: Each field of a manifest (as the current version writes it) and its rule; the fields
+#: with a default in :class:`Manifest` may be absent.
+MANIFEST_FIELDS: dict[str, FieldRule] = {
+    "run_id": _name, "machine": _name, "profile": _is(str, "text"), "rounds": _count,
+    "values": _count, "warmups": _count, "timeout_s": _is((int, float), "a number"),
+    "seed": _is(int, "a whole number"), "git_commit": _is(str, "text", optional=True),
+    "process_token": _is(str, "text"), "started_utc": _is(str, "a time"),
+    "host": _is(dict, "an object"), "cases": _list_of(dict, "objects"),
+    "interpreters": _list_of(dict, "objects"),
+    "finished_utc": _is(str, "a time", optional=True), "status": _status,
+    "kind": _is(str, "text"), "schema_version": _count,
+}  # fmt: skip
+#: Each field of one interpreter's part of a manifest, and its rule.
+ENTRY_FIELDS: dict[str, FieldRule] = {
+    "label": _name, "spec": _is(str, "text"), "argv": _list_of(str, "texts"),
+    "info": _is(dict, "an object"), "skipped": _list_of(dict, "objects"),
+    "failures": _list_of(dict, "objects"), "file": _is(str, "a file name", optional=True),
+    "outcomes_file": _is(str, "a file name", optional=True), "measured": _count,
+    "article_output": _list_of(str, "texts"),
+}  # fmt: skip
+
+
+def _fields_problem(
+    data: Mapping[str, Any], rules: dict[str, FieldRule], required: frozenset[str], where: str
+) -> str | None:
+    """The first field of ``data`` missing, unknown or refused by its rule, in words."""
+    if missing := sorted(required - set(data)):
+        return f"{where} lacks {', '.join(missing)}"
+    for key, value in data.items():
+        rule = rules.get(key)
+        if rule is None:
+            return f"{where} has a field {preview(key)} that no manifest of this version has"
+        if problem := rule(value):
+            return f"{where}'s {key} {problem}"
+    return None
+
+
+def manifest_problem(data: Mapping[str, Any]) -> str | None:
+    """Why ``data`` (upgraded to this version) is not a manifest :class:`Manifest` can
+    hold, or None: every field of it and of each interpreter's part, by its rule."""
+    if problem := _fields_problem(data, MANIFEST_FIELDS, _required(Manifest), "the manifest"):
+        return problem
+    for i, entry in enumerate(data["interpreters"]):
+        where = f"interpreter {i}"
+        if problem := _fields_problem(entry, ENTRY_FIELDS, _required(InterpreterEntry), where):
+            return problem
+    return None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from bench.history.trends import render_trends
 from bench.report import claims, evidence_cache, figures
 from bench.report.pipeline import Evidence, evidence
 from bench.report.select import interpreter_label
+from bench.results.layout import run_start
 from bench.site.sources import Source
 
 
@@ -46,11 +47,16 @@ class SourceData:
         return self.labels[interpreter]
 
     def newest_date(self) -> pd.Timestamp | None:
-        """When the newest value shown was measured (UTC)."""
-        if self.latest.empty or "date" not in self.latest:
-            return None
-        dates = pd.to_datetime(self.latest["date"], errors="coerce", utc=True).dropna()
-        return dates.max() if not dates.empty else None
+        """When the newest run shown started (UTC), as its run id spells it: the boundary
+        holds that to the run's recorded start and to the past, so no file can move it."""
+        newest = run_starts(self.latest["run_id"]).max() if not self.latest.empty else None
+        return None if pd.isna(newest) else newest
+
+
+def run_starts(run_ids: pd.Series) -> pd.Series:
+    """When each run of ``run_ids`` started (UTC; NaT for a name that spells no start)."""
+    starts = {run: run_start(run) for run in run_ids.dropna().astype(str).unique()}
+    return pd.to_datetime(run_ids.astype(str).map(starts), utc=True)
 
 
 #: Results files a spawned parser must have to pay for its start (it imports pandas and

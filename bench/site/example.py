@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bench.report.markdown import inert
 from bench.results.layout import MANIFEST_NAME
+from bench.results.read import read_manifest
 from bench.site import pages
 from bench.site.data import SourceData
 from bench.site.markdown import admonition
@@ -40,14 +41,9 @@ def recorded(data: SourceData) -> Recorded | None:
     with an output); None for a folder whose runs predate it."""
     manifests = [p for p in pages.newest_run_files(data) if p.name == MANIFEST_NAME]
     for path in sorted(manifests, key=lambda p: p.parent.name, reverse=True):
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # the loader has already checked it; nothing to show from it
-        for entry in manifest.get("interpreters") or []:
-            lines = entry.get("article_output") if isinstance(entry, dict) else None
-            if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
-                return Recorded(path.parent.name, str(entry.get("label")), tuple(lines))
+        for entry in read_manifest(path).interpreters:
+            if entry.article_output:
+                return Recorded(path.parent.name, entry.label, tuple(entry.article_output))
     return None
 
 

@@ -12,7 +12,6 @@ folder, figure links, labels) and each is a few lines; the home page's answer is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +24,9 @@ from bench.report import capacity, claims, metrics, tables
 from bench.report.markdown import inert
 from bench.report.select import readable_interpreter_labels
 from bench.results.layout import MANIFEST_NAME
-from bench.results.read import results_files
+from bench.results.read import read_manifest, results_files
 from bench.site import catalogue
-from bench.site.data import SourceData
+from bench.site.data import SourceData, run_starts
 from bench.site.markdown import (
     VERDICT_KINDS,
     admonition,
@@ -359,7 +358,7 @@ def runs_table(data: SourceData) -> str:
     runs = data.summaries.drop_duplicates(["machine", "interpreter", "run_id"])
     if runs.empty:
         return tables.NO_DATA
-    dates = pd.to_datetime(runs["date"], errors="coerce", utc=True)
+    dates = run_starts(runs["run_id"])
     rows = (
         runs.assign(_date=dates)
         .groupby(["machine", "interpreter"], dropna=False)
@@ -394,19 +393,15 @@ def manifest_rows(data: SourceData) -> list[dict[str, object]]:
     for path in newest_run_files(data):
         if path.name != MANIFEST_NAME:
             continue
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # the loader has already checked it; nothing to add here
-        host = manifest.get("host") or {}
+        manifest = read_manifest(path)
         rows.append({
             "run_id": path.parent.name,
-            "os": host.get("platform"),
-            "settings": f"{manifest.get('profile')}: {manifest.get('rounds')} round(s) x "
-                        f"{manifest.get('values')} value(s), {manifest.get('warmups')} "
-                        f"warmup(s), seed {manifest.get('seed')}",
-            "commit": str(manifest.get("git_commit") or "")[:12],
-            "status": manifest.get("status"),
+            "os": manifest.host.get("platform"),
+            "settings": f"{manifest.profile}: {manifest.rounds} round(s) x "
+                        f"{manifest.values} value(s), {manifest.warmups} "
+                        f"warmup(s), seed {manifest.seed}",
+            "commit": (manifest.git_commit or "")[:12],
+            "status": manifest.status,
         })  # fmt: skip
     return rows
 
