@@ -6,8 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import exit_codes, interpreters, matrix
+from bench import exit_codes, interpreters
+from bench.cases import Case, select
 from bench.environment import LOCAL_RESULTS, PROJECT_ROOT
+from bench.families import catalogue
 
 DEFAULT_RESULTS = LOCAL_RESULTS
 DEFAULT_HISTORY = PROJECT_ROOT / "history"
@@ -15,13 +17,13 @@ DEFAULT_HISTORY = PROJECT_ROOT / "history"
 DEFAULT_HISTORY_CACHE = PROJECT_ROOT / "build" / "site-cache" / "cli-history"
 
 
-def _cases(profile: str, only: str | None) -> list[matrix.Case]:
-    # The capacity probes go with whatever work is selected (see bench.measures.capacity).
-    return matrix.with_capacity_probes(matrix.select(matrix.PROFILES[profile].cases(), only))
+def _cases(profile: str, only: str | None) -> list[Case]:
+    # The capacity probes go with whatever work is selected (see bench.capacity).
+    return catalogue.with_probes(select(catalogue.PROFILES[profile].cases(), only))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    profile = matrix.PROFILES[args.profile]
+    profile = catalogue.PROFILES[args.profile]
     cases = _cases(args.profile, args.only)
     print(f"profile {profile.name}: {profile.description}")
     print(
@@ -34,7 +36,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{case.name:<{width}}  {case.family:<12} {case.tasks:>5}  {case.timed}")
     print(f"\n{len(cases)} case(s)")
     print("\nleft out on purpose:")
-    for (where, what), why in matrix.EXCLUDED.items():
+    for (where, what), why in catalogue.EXCLUDED.items():
         print(f"  {where} x {what}: {why}")
     return 0
 
@@ -81,7 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return runner.EXIT_USAGE
     settings = runner.Settings(
-        profile=matrix.PROFILES[args.profile],
+        profile=catalogue.PROFILES[args.profile],
         cases=cases,
         interpreters=prepared,
         results=Path(args.results),
@@ -208,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add_selection(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--profile", choices=sorted(matrix.PROFILES), default="quick")
+        p.add_argument("--profile", choices=sorted(catalogue.PROFILES), default="quick")
         p.add_argument("--only", metavar="REGEX", help="only the cases whose name matches")
 
     p_list = sub.add_parser("list", help="print the matrix of a profile")

@@ -7,7 +7,7 @@ The runner starts ``python [options] -m bench.case_script --case JSON --meta JSO
 The module's top level imports nothing beyond the standard library's smallest
 pieces on purpose: spawn and forkserver children re-import the main module
 (as ``__mp_main__``), and anything imported here would land in their start-up
-cost. pyperf and the matrix are imported inside ``main()`` only.
+cost. pyperf and the catalogue are imported inside ``main()`` only.
 """
 
 from __future__ import annotations
@@ -85,27 +85,15 @@ def case_metadata(case: Any, size_unit: str) -> dict[str, Any]:
     }
 
 
-def peer_model(name: str, start_method: str | None) -> str:
-    """The model whose workers are like the peer of an IPC channel or a pitfall's process
-    API, by trait: a process of that start method, a subinterpreter, or this thread."""
-    from bench.models import MODELS, Isolation, model_names
+def probed_model(case: Any) -> str:
+    """The model whose workers are like those of the case: its own, for a model; else the
+    model that holds the role its subject names (an IPC channel's peer, a process API's
+    processes, the thread an HTTP client runs in)."""
+    from bench.families.catalogue import subject_kind
+    from bench.models import model_of
 
-    isolation = Isolation.PROCESS if start_method else Isolation.SHARED
-    if not start_method:
-        from bench.measures.ipc import PEER_ISOLATION
-
-        isolation = Isolation(PEER_ISOLATION.get(name, isolation.value))
-    candidates = model_names(
-        lambda m: (
-            m.isolation is isolation
-            and not m.is_async
-            and (start_method in m.start_methods if start_method else not m.uses_processes)
-        )
-    )
-    if not candidates:
-        raise ValueError(f"no registered model works like the peer of {name!r}")
-    # Prefer the plain loop among shared-memory models, else the first registered.
-    return next((c for c in candidates if MODELS[c].baseline), candidates[0])
+    subject = subject_kind(case.measure).subject(case.model)
+    return case.model if subject.peer is None else model_of(subject.peer)
 
 
 def probe(case: Any) -> dict[str, Any]:
@@ -113,9 +101,8 @@ def probe(case: Any) -> dict[str, Any]:
     from bench.models import MODELS, open_executor
     from bench.workloads.probe import worker_facts
 
-    model, method = case.model, case.start_method
-    if model not in MODELS:  # an IPC channel or a process API: a model with its peer's kind
-        model = peer_model(case.model, method)
+    model = probed_model(case)
+    method = case.start_method if MODELS[model].uses_processes else None
     workers = max(1, min(case.workers, 2))
     executor = open_executor(model, workers, method)
     try:
@@ -233,11 +220,10 @@ def main(argv: list[str] | None = None) -> None:
 
     import pyperf
 
+    from bench.cases import Case
+    from bench.families.catalogue import WORKLOADS, measure_module
     from bench.interpreters import interpreter_options
-    from bench.matrix import Case
-    from bench.measures import module
     from bench.models import MODELS
-    from bench.workloads.catalog import WORKLOADS
 
     def forward(cmd: list[str], args: Any) -> None:
         cmd.extend(("--case", args.case, "--meta", args.meta))
@@ -255,25 +241,26 @@ def main(argv: list[str] | None = None) -> None:
     runner.metadata.update(build_metadata())
     runner.metadata.update(case_metadata(case, workload.size_unit))
 
-    if case.measure == "capacity":
-        # The probe's own processes report the facts: no executor of a model is opened.
-        facts, results = module("capacity").run(case, repeat=args.values)
+    # The measure's module, by its shape (bench.measurement): none for a batch of tasks.
+    measured_by: Any = None if case.measure == "batch" else measure_module(case.measure)
+    if hasattr(measured_by, "run"):
+        # The measure's own processes report the facts (the capacity probe's spinners).
+        facts, results = measured_by.run(case, repeat=args.values)
         write_measurements(case, results, {**runner.metadata, **probe_metadata(facts)}, args.output)
         return
-    measured_once = ("memory", "race", "fault", "pitfalls", "cpu_limits", "copy_on_write", "http")
-    if case.measure in measured_once:
+    if hasattr(measured_by, "measure"):
         # Not timings pyperf could repeat: the measurement repeats itself, here, once.
         metadata = {**runner.metadata, **probe(case)}
-        results = module(case.measure).measure(case, repeat=args.values)
+        results = measured_by.measure(case, repeat=args.values)
         write_measurements(case, results, metadata, args.output)
         return
     if not (args.worker or args.in_process):
         # The manager only spawns workers: it opens no executor.
         runner.bench_time_func(case.name, lambda loops: 0.0)
         return
-    if case.measure == "ipc":
+    if measured_by is not None:  # a timer pyperf drives (the IPC round trips)
         probed = probe(case)
-        handle = module("ipc").open_timer(case)
+        handle = measured_by.open_timer(case)
         timer, cleanup = handle.run, handle.close
     else:
         timer, probed, cleanup = batch_timer(case, workload, MODELS[case.model])

@@ -86,7 +86,7 @@ except Exception as exc:  # the suite's source must reach the interpreter; say s
     def unavailable_models(reason=f"bench.models did not import: {exc}"):
         return {"*": reason}
 try:  # a channel whose peer is a missing model's worker is skipped as the model is
-    from bench.measures.ipc import unavailable_channels
+    from bench.families.ipc.channels import unavailable_channels
 except Exception:
     def unavailable_channels(models):
         return {}
@@ -96,7 +96,7 @@ except Exception:  # said above, through the models
     def build_optimisations(config):
         return {}
 try:
-    from bench.workloads.catalog import unavailable_workloads
+    from bench.families.catalogue import unavailable_workloads
 except Exception:  # said above, through the models
     def unavailable_workloads():
         return {}
@@ -105,7 +105,7 @@ def missing_extras():  # the extras whose modules a model or workload needs and 
     found = {}
     try:
         from bench.models import MODELS
-        from bench.workloads.catalog import WORKLOADS
+        from bench.families.catalogue import WORKLOADS
     except Exception:  # said above, through the models
         return found
     for needs in (*MODELS.values(), *WORKLOADS.values()):

@@ -41,18 +41,19 @@ from typing import Any
 
 import pyperf
 
-from bench import environment, exit_codes, measures
+from bench import capacity, environment, exit_codes
+from bench.capacity import probe_target
 from bench.case_script import case_metadata
+from bench.cases import Case, Profile
+from bench.families import catalogue
+from bench.families.io.workload import FILE_DIR_ENV, TCP_ADDRESS_ENV
 from bench.interpreters import Interpreter, case_environment, probe
-from bench.matrix import Case, Profile, probe_target
-from bench.measures import capacity
 from bench.models.dask_cluster import SCHEDULER_ENV as DASK_SCHEDULER_ENV
 from bench.processes import Supervisor
 from bench.progress import Progress
 from bench.results import layout, schema, write
 from bench.services import services
-from bench.workloads.catalog import WORKLOADS, resolve
-from bench.workloads.io import FILE_DIR_ENV, TCP_ADDRESS_ENV
+from bench.workloads.catalog import resolve
 
 #: Marks every process of a run, so a test can prove none outlived it.
 RUN_TOKEN_ENV = "BENCH_RUN_TOKEN"
@@ -149,8 +150,8 @@ def _signals_interrupt() -> Iterator[None]:
 @functools.cache
 def definition_of(case: Case) -> str:
     """The case's definition hash: its parameters and the code it runs."""
-    workload = WORKLOADS[case.workload]
-    code = resolve(workload.func) if workload.func else measures.module(workload.measure)
+    workload = catalogue.WORKLOADS[case.workload]
+    code = resolve(workload.func) if workload.func else catalogue.measure_module(workload.measure)
     params = case_metadata(case, workload.size_unit)
     return schema.definition_hash(params, code_fingerprint(inspect.getsource(code)))
 
@@ -206,7 +207,7 @@ def order_rounds(
 
     Cases marked ``once`` (deterministic measurements: memory, faults) are in the
     first round only; they repeat themselves inside that round instead. Capacity
-    probes (``matrix.with_capacity_probes``) are not shuffled: the round's own opens
+    probes (``bench.capacity.with_probes``) are not shuffled: the round's own opens
     it, and each other one comes right before the group it names. ``limit`` gives a
     family's last round (None: every round), so that the key comparisons get more rounds
     than the rest within one run's time.
@@ -493,9 +494,9 @@ class Run:
         self, sup: Supervisor, interp: Interpreter, entry: schema.InterpreterEntry,
         env: dict[str, str], progress: Progress,
     ) -> None:  # fmt: skip
-        """Run ``python -m bench.workloads.article`` and keep what it printed in the
+        """Run ``python -m bench.families.article.workload`` and keep what it printed in the
         manifest, so that the site shows real output without running anything itself."""
-        cmd = [*interp.argv, "-m", "bench.workloads.article"]
+        cmd = [*interp.argv, "-m", "bench.families.article.workload"]
         proc = sup.start(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
         try:
             output, _ = proc.communicate(timeout=EXAMPLE_TIMEOUT_S)

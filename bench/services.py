@@ -10,9 +10,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench.families.io.workload import FILE_DIR_ENV, TCP_ADDRESS_ENV
 from bench.interpreters import case_environment
 from bench.processes import Supervisor
-from bench.workloads.io import FILE_DIR_ENV, TCP_ADDRESS_ENV
 
 READY_TIMEOUT_S = 30
 
@@ -21,7 +21,7 @@ READY_TIMEOUT_S = 30
 def tcp_server(
     supervisor: Supervisor | None = None, env: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """Start ``bench.workloads.tcp_server`` in its own process; yield ``"host:port"``.
+    """Start ``bench.families.io.tcp_server`` in its own process; yield ``"host:port"``.
 
     It runs under the runner's interpreter, not the one measured, so that every
     interpreter is measured against the same server.
@@ -33,7 +33,7 @@ def tcp_server(
     # Its errors come through its own pipe, not the runner's stderr: a server the watchdog
     # has yet to kill must not hold the output of a runner that was killed.
     proc = supervisor.start(
-        [sys.executable, "-m", "bench.workloads.tcp_server", "--port", "0"],
+        [sys.executable, "-m", "bench.families.io.tcp_server", "--port", "0"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

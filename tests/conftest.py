@@ -12,8 +12,8 @@ import pytest
 from helpers_waiting import SOON_S
 
 from bench import services
+from bench.families.io import workload as io
 from bench.history import cache
-from bench.workloads import io
 
 #: multiprocessing's helper processes, which may serve the whole session on purpose.
 LONG_LIVED_HELPERS = (

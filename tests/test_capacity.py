@@ -11,17 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench import matrix, runner
-from bench.matrix import (
-    CAPACITY_FAMILY,
-    CAPACITY_LIMITED,
-    PROFILES,
-    Case,
-    capacity_probe,
-    probe_target,
-    with_capacity_probes,
-)
-from bench.measures import capacity
+from bench import capacity, runner
+from bench.capacity import FAMILY as CAPACITY_FAMILY
+from bench.capacity import probe_case, probe_target
+from bench.cases import Case
+from bench.families.catalogue import NEEDS_CORES, PROFILES, with_probes
 from bench.report import capacity as report_capacity
 from bench.report import figures, metrics, tables
 
@@ -79,7 +73,7 @@ def test_probe_sizes_are_two_and_the_core_count(cores: int, sizes: tuple[int, ..
 
 
 def test_real_spinners_report_their_facts_and_a_capacity() -> None:
-    small = Case(**{**capacity_probe().__dict__, "size": 20_000})
+    small = Case(**{**probe_case().__dict__, "size": 20_000})
     facts, results = capacity.run(small)
     sizes = capacity.probe_sizes(capacity.usable_cores())
     assert len({f["pid"] for f in facts}) == max(sizes)
@@ -99,21 +93,21 @@ def test_real_spinners_report_their_facts_and_a_capacity() -> None:
 def test_every_profile_probes_each_round_and_before_each_cpu_group(profile: str) -> None:
     cases = PROFILES[profile].cases()
     probes = {probe_target(c) for c in cases if c.family == CAPACITY_FAMILY}
-    cpu_groups = {c.group for c in cases if c.family in CAPACITY_LIMITED}
+    cpu_groups = {c.group for c in cases if c.family in NEEDS_CORES}
     assert cpu_groups
     assert probes == {"", *cpu_groups}
-    assert with_capacity_probes(cases) == cases  # already there: nothing added twice
+    assert with_probes(cases) == cases  # already there: nothing added twice
 
 
 def test_probes_follow_the_selected_work_and_never_come_alone() -> None:
-    assert with_capacity_probes([]) == []
+    assert with_probes([]) == []
     sleep = Case("io", "sleep", "5ms", 5, 64, "threads", 4)
-    assert [probe_target(c) for c in with_capacity_probes([sleep])] == [None, ""]
+    assert [probe_target(c) for c in with_probes([sleep])] == [None, ""]
     primes = Case("cpu_python", "count_primes", "1ms", 3000, 64, "threads", 2)
-    found = with_capacity_probes([primes])
+    found = with_probes([primes])
     assert [probe_target(c) for c in found] == [None, "", primes.group]
     assert probe_target(primes) is None
-    assert matrix.uses_processes(matrix.CAPACITY_MODEL) is False  # no start method chosen
+    assert capacity.PROBE.subject(capacity.SPINNER).start_methods == ()  # none chosen
 
 
 def test_each_round_opens_with_a_probe_and_probes_right_before_cpu_work() -> None:
@@ -121,7 +115,7 @@ def test_each_round_opens_with_a_probe_and_probes_right_before_cpu_work() -> Non
         Case("cpu_python", "count_primes", "1ms", 3000, 64, m, w, s)
         for m, w, s in (("sequential", 1, None), ("threads", 2, None), ("process_pool", 2, "fork"))
     ] + [Case("io", "sleep", "5ms", 5, 64, m, w) for m, w in (("sequential", 1), ("threads", 4))]
-    cases = with_capacity_probes(cases)
+    cases = with_probes(cases)
     plan = runner.order_rounds(cases, rounds=5, seed=3)
     cpu_group = "cpu_python:count_primes[1ms]"
     for ordered in plan:
@@ -146,7 +140,7 @@ def probe_rows(values: dict[tuple[str, int], list[float]], **kw: Any) -> list[di
         "workload": "capacity",
         "workers": 2,
         "group": "capacity:capacity[40ms]",
-        "model": matrix.CAPACITY_MODEL,
+        "model": capacity.SPINNER,
         "measure": "capacity",
         "metric": capacity.METRIC,
         "unit": "ratio",

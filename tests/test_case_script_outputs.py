@@ -8,8 +8,8 @@ from pathlib import Path
 import pyperf
 
 from bench.case_script import write_measurements
-from bench.matrix import Case
-from bench.measures import Measurement
+from bench.cases import Case
+from bench.measurement import Measurement
 from bench.results import layout
 
 CASE = Case("race", "counter", "1k", 1000, 1, "threads", 2, measure="race", variant="racy")

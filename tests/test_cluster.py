@@ -21,13 +21,13 @@ import pytest
 from helpers_waiting import CHILD_RUN_S
 
 from bench import interpreters
+from bench.families.cpu.workload import count_primes
 from bench.models import WorkerDied, open_executor
 from bench.models.dask_cluster import SCHEDULER_ENV, ClusterProcesses, connect
 from bench.models.dask_local import cluster_facts
 from bench.report.claims import CLAIMS_BY_ID, DOES_NOT_HOLD, HOLDS, NO_DATA
 from bench.report.claims.cluster import KEEPS_UP, task_seconds
 from bench.results import schema
-from bench.workloads.cpu import count_primes
 from bench.workloads.faults import exit_hard
 from bench.workloads.probe import worker_facts
 

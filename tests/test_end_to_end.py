@@ -13,8 +13,10 @@ import pytest
 from helpers_interpreters import FREE_THREADED, require
 from helpers_waiting import CHILD_RUN_S
 
-from bench import matrix
+from bench import capacity
+from bench.cases import Case
 from bench.environment import PROJECT_ROOT as ROOT
+from bench.families import catalogue
 from bench.interpreters import case_environment
 from bench.report.capacity import round_capacity
 from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
@@ -77,14 +79,14 @@ def only_run(results: Path) -> Path:
 def test_list_prints_the_matrix() -> None:
     out = bench("list", "--profile", "smoke")
     assert out.returncode == 0, out.stderr
-    for case in matrix.PROFILES["smoke"].cases():
+    for case in catalogue.PROFILES["smoke"].cases():
         assert case.name in out.stdout
     assert "left out on purpose" in out.stdout
 
 
-def case_from_metadata(meta: dict) -> matrix.Case:
+def case_from_metadata(meta: dict) -> Case:
     """Rebuild the case from the params recorded as metadata: nothing parsed from a name."""
-    return matrix.Case(
+    return Case(
         family=meta["family"],
         workload=meta["workload"],
         size_label=meta["size_label"],
@@ -103,10 +105,10 @@ def case_from_metadata(meta: dict) -> matrix.Case:
 
 def assert_capacity_probed(frame: pd.DataFrame) -> None:
     """The parallel capacity: probed as the round opens and right before each CPU group."""
-    probes = frame[frame["family"] == matrix.CAPACITY_FAMILY]
-    smoke_cases = matrix.PROFILES["smoke"].cases()
-    cpu_groups = {c.group for c in smoke_cases if c.family in matrix.CAPACITY_LIMITED}
-    assert set(probes["variant"]) == {matrix.ROUND_START, *(f"before {g}" for g in cpu_groups)}
+    probes = frame[frame["family"] == capacity.FAMILY]
+    smoke_cases = catalogue.PROFILES["smoke"].cases()
+    cpu_groups = {c.group for c in smoke_cases if c.family in catalogue.NEEDS_CORES}
+    assert set(probes["variant"]) == {capacity.ROUND_START, *(f"before {g}" for g in cpu_groups)}
     assert (probes["metric"] == "cores").any() and (probes["unit"] == "ratio").all()
     assert list(round_capacity(frame)["round"]) == [1]
 
@@ -116,7 +118,7 @@ def assert_measured_or_skipped(seen: set[str], skipped: list[dict[str, str]]) ->
     3.12), never both."""
     reasons = {s["case"]: s["reason"] for s in skipped}
     assert all(reasons.values())
-    assert seen | set(reasons) == {c.name for c in matrix.PROFILES["smoke"].cases()}
+    assert seen | set(reasons) == {c.name for c in catalogue.PROFILES["smoke"].cases()}
     assert not seen & set(reasons)
 
 
@@ -200,9 +202,9 @@ def test_capacity_is_probed_in_every_round_for_every_interpreter(tmp_path: Path)
                 "--results", str(tmp_path))  # fmt: skip
     assert out.returncode == 0, out.stderr
     frame = load_run(only_run(tmp_path))
-    probes = frame[frame["family"] == matrix.CAPACITY_FAMILY]
+    probes = frame[frame["family"] == capacity.FAMILY]
     group = "cpu_python:count_primes[1ms]"
-    for variant in (matrix.ROUND_START, f"before {group}"):
+    for variant in (capacity.ROUND_START, f"before {group}"):
         assert set(probes.loc[probes["variant"] == variant, "round"]) == {1, 2, 3}
     found = round_capacity(frame)
     assert list(found["round"]) == [1, 2, 3]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 
-from bench.matrix import FAMILIES, Pick
+from bench.cases import Pick
+from bench.families.catalogue import FAMILIES
+from bench.families.granularity.workload import spin
 from bench.models import open_executor
-from bench.workloads.cpu import spin
 
 
 def best_of(executor, arglist, repeats: int = 3) -> float:

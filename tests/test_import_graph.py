@@ -19,29 +19,31 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "bench"
 
 #: Layers, lowest first: a module may import its own layer or a lower one, never a higher
-#: one. ``bench.results`` sits below the runner: the runner writes through it and the
-#: report reads through it, while it knows nothing of either. The run's own machinery
-#: (case script, measures, interpreters, processes...) shares the runner's layer.
+#: one. At the ground the models, the generic workloads and what a measure returns; then
+#: what a case is and the capacity probe; ``bench.results`` below everything that writes
+#: or reads results, knowing nothing of either; the interpreters' facts; the family
+#: folders; the report's libraries; the run's machinery, the history, the site, the CLI.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("bench", "bench.exit_codes", "bench.untrusted", "bench.workloads", "bench.models"),
-    ("bench.matrix",),
+    ("bench", "bench.exit_codes", "bench.untrusted", "bench.workloads", "bench.models",
+     "bench.measurement"),
+    ("bench.cases",),
+    ("bench.capacity",),
     ("bench.results",),
+    ("bench.environment", "bench.interpreters"),
+    ("bench.families",),
+    ("bench.report",),
     (
         "bench.runner",
         "bench.case_script",
-        "bench.measures",
-        "bench.interpreters",
-        "bench.environment",
         "bench.processes",
         "bench.progress",
         "bench.services",
         "bench.guardian",
     ),
-    ("bench.report",),
     ("bench.history",),
     ("bench.site",),
     ("bench.__main__",),
-)
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -199,12 +201,12 @@ def test_imports_of_sees_lazy_and_type_only_imports(tmp_path: Path) -> None:
     source = tmp_path / "mod.py"
     source.write_text(
         "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from bench.matrix import Case\n"
-        "def f():\n    from bench.measures import _hidden\n    import bench.runner\n",
+        "if TYPE_CHECKING:\n    from bench.cases import Case\n"
+        "def f():\n    from bench.families import _hidden\n    import bench.runner\n",
         encoding="utf-8",
     )
     got = {(i.target, i.names) for i in imports_of("bench.x", source, set())}
-    assert got == {("bench.matrix", ("Case",)), ("bench.measures", ("_hidden",)),
+    assert got == {("bench.cases", ("Case",)), ("bench.families", ("_hidden",)),
                    ("bench.runner", ())}  # fmt: skip
 
 
@@ -223,7 +225,7 @@ def test_every_module_has_a_layer() -> None:
 
 def test_the_graph_is_not_empty() -> None:
     imports = all_imports()
-    assert any(i.importer == "bench.runner" and i.target == "bench.matrix" for i in imports)
+    assert any(i.importer == "bench.runner" and i.target == "bench.cases" for i in imports)
     assert any(i.importer == "bench.case_script" for i in imports)  # lazy imports only
 
 

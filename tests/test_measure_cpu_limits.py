@@ -8,8 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from bench.matrix import Case
-from bench.measures import cpu_limits
+from bench.cases import Case
+from bench.families.cpu_limits import measure as cpu_limits
 from bench.report.guide_tables import cpu_limits_table
 from bench.report.tables import NO_DATA
 from tests.conftest import Children

@@ -13,8 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 import pytest
 
-from bench.matrix import Case
-from bench.measures import UNITS, Measurement, fault
+from bench.cases import Case
+from bench.families.fault import measure as fault
+from bench.measurement import UNITS, Measurement
 from bench.models import MODELS, Isolation
 from tests.conftest import Children
 

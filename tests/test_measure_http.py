@@ -1,5 +1,5 @@
 """HTTP at scale: the aiohttp server, the client libraries, percentiles, failures by kind,
-and nothing left behind (bench.workloads.http_server, http_clients, bench.measures.http)."""
+and nothing left behind (bench.families.http.server, http_clients, bench.families.http.measure)."""
 
 from __future__ import annotations
 
@@ -23,13 +23,14 @@ import psutil
 import pytest
 from helpers_waiting import CHILD_RUN_S, SOON_S, reaped, wait_until
 
-from bench.matrix import FAMILIES, PROFILES, Case
-from bench.measures import MEASURES, http
+from bench.cases import Case
+from bench.families.catalogue import FAMILIES, MEASURES, PROFILES
+from bench.families.http import clients as http_clients
+from bench.families.http import measure as http
+from bench.families.http.clients import CLIENTS, ERROR_KINDS, RUNNERS, error_kind, percentile
 from bench.report.claims import DEPENDS, DOES_NOT_HOLD, HOLDS, NO_DATA
 from bench.report.claims.http import asyncio_scales_connections
 from bench.report.figures.http import http_groups, make_http
-from bench.workloads import http_clients
-from bench.workloads.http_clients import CLIENTS, ERROR_KINDS, RUNNERS, error_kind, percentile
 
 KIB = 1 << 10
 
@@ -83,7 +84,7 @@ def test_the_server_stops_when_the_case_that_started_it_is_killed() -> None:
     """A case killed outright (SIGKILL: no finally runs) closes the server's standard
     input, and the server stops on its own (the runner also kills the case's group)."""
     code = (
-        "import time; from bench.measures import http\n"
+        "import time; from bench.families.http import measure as http\n"
         "with http.http_server() as (address, pid):\n"
         "    print(pid, flush=True); time.sleep(120)\n"
     )
@@ -161,7 +162,7 @@ def test_an_emfile_is_recorded_in_a_child_with_few_files(server: tuple[str, int]
     url = http_clients.url_for(server[0], 200, 16)
     for client in ("requests_threads", "aiohttp"):
         proc = subprocess.run(
-            [sys.executable, "-m", "bench.workloads.http_clients", "--client", client,
+            [sys.executable, "-m", "bench.families.http.clients", "--client", client,
              "--url", url, "--requests", "200", "--concurrency", "200", "--bytes", "16",
              "--deadline", f"{SOON_S:g}"],
             capture_output=True, text=True, timeout=CHILD_RUN_S, preexec_fn=few_files,
@@ -260,7 +261,7 @@ def test_threads_created_are_counted_where_the_interpreter_says_so() -> None:
 
 def test_the_measure_raises_the_open_file_limit_to_the_hard_limit() -> None:
     code = (
-        "import resource; from bench.measures import http; "
+        "import resource; from bench.families.http import measure as http; "
         "print(http.raise_open_files_limit(), resource.getrlimit(resource.RLIMIT_NOFILE)[0])"
     )
 

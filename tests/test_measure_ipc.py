@@ -17,8 +17,9 @@ import pytest
 from helpers_interpreters import DEBIAN, FREE_THREADED, GIL_313, prepared
 from helpers_waiting import CHILD_RUN_S, SOON_S
 
-from bench.matrix import Case
-from bench.measures import ipc
+from bench.cases import Case
+from bench.families.ipc import channels
+from bench.families.ipc import measure as ipc
 from bench.models import unavailable_models
 from tests.conftest import Children
 
@@ -26,11 +27,11 @@ START_METHODS = [
     m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()
 ]
 #: Channels whose peer this interpreter cannot run (a subinterpreter before 3.12).
-UNAVAILABLE = ipc.unavailable_channels(unavailable_models())
+UNAVAILABLE = channels.unavailable_channels(unavailable_models())
 COMBOS = [
     (channel, method)
-    for channel in ipc.CHANNELS
-    for method in (START_METHODS if ipc.needs_start_method(channel) else [None])
+    for channel in channels.CHANNELS
+    for method in (START_METHODS if channels.needs_start_method(channel) else [None])
 ]
 PROCESS_COMBOS = [(c, m) for c, m in COMBOS if m is not None]
 SHM_DIR = Path("/dev/shm")
@@ -90,15 +91,15 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def test_channels_and_start_methods() -> None:
-    assert set(ipc.CHANNELS) == {
+    assert set(channels.CHANNELS) == {
         "queue.Queue", "mp.Queue", "mp.Pipe", "shared_memory", "memcpy",
         "shared_memory_inplace", "mp.Manager", "interpreters.Queue",
     }  # fmt: skip
-    assert all(isinstance(text, str) and text for text in ipc.CHANNELS.values())
-    needs = {channel for channel in ipc.CHANNELS if ipc.needs_start_method(channel)}
+    assert all(c.description for c in channels.CHANNELS.values())
+    needs = {name for name in channels.CHANNELS if channels.needs_start_method(name)}
     assert needs == {"mp.Queue", "mp.Pipe", "shared_memory", "shared_memory_inplace", "mp.Manager"}
     with pytest.raises(ValueError, match="unknown IPC channel"):
-        ipc.needs_start_method("carrier pigeon")
+        channels.needs_start_method("carrier pigeon")
 
 
 def test_payload_is_a_non_zero_pattern() -> None:
@@ -204,14 +205,16 @@ def test_every_channel_on_other_pythons(python: Path, options: tuple[str, ...]) 
     script = textwrap.dedent(
         """
         import multiprocessing, os, pathlib
-        from bench.matrix import Case
-        from bench.measures import ipc
+        from bench.cases import Case
+        from bench.families.ipc import channels
+        from bench.families.ipc import measure as ipc
         from bench.models import unavailable_models
 
         def main():
-            assert ipc.unavailable_channels(unavailable_models()) == {}
-            for channel in ipc.CHANNELS:
-                methods = ("fork", "forkserver") if ipc.needs_start_method(channel) else (None,)
+            assert channels.unavailable_channels(unavailable_models()) == {}
+            for channel in channels.CHANNELS:
+                process = channels.needs_start_method(channel)
+                methods = ("fork", "forkserver") if process else (None,)
                 for method in methods:
                     case = Case(family="ipc", workload="roundtrip", size_label="4KiB",
                                 size=4096, tasks=1, model=channel, workers=1,

@@ -19,8 +19,9 @@ from conftest import Children
 from helpers_waiting import CHILD_RUN_S
 
 from bench import interpreters
-from bench.matrix import Case
-from bench.measures import Measurement, memory
+from bench.cases import Case
+from bench.families.memory import measure as memory
+from bench.measurement import Measurement
 
 MIB = 1 << 20
 KINDS = ("rss", "uss", "pss")
@@ -65,8 +66,8 @@ def run(c: Case, repeat: int = 1) -> dict[str, Measurement]:
 MEASURE_IN_A_FRESH_INTERPRETER = """
 import dataclasses, json, sys
 from bench import interpreters
-from bench.matrix import Case
-from bench.measures import memory
+from bench.cases import Case
+from bench.families.memory import measure as memory
 found = memory.measure(Case.from_json(sys.argv[1]), repeat=1)
 print(json.dumps([dataclasses.asdict(m) for m in found]))
 """

@@ -8,8 +8,11 @@ import textwrap
 import pandas as pd
 import pytest
 
-from bench.matrix import FAMILIES, PITFALL_APIS, PITFALL_VARIANTS, Case
-from bench.measures import pitfalls
+from bench.cases import Case
+from bench.families.catalogue import FAMILIES
+from bench.families.pitfalls import measure as pitfalls
+from bench.families.pitfalls.apis import PROCESS_APIS
+from bench.families.pitfalls.family import PITFALL_VARIANTS
 from bench.report.guide_tables import pitfalls_table
 from bench.report.tables import NO_DATA
 from tests.conftest import Children
@@ -63,19 +66,24 @@ def frame_of(results: dict[tuple[str, str, str], str]) -> pd.DataFrame:
 def test_the_matrix_tries_every_pitfall_with_every_api_it_applies_to() -> None:
     extra = {"generator_result", "fork_after_subinterpreters"}  # families of their own
     assert set(PITFALL_VARIANTS) | extra == set(pitfalls.PITFALLS)
-    assert set(pitfalls.APIS) == {"processes", "process_pool", *PITFALL_APIS}
+    assert set(PROCESS_APIS) == {"processes", "process_pool", "mp.Pool"}
     for family in ("pitfalls", "pitfalls_result", "pitfalls_subinterpreters"):
         for variant in FAMILIES[family].variants:
-            assert set(FAMILIES[family].models) == set(pitfalls.PITFALLS[variant].apis)
+            applies = {n for n, api in PROCESS_APIS.items()
+                       if pitfalls.applies(pitfalls.PITFALLS[variant], api)}  # fmt: skip
+            assert set(FAMILIES[family].models) == applies
 
 
 @pytest.mark.parametrize("name", sorted(pitfalls.PITFALLS))
 def test_every_program_compiles_and_states_its_mistake(name: str) -> None:
     pitfall = pitfalls.PITFALLS[name]
-    for api in pitfall.apis:
+    for api in PROCESS_APIS.values():
+        if not pitfalls.applies(pitfall, api):
+            continue
         source = pitfalls.program(pitfall, api, "spawn", 5.0)
         compile(source, pitfalls.SCRIPT_NAME, "exec")
-        assert f"API, WAIT_S = 'spawn', {api!r}, 5.0" in source
+        assert "METHOD, WAIT_S = 'spawn', 5.0" in source
+        assert api.attempt in source
         assert ('if __name__ == "__main__":\n    main()' in source) == pitfall.guarded
 
 
@@ -187,7 +195,7 @@ def test_bad_cases_are_refused() -> None:
 
 def test_a_platform_without_the_start_method_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    text = pitfalls.run_attempt(pitfalls.PITFALLS["lambda"], "processes", "fork", 5.0)
+    text = pitfalls.run_attempt(pitfalls.PITFALLS["lambda"], PROCESS_APIS["processes"], "fork", 5.0)
     assert text == "n/a: no fork start method on this platform"
 
 

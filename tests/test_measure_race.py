@@ -17,8 +17,10 @@ import pytest
 from helpers_interpreters import FREE_THREADED, GIL_313, require
 from helpers_waiting import CHILD_RUN_S
 
-from bench.matrix import Case
-from bench.measures import Measurement, module, race
+from bench.cases import Case
+from bench.families.catalogue import measure_module
+from bench.families.race import measure as race
+from bench.measurement import Measurement
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Runs a racy test may take before it gives up on seeing a loss (each is tens of ms).
@@ -50,7 +52,7 @@ def by_metric(measurements: list[Measurement]) -> dict[str, Measurement]:
 
 
 def test_registered_under_race() -> None:
-    assert module("race") is race
+    assert measure_module("race") is race
 
 
 def test_metrics_units_and_params() -> None:
@@ -141,8 +143,9 @@ def test_worker_error_is_raised_and_threads_joined(monkeypatch: pytest.MonkeyPat
 #: Run by another interpreter: standard library and ``bench`` only (no psutil, no pyperf).
 CHILD_SCRIPT = f"""
 import json, sys
-from bench.matrix import Case
-from bench.measures import race
+from bench.cases import Case
+from bench.families.catalogue import measure_module
+from bench.families.race import measure as race
 
 def case(workers, size, variant):
     return Case(family="race", workload="counter", size_label="-", size=size, tasks=0,

@@ -16,6 +16,8 @@ from typing import Any
 import helpers_tasks
 import pytest
 
+from bench.families.cpu.workload import count_primes
+from bench.families.io.workload import sleep_ms_async
 from bench.models import (
     MODELS,
     Executor,
@@ -25,9 +27,7 @@ from bench.models import (
     unavailable_models,
 )
 from bench.models.base import deal
-from bench.workloads.cpu import count_primes
 from bench.workloads.faults import DeliberateError, exit_hard, raise_error
-from bench.workloads.io import sleep_ms_async
 
 START_METHODS = multiprocessing.get_all_start_methods()
 #: Models this interpreter cannot run (subinterpreters before 3.12): skipped, with why.
@@ -246,7 +246,7 @@ def test_process_modules_need_a_start_method(module: str) -> None:
 
 def test_every_model_module_has_an_opener() -> None:
     for spec in MODELS.values():
-        mod = importlib.import_module(spec.module_path)
+        mod = importlib.import_module(spec.module)
         assert callable(mod.open_executor)
         assert not (spec.is_async and spec.uses_processes)
 

@@ -7,6 +7,7 @@ afresh in a child interpreter with a dummy model registered first.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -21,13 +22,15 @@ from bench.models import MODELS, Isolation, model_names
 FAMILIES_OF = textwrap.dedent(
     """
     import json, sys
-    from bench.models import MODELS, Isolation, ModelSpec
+    from bench.models import MODELS, Capability, Isolation, ModelSpec
     isolation = Isolation(sys.argv[1])
     pool = sys.argv[2] == "pool"
-    # The dummy borrows the threads module: only its traits are new.
-    MODELS["dummy"] = ModelSpec("dummy", "threads", "dummy", "#123456", isolation, pool=pool,
-                                starts_per_run=not pool)
-    from bench.matrix import FAMILIES, PROFILES
+    # The dummy borrows the threads module: only its traits are new. A local one says it
+    # can hold its workers alive, as every local model with workers of its own does.
+    holds = frozenset({Capability.HOLDS_WORKERS}) if isolation != Isolation.REMOTE else frozenset()
+    MODELS["dummy"] = ModelSpec("dummy", "bench.models.threads", "dummy", "#123456", isolation,
+                                pool=pool, starts_per_run=not pool, capabilities=holds)
+    from bench.families.catalogue import FAMILIES, PROFILES
     families = sorted(f.id for f in FAMILIES.values() if "dummy" in f.models)
     full = sorted({c.family for c in PROFILES["full"].cases() if c.model == "dummy"})
     print(json.dumps({"families": families, "full": full}))
@@ -80,13 +83,15 @@ def test_a_per_batch_shared_memory_model_is_raced_like_threads() -> None:
     assert not POOL_START_UP & set(got["families"])
 
 
-def test_model_names_are_written_only_in_the_registry() -> None:
-    """The matrix and the measures name models through the registry (profiles excepted:
+def test_families_name_no_model() -> None:
+    """A family takes its models by trait or capability, never by name (profiles excepted:
     a profile's picks are choices, not traits)."""
-    source = (PROJECT_ROOT / "bench" / "matrix.py").read_text(encoding="utf-8")
-    families = source.split("FAMILIES: dict[str, Family]")[1].split("EXCLUDED")[0]
-    for name in MODELS:
-        assert f'"{name}"' not in families, f"the families name {name!r}"
+    for path in sorted((PROJECT_ROOT / "bench" / "families").glob("*/family.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for call in ast.walk(tree):
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Family":
+                named = {n.value for n in ast.walk(call) if isinstance(n, ast.Constant)}
+                assert not named & set(MODELS), f"{path}: a family names {named & set(MODELS)}"
 
 
 @pytest.mark.parametrize("name", list(MODELS))

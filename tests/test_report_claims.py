@@ -110,7 +110,7 @@ def timings(
 
 
 def capacity(cores: list[float], **fields: Any) -> list[dict[str, Any]]:
-    """Capacity probes (``bench.measures.capacity``): the cores given in each round."""
+    """Capacity probes (``bench.capacity``): the cores given in each round."""
     probe = {"family": "capacity", "workload": "capacity", "measure": "capacity"} | fields
     return [
         row(round=r, metric="cores", unit="ratio", value=c, **probe)

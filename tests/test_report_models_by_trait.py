@@ -34,7 +34,7 @@ from bench.report.tables import speedup_table
 
 #: A pool of subinterpreters, as an engineer might register one: neither thread nor process.
 DUMMY = ModelSpec(
-    "dummy_interpreters", "sequential", "dummy interpreters", "#117733",
+    "dummy_interpreters", "bench.models.sequential", "dummy interpreters", "#117733",
     Isolation.INTERPRETER, pool=True,
 )  # fmt: skip
 #: A model of an old or foreign results file, unknown to the registry.
@@ -59,8 +59,8 @@ def test_the_traits_sort_the_registered_models(dummy: ModelSpec) -> None:
     assert dummy.name not in processes + threads
     assert model_where(is_loop) == "sequential"
     # another pool of processes that needs an extra package never displaces the standard one
-    loky_like = ModelSpec("other_pool", "process_pool", "other", "#000000", Isolation.PROCESS,
-                          pool=True, requires=("some_package",))  # fmt: skip
+    loky_like = ModelSpec("other_pool", "bench.models.process_pool", "other", "#000000",
+                          Isolation.PROCESS, pool=True, requires=("some_package",))  # fmt: skip
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(registry.MODELS, "other_pool", loky_like)
         assert "other_pool" in models_where(is_process_pool)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from bench import runner
-from bench.matrix import PROFILES
+from bench.families.catalogue import PROFILES
 from bench.results import migrate, schema
 from bench.results.read import ResultsError, load_results, read_manifest
 

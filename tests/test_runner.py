@@ -19,8 +19,8 @@ from helpers_waiting import SOON_S, reaped, settled, wait_until
 
 from bench import exit_codes, interpreters, runner
 from bench.__main__ import main
+from bench.cases import Case, Profile
 from bench.guardian import SCRATCH_PREFIXES
-from bench.matrix import Case, Profile
 from bench.progress import Progress
 from bench.results import layout, schema, write
 from bench.results.read import check_file
@@ -212,7 +212,7 @@ DRIVER = """
 import sys
 from pathlib import Path
 from bench import interpreters, runner
-from bench.matrix import Case, Profile
+from bench.cases import Case, Profile
 from bench.progress import Progress
 profile = Profile("test", "t", rounds=1, values=1, warmups=0, timeout_s=600, picks=())
 good = Case("test", "count_primes", "t", 200, 2, "sequential", 1)

@@ -23,8 +23,8 @@ MARKER = "<!-- example-output -->\n"
 #: Lines a results folder could hold: each must reach the page as the text it is.
 HOSTILE = [
     '--8<-- "mkdocs.yml"',
-    '--8<-- "article.py"',
-    ';--8<-- "article.py"',
+    '--8<-- "article/workload.py"',
+    ';--8<-- "article/workload.py"',
     "before --8<-- [start:worker] after",
     "--8<--",
     "```",
@@ -94,7 +94,7 @@ def test_without_the_zero_width_space_snippets_would_act(
     def plain(lines: list[str]) -> str:
         return shown_text(to_html("```text\n" + "\n".join(lines) + "\n```\n", monkeypatch))
 
-    assert "def worker" in plain(['--8<-- "article.py"'])
+    assert "def worker" in plain(['--8<-- "article/workload.py"'])
     assert "[start:worker]" not in plain(["before --8<-- [start:worker] after"])
     with pytest.raises(SnippetMissingError):
         plain(['--8<-- "mkdocs.yml"'])

@@ -21,9 +21,14 @@ import pytest
 from helpers_interpreters import FREE_THREADED, GIL_313, prepared
 from helpers_waiting import CHILD_RUN_S
 
-from bench.case_script import peer_model
-from bench.matrix import PROFILES, Case
-from bench.measures import fault, ipc, memory, pitfalls
+from bench.case_script import probed_model
+from bench.cases import Case
+from bench.families.catalogue import PROFILES
+from bench.families.fault import measure as fault
+from bench.families.ipc import channels
+from bench.families.memory import measure as memory
+from bench.families.pitfalls import measure as pitfalls
+from bench.families.pitfalls.apis import PROCESS_APIS
 from bench.models import MODELS, Isolation, ModelSpec, unavailable_models
 from tests.conftest import Children
 
@@ -54,7 +59,7 @@ def last_json(result: subprocess.CompletedProcess[str]) -> Any:
 RUN_TASKS = """
 import json, threading
 from bench.models import MODELS, TaskError, open_executor, unavailable_models
-from bench.workloads.cpu import count_primes
+from bench.families.cpu.workload import count_primes
 from bench.workloads.probe import worker_facts
 
 reason = unavailable_models().get("subinterpreters")
@@ -86,7 +91,7 @@ def test_unavailable_before_312_with_the_reason_in_words() -> None:
     missing = unavailable_models()
     assert missing["subinterpreters"] == "subinterpreters with their own GIL need 3.12+"
     # ... and a channel whose peer is a subinterpreter says so too
-    assert "3.12+" in ipc.unavailable_channels(missing)["interpreters.Queue"]
+    assert "3.12+" in channels.unavailable_channels(missing)["interpreters.Queue"]
 
 
 def test_runs_tasks_and_returns_results_in_order_on_313() -> None:
@@ -111,18 +116,22 @@ def test_free_threaded_313_runs_them_or_says_why() -> None:
 
 
 def test_channels_of_a_missing_model_are_unavailable_too() -> None:
-    assert ipc.unavailable_channels({}) == {}
-    missing = ipc.unavailable_channels({"subinterpreters": "needs Python 3.12+"})
+    assert channels.unavailable_channels({}) == {}
+    missing = channels.unavailable_channels({"subinterpreters": "needs Python 3.12+"})
     assert missing == {
         "interpreters.Queue": "its peer is a subinterpreters worker: needs Python 3.12+"
     }
 
 
 def test_a_channel_or_api_is_probed_in_a_model_of_its_peer_kind() -> None:
-    assert peer_model("interpreters.Queue", None) == "subinterpreters"
-    assert MODELS[peer_model("mp.Queue", "spawn")].uses_processes
-    assert MODELS[peer_model("queue.Queue", None)].isolation is Isolation.SHARED
-    assert MODELS[peer_model("mp.Pool", "fork")].uses_processes
+    def probed(model: str, measure: str, start_method: str | None = None) -> str:
+        return probed_model(Case("x", "x", "x", 1, 1, model, 1, start_method, measure=measure))
+
+    assert probed("interpreters.Queue", "ipc") == "subinterpreters"
+    assert MODELS[probed("mp.Queue", "ipc", "spawn")].uses_processes
+    assert MODELS[probed("queue.Queue", "ipc")].isolation is Isolation.SHARED
+    assert MODELS[probed("mp.Pool", "pitfalls", "fork")].uses_processes
+    assert probed("thread_pool", "batch") == "thread_pool"
 
 
 def test_smoke_has_one_case_of_each_kind() -> None:
@@ -141,7 +150,7 @@ def test_smoke_has_one_case_of_each_kind() -> None:
 
 def register(monkeypatch: pytest.MonkeyPatch, isolation: Isolation, **traits: Any) -> str:
     """A made-up model (the thread pool's module behind it) with the given traits."""
-    spec = ModelSpec("dummy", "thread_pool", "dummy", "#000000", isolation, **traits)
+    spec = ModelSpec("dummy", "bench.models.thread_pool", "dummy", "#000000", isolation, **traits)
     monkeypatch.setitem(MODELS, "dummy", spec)
     return "dummy"
 
@@ -260,7 +269,7 @@ def test_the_fatal_error_of_an_aborted_child_is_read() -> None:
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="the n/a path is for 3.11")
 def test_the_subinterpreter_pitfall_is_not_applicable_before_312() -> None:
     pitfall = pitfalls.PITFALLS["fork_after_subinterpreters"]
-    text = pitfalls.run_attempt(pitfall, "processes", "fork", 5.0)
+    text = pitfalls.run_attempt(pitfall, PROCESS_APIS["processes"], "fork", 5.0)
     assert text == "n/a: subinterpreters with their own GIL need 3.12+"
     assert not pitfalls.works(text)
 
@@ -268,9 +277,11 @@ def test_the_subinterpreter_pitfall_is_not_applicable_before_312() -> None:
 def test_fork_after_a_subinterpreter_is_a_recorded_outcome_on_313() -> None:
     out = last_json(run_in(prepared(GIL_313), """
         import json
-        from bench.measures import pitfalls
+        from bench.families.pitfalls import measure as pitfalls
+        from bench.families.pitfalls.apis import PROCESS_APIS
         pitfall = pitfalls.PITFALLS["fork_after_subinterpreters"]
-        print(json.dumps({method: pitfalls.run_attempt(pitfall, "processes", method, 5.0)
+        process = PROCESS_APIS["processes"]
+        print(json.dumps({method: pitfalls.run_attempt(pitfall, process, method, 5.0)
                           for method in ("fork", "spawn")}))
     """))  # fmt: skip
     if out["spawn"].startswith("n/a"):
@@ -308,11 +319,12 @@ def test_a_smoke_run_of_subinterpreter_cases_on_313(tmp_path: Path) -> None:
 def test_the_interpreters_queue_channel_echoes_and_cleans_up_on_313() -> None:
     out = last_json(run_in(prepared(GIL_313), """
         import json, threading
-        from bench.matrix import Case
-        from bench.measures import ipc
+        from bench.cases import Case
+        from bench.families.ipc import channels
+        from bench.families.ipc import measure as ipc
         from bench.models import unavailable_models
 
-        missing = ipc.unavailable_channels(unavailable_models())
+        missing = channels.unavailable_channels(unavailable_models())
         out = {"reason": missing.get("interpreters.Queue"), "echoed": []}
         if not out["reason"]:
             for size in (64, 1 << 20):

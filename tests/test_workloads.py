@@ -16,8 +16,12 @@ from pathlib import Path
 import pytest
 from helpers_waiting import CHILD_RUN_S, SOON_S
 
+from bench.families import catalogue
+from bench.families.article import workload as article
+from bench.families.cpu import workload as cpu
+from bench.families.io import workload as io
 from bench.interpreters import case_environment
-from bench.workloads import article, catalog, cpu, faults, io, probe
+from bench.workloads import catalog, faults, probe
 
 
 def run_python(*args: str, timeout: float = CHILD_RUN_S) -> subprocess.CompletedProcess[str]:
@@ -161,7 +165,7 @@ def test_file_roundtrip_removes_its_file_when_it_fails(
 
 
 def test_article_module_starts_and_joins_every_worker() -> None:
-    out = run_python("-m", "bench.workloads.article")
+    out = run_python("-m", "bench.families.article.workload")
     assert out.returncode == 0, out.stderr
     head, sep, rest = out.stdout.partition("multiprocessing:\n")
     assert sep
@@ -227,9 +231,9 @@ def test_exit_hard_ends_the_process_with_its_code(size: int, code: int) -> None:
 # --- The catalogue ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(catalog.WORKLOADS))
+@pytest.mark.parametrize("name", sorted(catalogue.WORKLOADS))
 def test_catalog_entry_resolves(name: str) -> None:
-    workload = catalog.WORKLOADS[name]
+    workload = catalogue.WORKLOADS[name]
     assert workload.name == name
     if workload.func is None:  # run by a measurement module instead
         assert workload.measure != "batch"
@@ -242,12 +246,12 @@ def test_catalog_entry_resolves(name: str) -> None:
 
 
 def test_catalog_has_async_versions_for_sleep_and_tcp_only() -> None:
-    with_async = {name for name, w in catalog.WORKLOADS.items() if w.async_func}
+    with_async = {name for name, w in catalogue.WORKLOADS.items() if w.async_func}
     assert with_async == {"sleep", "tcp"}
 
 
 def test_resolve_unknown_function_fails() -> None:
     with pytest.raises(AttributeError):
-        catalog.resolve("bench.workloads.cpu:no_such_function")
+        catalog.resolve("bench.families.cpu.workload:no_such_function")
     with pytest.raises(ModuleNotFoundError):
         catalog.resolve("bench.workloads.no_such_module:f")

@@ -16,15 +16,17 @@ import pyperf
 import pytest
 from helpers_waiting import CHILD_RUN_S
 
-from bench import interpreters, matrix, runner
+from bench import interpreters, runner
+from bench.cases import Case, Profile
 from bench.environment import PROJECT_ROOT
-from bench.matrix import Case, Profile
+from bench.families import catalogue
+from bench.families.catalogue import WORKLOADS, unavailable_workloads
+from bench.families.numpy import workload as arrays
 from bench.models import open_executor
 from bench.progress import Progress
 from bench.results import layout
 from bench.results.read import check_file
-from bench.workloads import arrays
-from bench.workloads.catalog import WORKLOADS, resolve, unavailable_workloads
+from bench.workloads.catalog import resolve
 
 SHM_DIR = Path("/dev/shm")
 #: Small sizes of each workload (its size unit) and the direct computation of one slice.
@@ -159,7 +161,7 @@ def test_the_runner_skips_an_unavailable_workload_with_its_reason(tmp_path: Path
 
 def test_the_profiles_pick_the_array_cases_the_issue_asks_for() -> None:
     def names(profile: str) -> set[str]:
-        return {c.name for c in matrix.PROFILES[profile].cases() if c.family == "numpy"}
+        return {c.name for c in catalogue.PROFILES[profile].cases() if c.family == "numpy"}
 
     quick, standard = names("quick"), names("standard")
     # quick: the copy claim on ufuncs (loop, thread pool, pickling and shared-memory pool)

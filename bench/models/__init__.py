@@ -6,9 +6,11 @@ returns the results in order; ``close()`` releases what it holds. Models that
 start their workers inside ``run`` (threads, processes) time their start-up with
 the tasks; pools and the event loop are opened once and reused.
 
-Everything else (the matrix, the measures, the claims, the figures) asks the
-registry for models *by trait*: a new model is one module plus one line in
-``MODELS``, and it then appears in every family whose traits it fits.
+The matrix, the measures, the claims and the figures ask the registry for models by
+trait, by capability (what a measure needs beyond ``run``) or by role (the one model a
+claim names). A new model is one module plus one line in ``MODELS``; it then joins every
+family whose traits and capabilities it has. Registry order means nothing: a claim asks
+for the model of a role, and a role is held by one model at most.
 """
 
 from __future__ import annotations
@@ -16,20 +18,26 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from bench.models.base import Executor, TaskError, WorkerDied
 
 __all__ = [
     "MODELS",
     "START_METHODS",
+    "Capability",
     "Executor",
     "Isolation",
     "ModelSpec",
+    "Role",
     "TaskError",
     "WorkerDied",
+    "hold_workers",
     "model_names",
+    "model_of",
     "open_executor",
     "unavailable_models",
 ]
@@ -47,12 +55,36 @@ class Isolation(StrEnum):
     REMOTE = "remote"  # workers of a cluster, reached over the network
 
 
+class Role(StrEnum):
+    """The part a claim names a model by ("threads", "the process pool"): a role is held
+    by one registered model at most, so no registry order can hand it to another."""
+
+    LOOP = "the plain loop"  # every speedup is taken against it
+    THREADS = "threads"  # started and joined for every batch
+    THREAD_POOL = "thread pool"
+    PROCESSES = "processes"  # started and joined for every batch
+    PROCESS_POOL = "process pool"
+    EVENT_LOOP = "event loop"
+    SUBINTERPRETERS = "subinterpreters"
+
+
+class Capability(StrEnum):
+    """What a measure needs of a model beyond running batches of tasks; a model that has
+    one says so in its registry line and defines what it names in its module."""
+
+    #: ``hold_workers(workers, start_method, task, args)``: a context in which ``workers``
+    #: live workers have each run ``task(*args)`` once and wait (the memory measures).
+    HOLDS_WORKERS = "holds live workers"
+    #: Its executor's ``worker_pids()`` names its worker processes (a leak's footprint).
+    LISTS_WORKERS = "lists its worker processes"
+
+
 @dataclass(frozen=True)
 class ModelSpec:
-    """One model's traits. The registry is the only place a model's name is written."""
+    """One model's traits, capabilities and role."""
 
     name: str
-    module: str  # bench.models.<module>: open_executor(workers, start_method, **options)
+    module: str  # its module: open_executor(workers, start_method, **options)
     label: str  # what a reader sees in legends and tables
     colour: str  # a series colour of bench.report.figures.style (a 3:1 contrast on both themes)
     isolation: Isolation
@@ -62,6 +94,8 @@ class ModelSpec:
     pool: bool = False  # opened once and reused (its start-up is measured apart)
     starts_per_run: bool = False  # workers are started and joined inside every run()
     is_async: bool = False  # runs coroutine functions
+    role: Role | None = None  # the part claims name it by, if any
+    capabilities: frozenset[Capability] = frozenset()
     #: Modules it imports that the project does not require, and the extra that has them.
     requires: tuple[str, ...] = ()
     extra: str = ""
@@ -86,9 +120,8 @@ class ModelSpec:
         """Its workers run on this machine."""
         return self.isolation is not Isolation.REMOTE
 
-    @property
-    def module_path(self) -> str:
-        return f"bench.models.{self.module}"
+    def has(self, capability: Capability) -> bool:
+        return capability in self.capabilities
 
 
 # Colours are Okabe-Ito shades (see bench.report.figures.style); one per model.
@@ -96,31 +129,39 @@ GREY, BLUE, GREEN, VERMILLION, PURPLE, OCHRE = (
     "#7f7f7f", "#0072b2", "#009e73", "#d55e00", "#cc79a7", "#aa7700"
 )  # fmt: skip
 SKY, INDIGO, TEAL, BROWN = "#3b8fc4", "#7575b0", "#2a9d8f", "#a86c55"
+HOLDS, LISTS = Capability.HOLDS_WORKERS, Capability.LISTS_WORKERS
 
 MODELS: dict[str, ModelSpec] = {
     m.name: m
     for m in (
-        ModelSpec("sequential", "sequential", "loop", GREY, Isolation.SHARED, baseline=True),
-        ModelSpec("threads", "threads", "threads", BLUE, Isolation.SHARED, starts_per_run=True),
+        ModelSpec("sequential", "bench.models.sequential", "loop", GREY, Isolation.SHARED,
+                  baseline=True, role=Role.LOOP),
+        ModelSpec("threads", "bench.models.threads", "threads", BLUE, Isolation.SHARED,
+                  starts_per_run=True, role=Role.THREADS, capabilities=frozenset({HOLDS})),
         ModelSpec(
-            "processes", "processes", "processes", VERMILLION, Isolation.PROCESS,
-            start_methods=START_METHODS, starts_per_run=True,
+            "processes", "bench.models.processes", "processes", VERMILLION, Isolation.PROCESS,
+            start_methods=START_METHODS, starts_per_run=True, role=Role.PROCESSES,
+            capabilities=frozenset({HOLDS}),
         ),
-        ModelSpec("thread_pool", "thread_pool", "thread pool", GREEN, Isolation.SHARED, pool=True),
+        ModelSpec("thread_pool", "bench.models.thread_pool", "thread pool", GREEN,
+                  Isolation.SHARED, pool=True, role=Role.THREAD_POOL),
         ModelSpec(
-            "process_pool", "process_pool", "process pool", PURPLE, Isolation.PROCESS,
-            start_methods=START_METHODS, chunksize=True, pool=True,
+            "process_pool", "bench.models.process_pool", "process pool", PURPLE,
+            Isolation.PROCESS, start_methods=START_METHODS, chunksize=True, pool=True,
+            role=Role.PROCESS_POOL, capabilities=frozenset({HOLDS, LISTS}),
         ),
-        ModelSpec("asyncio", "coroutines", "asyncio", OCHRE, Isolation.SHARED, is_async=True),
-        ModelSpec("loky", "loky_pool", "loky", SKY, Isolation.PROCESS, pool=True,
-                  requires=("loky",), extra="loky"),
-        ModelSpec("dask_local", "dask_local", "Dask LocalCluster", INDIGO, Isolation.REMOTE,
-                  pool=True, requires=("distributed",), extra="dask"),
-        ModelSpec("dask_cluster", "dask_cluster", "Dask cluster", BROWN, Isolation.REMOTE,
-                  pool=True, requires=("distributed",), extra="dask"),
+        ModelSpec("asyncio", "bench.models.coroutines", "asyncio", OCHRE, Isolation.SHARED,
+                  is_async=True, role=Role.EVENT_LOOP),
+        ModelSpec("loky", "bench.models.loky_pool", "loky", SKY, Isolation.PROCESS, pool=True,
+                  capabilities=frozenset({HOLDS}), requires=("loky",), extra="loky"),
+        ModelSpec("dask_local", "bench.models.dask_local", "Dask LocalCluster", INDIGO,
+                  Isolation.REMOTE, pool=True, requires=("distributed",), extra="dask"),
+        ModelSpec("dask_cluster", "bench.models.dask_cluster", "Dask cluster", BROWN,
+                  Isolation.REMOTE, pool=True, requires=("distributed",), extra="dask"),
         ModelSpec(
-            "subinterpreters", "subinterpreters", "subinterpreters", TEAL, Isolation.INTERPRETER,
-            pool=True, extra="interpreters",
+            "subinterpreters", "bench.models.subinterpreters", "subinterpreters", TEAL,
+            Isolation.INTERPRETER, pool=True, role=Role.SUBINTERPRETERS,
+            capabilities=frozenset({HOLDS}), extra="interpreters",
             requires=("backports.interpreters",) if (3, 12) <= sys.version_info < (3, 14) else (),
         ),
     )
@@ -128,9 +169,23 @@ MODELS: dict[str, ModelSpec] = {
 
 
 def model_names(where: Callable[[ModelSpec], bool] = lambda m: True) -> tuple[str, ...]:
-    """The registered models with a trait, in registry order: ``model_names(lambda m:
-    m.pool)``."""
+    """The registered models with a trait: ``model_names(lambda m: m.pool)``. In registry
+    order, which orders lists and legends and never decides a choice (see ``model_of``)."""
     return tuple(name for name, spec in MODELS.items() if where(spec))
+
+
+def model_of(role: Role) -> str:
+    """The one registered model that holds ``role``; LookupError where none does, or
+    where two claim it (a registry line that must be mended, not guessed between)."""
+    holders = [name for name, spec in MODELS.items() if spec.role is role]
+    if len(holders) != 1:
+        found = f"{len(holders)} models ({', '.join(sorted(holders))})" if holders else "none"
+        raise LookupError(f"the role {role.value!r} must be held by one model, not {found}")
+    return holders[0]
+
+
+def _module(model: str) -> Any:
+    return importlib.import_module(MODELS[model].module)
 
 
 def open_executor(
@@ -138,15 +193,36 @@ def open_executor(
 ) -> Executor:
     """An executor of ``model``; ``chunksize`` (tasks per dispatch) only where it applies."""
     spec = MODELS[model]
-    if spec.uses_processes != (start_method is not None):
-        raise ValueError(f"model {model!r} and start method {start_method!r} do not go together")
-    if start_method is not None and start_method not in spec.start_methods:
-        raise ValueError(f"model {model!r} does not take the start method {start_method!r}")
+    _check_start_method(spec, start_method)
     if chunksize != 1 and not spec.chunksize:
         raise ValueError(f"chunksize does not apply to {model!r}")
-    module = importlib.import_module(spec.module_path)
     options = {"chunksize": chunksize} if chunksize != 1 else {}
-    return module.open_executor(workers, start_method, **options)  # type: ignore[no-any-return]
+    return _module(model).open_executor(workers, start_method, **options)  # type: ignore[no-any-return]
+
+
+def hold_workers(
+    model: str, workers: int, start_method: str | None, task: Callable[..., Any],
+    args: tuple[Any, ...],
+) -> AbstractContextManager[None]:  # fmt: skip
+    """``workers`` live workers of ``model``, each having run ``task(*args)`` once, held
+    until the context ends (``Capability.HOLDS_WORKERS``)."""
+    spec = MODELS[model]
+    if not spec.has(Capability.HOLDS_WORKERS):
+        raise ValueError(f"the model {model!r} cannot hold live workers")
+    _check_start_method(spec, start_method)
+    held: AbstractContextManager[None] = _module(model).hold_workers(
+        workers, start_method, task, args
+    )
+    return held
+
+
+def _check_start_method(spec: ModelSpec, start_method: str | None) -> None:
+    if spec.uses_processes != (start_method is not None):
+        raise ValueError(
+            f"model {spec.name!r} and start method {start_method!r} do not go together"
+        )
+    if start_method is not None and start_method not in spec.start_methods:
+        raise ValueError(f"model {spec.name!r} does not take the start method {start_method!r}")
 
 
 def unavailable_models() -> dict[str, str]:
@@ -158,7 +234,7 @@ def unavailable_models() -> dict[str, str]:
         try:
             for required in spec.requires:
                 importlib.import_module(required)
-            module = importlib.import_module(spec.module_path)
+            module = _module(name)
             reason = module.unavailable() if hasattr(module, "unavailable") else None
         except ImportError as exc:
             how = f"pip install 'threads-or-processes[{spec.extra}]'" if spec.extra else ""

@@ -1,13 +1,25 @@
-"""What every concurrency model shares: the executor interface and its errors."""
+"""What every concurrency model shares: the executor interface, its errors, and the ways
+of holding workers alive that several models use."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 Task = Callable[..., Any]
 ArgList = Sequence[tuple[Any, ...]]
+
+#: Longest wait for held workers to say they are ready: 16 spawned children each
+#: unpickling 50 MiB on 2 busy cores take seconds.
+READY_TIMEOUT_S = 120.0
+#: A released worker exits at once; past this it is killed.
+JOIN_TIMEOUT_S = 10.0
+#: How long each task of ``hold_through_executor`` holds its worker, so that ``W`` tasks
+#: spread over ``W`` workers.
+HOLD_MS = 50
 
 
 class Executor(Protocol):
@@ -32,7 +44,16 @@ class TaskError(RuntimeError):
 
 
 class WorkerDied(RuntimeError):
-    """A worker process ended without delivering its results (a crash, ``os._exit``, a kill)."""
+    """A worker process ended without delivering its results (a crash, ``os._exit``, a kill);
+    ``exitcode`` is its exit status where the model knows it (negative: a signal)."""
+
+    def __init__(self, message: str, exitcode: int | None = None) -> None:
+        super().__init__(message)
+        self.exitcode = exitcode
+
+
+class WorkerFailed(RuntimeError):
+    """A held worker died or raised before it was ready."""
 
 
 def deal(count: int, workers: int) -> list[list[int]]:
@@ -61,3 +82,59 @@ def x_option_environment() -> dict[str, str]:
         if option in X_OPTION_VARIABLES:
             env[X_OPTION_VARIABLES[option]] = "1" if value is True else str(value)
     return env
+
+
+def acquire_all(ready: Any, count: int, check: Callable[[], None]) -> None:
+    """Acquire the semaphore ``ready`` ``count`` times; ``check`` raises if a worker failed
+    meanwhile."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    got = 0
+    while got < count:
+        if ready.acquire(timeout=0.1):
+            got += 1
+            continue
+        check()
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"{count - got} of {count} workers not ready after {READY_TIMEOUT_S} s"
+            )
+
+
+def raise_if_done(futures: list[Any]) -> None:
+    """Raise if a held task ended before its release: its worker failed."""
+    for future in futures:
+        if future.done():
+            future.result()  # raises the worker's error, or BrokenProcessPool
+            raise WorkerFailed("a worker's task ended before it was released")
+
+
+_KEPT: list[tuple[Any, ...]] = []  # what ``keep_and_wait`` holds, in whichever worker runs it
+
+
+def keep_and_wait(task: Task, args: tuple[Any, ...], hold_ms: int, index: int) -> Any:
+    """A held task of a pool: run ``task(*args)``, keep ``args`` in this worker (a pool's
+    worker outlives the task) and hold the worker long enough that the ``W`` tasks spread
+    over ``W`` workers."""
+    del index
+    result = task(*args)
+    _KEPT.append(args)
+    time.sleep(hold_ms / 1000)
+    return result
+
+
+@contextmanager
+def hold_through_executor(
+    open_executor: Callable[[int, str | None], Executor],
+    workers: int,
+    start_method: str | None,
+    task: Task,
+    args: tuple[Any, ...],
+) -> Iterator[None]:
+    """``Capability.HOLDS_WORKERS`` for a pool whose workers outlive their tasks: its own
+    executor, every worker started by a task that keeps ``args`` there until it closes."""
+    executor = open_executor(workers, start_method)
+    try:
+        executor.run(keep_and_wait, [(task, args, HOLD_MS, i) for i in range(workers)])
+        yield
+    finally:
+        executor.close()  # the workers, and what they kept, go with it

@@ -9,11 +9,23 @@ instead of leaving the parent waiting forever.
 from __future__ import annotations
 
 import multiprocessing
+import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection, wait
 from typing import Any, cast
 
-from bench.models.base import ArgList, Task, TaskError, WorkerDied, deal
+from bench.models.base import (
+    JOIN_TIMEOUT_S,
+    READY_TIMEOUT_S,
+    ArgList,
+    Task,
+    TaskError,
+    WorkerDied,
+    WorkerFailed,
+    deal,
+)
 
 
 def _work(conn: Connection, func: Task, items: list[tuple[int, tuple[Any, ...]]]) -> None:
@@ -77,7 +89,8 @@ class ProcessesExecutor:
         if message is None:
             raise WorkerDied(
                 f"worker process {process.pid} ({self.start_method}) died with exit "
-                f"code {process.exitcode} before sending its results"
+                f"code {process.exitcode} before sending its results",
+                process.exitcode,
             )
         status, payload = message
         if status == "error":
@@ -92,3 +105,97 @@ def open_executor(workers: int, start_method: str | None = None) -> ProcessesExe
     if start_method is None:
         raise ValueError("the processes model needs a start method")
     return ProcessesExecutor(workers, start_method)
+
+
+# --- held workers (Capability.HOLDS_WORKERS) ----------------------------------------------
+
+
+def _hold(conn: Connection, task: Task, args: tuple[Any, ...]) -> None:
+    """A held worker: run the task, say so, block until the parent releases it."""
+    try:
+        task(*args)
+        conn.send(("ready", None))
+        conn.recv_bytes()
+    except EOFError:  # the parent is gone or closed its end: that releases too
+        pass
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def _start_held(context: Any, task: Task, args: tuple[Any, ...]) -> tuple[Connection, Any]:
+    """One started held worker and the parent's end of its pipe."""
+    mine, theirs = context.Pipe()
+    process = context.Process(target=_hold, args=(theirs, task, args), daemon=True)
+    try:
+        process.start()
+    except BaseException:
+        mine.close()
+        raise
+    finally:
+        theirs.close()  # the child has its own copy: EOF then means the child is gone
+    return mine, process
+
+
+def _wait_ready(started: list[tuple[Connection, Any]]) -> None:
+    """Wait for every worker's "ready"; raise as soon as one fails or dies."""
+    pending: dict[Any, Any] = dict(started)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while pending:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(
+                f"{len(pending)} of {len(started)} workers not ready after {READY_TIMEOUT_S} s"
+            )
+        for conn in wait(list(pending), timeout=left):
+            process = pending.pop(conn)
+            try:
+                status, payload = cast(Connection, conn).recv()
+            except EOFError:
+                process.join(JOIN_TIMEOUT_S)
+                raise WorkerFailed(
+                    f"worker process {process.pid} died (exit code {process.exitcode}) "
+                    "before it was ready"
+                ) from None
+            if status != "ready":
+                raise WorkerFailed(f"worker process {process.pid} failed:\n{payload}")
+
+
+def _reap(processes: list[Any]) -> None:
+    """Join every process; kill the ones that do not leave in time."""
+    deadline = time.monotonic() + JOIN_TIMEOUT_S
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+@contextmanager
+def hold_workers(
+    workers: int, start_method: str | None, task: Task, args: tuple[Any, ...]
+) -> Iterator[None]:
+    """``workers`` processes, each having run ``task(*args)``, blocked until the context
+    ends. ``args`` reach them as a ``Process``'s arguments: inherited under fork, pickled
+    under spawn and forkserver."""
+    if start_method is None:
+        raise ValueError("the processes model needs a start method")
+    context = multiprocessing.get_context(start_method)
+    started: list[tuple[Connection, Any]] = []
+    try:
+        for _ in range(workers):
+            started.append(_start_held(context, task, args))
+        _wait_ready(started)
+        yield
+    finally:
+        # Release by message, not by closing: fork children inherit the parent's ends
+        # of the pipes of the workers started before them, so no EOF would come.
+        for conn, _ in started:
+            with suppress(OSError):  # that worker is gone already
+                conn.send_bytes(b"go")
+        _reap([process for _, process in started])
+        for conn, process in started:
+            conn.close()
+            process.close()

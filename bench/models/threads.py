@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from bench.models.base import ArgList, Task, TaskError, deal
+from bench.models.base import ArgList, Task, TaskError, WorkerFailed, acquire_all, deal
 
 
 class ThreadsExecutor:
@@ -43,3 +45,38 @@ class ThreadsExecutor:
 def open_executor(workers: int, start_method: str | None = None) -> ThreadsExecutor:
     del start_method
     return ThreadsExecutor(workers)
+
+
+@contextmanager
+def hold_workers(
+    workers: int, start_method: str | None, task: Task, args: tuple[Any, ...]
+) -> Iterator[None]:
+    """``workers`` threads, each having run ``task(*args)``, blocked until the context ends."""
+    del start_method
+    ready, release = threading.Semaphore(0), threading.Event()
+    errors: list[str] = []
+
+    def hold() -> None:
+        try:
+            task(*args)
+            ready.release()
+            release.wait()
+        except BaseException:
+            errors.append(traceback.format_exc())
+
+    def check() -> None:
+        if errors:
+            raise WorkerFailed(f"a thread failed before it was ready:\n{errors[0]}")
+
+    threads: list[threading.Thread] = []
+    try:
+        for _ in range(workers):
+            thread = threading.Thread(target=hold, daemon=True)
+            thread.start()
+            threads.append(thread)
+        acquire_all(ready, workers, check)
+        yield
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()

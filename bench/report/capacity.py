@@ -1,5 +1,5 @@
 """Parallel capacity: how many cores the host gave in each round, read back from the
-probes (``bench.measures.capacity``), and which speedups it leaves standing.
+probes (``bench.capacity``), and which speedups it leaves standing.
 
 A round keeps its w-worker speedups of the CPU families only when its measured capacity
 is at least ``CAPACITY_KEEP_FRACTION`` of min(w, cores); docs/methodology.md explains why.
@@ -12,10 +12,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from bench.matrix import CAPACITY_FAMILY
-from bench.measures.capacity import KEEP_FRACTION
-from bench.measures.capacity import MAX_PROCESSES as CAPACITY_MAX_PROCESSES
-from bench.measures.capacity import METRIC as CAPACITY_METRIC
+from bench.capacity import FAMILY as CAPACITY_FAMILY
+from bench.capacity import KEEP_FRACTION
+from bench.capacity import MAX_PROCESSES as CAPACITY_MAX_PROCESSES
+from bench.capacity import METRIC as CAPACITY_METRIC
 from bench.report.select import RUN_KEYS, present
 
 #: Families whose speedups need cores at once: a round in which the host withheld cores
@@ -44,7 +44,7 @@ def flag_low_capacity(frame: pd.DataFrame, per_round: pd.DataFrame) -> pd.DataFr
 
 
 #: A round keeps its w-worker speedups when the capacity measured in it is at least this
-#: share of min(w, cores) (``bench.measures.capacity``, docs/methodology.md).
+#: share of min(w, cores) (``bench.capacity``, docs/methodology.md).
 CAPACITY_KEEP_FRACTION = KEEP_FRACTION
 #: What identifies a round of one interpreter: the keys capacity is joined on.
 ROUND_KEYS = [*RUN_KEYS, "interpreter", "round"]

@@ -54,10 +54,11 @@ def _one_cell(values: list[Any], fmt: Formatter = format_any) -> str | None:
 
 
 def pitfalls_table(frame: pd.DataFrame) -> str:
-    """What breaks where (``bench.measures.pitfalls``): a row per mistake and process API,
+    """What breaks where (``bench.families.pitfalls.measure``): a row per mistake and process API,
     a column per start method, each cell what the program met: "works", or the exception
     (type and first line), what a dying worker printed and any warning shown."""
-    from bench.measures.pitfalls import APIS, PITFALLS
+    from bench.families.pitfalls.apis import PROCESS_APIS
+    from bench.families.pitfalls.measure import PITFALLS
 
     if frame.empty or "measure" not in frame.columns:
         return NO_DATA
@@ -71,14 +72,14 @@ def pitfalls_table(frame: pd.DataFrame) -> str:
         key=lambda m: (START_METHOD_ORDER.index(m) if m in START_METHOD_ORDER else 99, m),
     )
     order = list(PITFALLS)
-    apis = list(APIS)
+    apis = list(PROCESS_APIS)
     rows = []
     for key, part in data.groupby([*identity, "variant", "model"], dropna=False, sort=False):
         row = dict(zip([*identity, "variant", "model"], key, strict=True))
         known = PITFALLS.get(str(row["variant"]))
         row |= {
             "mistake": known.label if known else row["variant"],
-            "api": APIS.get(str(row["model"]), row["model"]),
+            "api": api.label if (api := PROCESS_APIS.get(str(row["model"]))) else row["model"],
             "order": order.index(row["variant"]) if known else len(order),
             "api_order": apis.index(row["model"]) if row["model"] in apis else len(apis),
         }
@@ -112,8 +113,8 @@ _CPU_LIMIT_COLUMNS = (
 def cpu_limits_table(frame: pd.DataFrame) -> str:
     """What a child interpreter counts and what a pool of 2 processes gains on 2 pure-Python
     tasks, with no limit, its affinity cut to one core and ``-X cpu_count=1``
-    (``bench.measures.cpu_limits``); a note says why a cgroup quota is only read."""
-    from bench.measures.cpu_limits import QUOTA_NOTE
+    (``bench.families.cpu_limits.measure``); a note says why a cgroup quota is only read."""
+    from bench.families.cpu_limits.measure import QUOTA_NOTE
 
     if frame.empty or "measure" not in frame.columns:
         return NO_DATA

@@ -1,6 +1,6 @@
 """The article example's real output, as ``bench run`` recorded it in the newest run.
 
-The runner runs ``python -m bench.workloads.article`` once per interpreter and keeps
+The runner runs ``python -m bench.families.article.workload`` once per interpreter and keeps
 what it printed in the run's manifest, one string per line; the site shows it from
 there, so a build runs nothing. The lines come from a results folder, that is from
 anyone: they are shown in a fenced block no line can close, with nothing an extension

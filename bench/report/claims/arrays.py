@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.matrix import CAPACITY_FAMILY
+from bench.capacity import FAMILY as CAPACITY_FAMILY
 from bench.report.claims.core import (
     NO_GAIN,
     Bound,
@@ -48,7 +48,7 @@ CONTRAST = "numpy_python_loop"
 #: ufuncs and 4 MiB of sorting per ~30 ms task (a 768x768 product does O(n^3) work on
 #: O(n^2) data, and is shown beside).
 LARGE_ARRAYS = ("numpy_ufuncs", "numpy_sort")
-#: The variant whose tasks read their array from shared memory (bench.workloads.arrays).
+#: The variant whose tasks read their array from shared memory (bench.families.numpy.workload).
 SHARED = "shared_memory"
 #: "Processes lose": the thread pool at least this many times faster than the pool that
 #: pickles the arrays, and the pool reading shared memory at least this much faster than

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from bench.matrix import CAPACITY_FAMILY
+from bench.capacity import FAMILY as CAPACITY_FAMILY
 from bench.report.claims.core import (
     DEPENDS,
     Bound,

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.families.http.clients import CLIENTS
 from bench.report.claims.core import (
     DOES_NOT_HOLD,
     Bound,
@@ -20,7 +21,6 @@ from bench.report.claims.core import (
 from bench.report.estimate import ratio_estimate
 from bench.report.format import format_bytes, format_estimate, format_percent, format_threshold
 from bench.report.select import where
-from bench.workloads.http_clients import CLIENTS
 
 #: "Thousands of concurrent requests": the claim is judged at the highest concurrency
 #: measured, and only if it reaches this.

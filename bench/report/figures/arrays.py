@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.matrix import CAPACITY_FAMILY
-from bench.measures.capacity import METRIC as CAPACITY_METRIC
+from bench.capacity import FAMILY as CAPACITY_FAMILY
+from bench.capacity import METRIC as CAPACITY_METRIC
 from bench.report.figures.registry import figure
 from bench.report.figures.style import (
     TEXT,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.families.http.clients import CLIENTS
 from bench.report.figures.registry import figure_per_group
 from bench.report.figures.style import (
     BLUE,
@@ -24,7 +25,6 @@ from bench.report.figures.style import (
 )
 from bench.report.format import format_bytes, format_number
 from bench.report.select import interpreter_label, pick, slug
-from bench.workloads.http_clients import CLIENTS
 
 CLIENT_COLOURS = {
     "requests_threads": BLUE,

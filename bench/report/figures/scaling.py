@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.matrix import CAPACITY_FAMILY
-from bench.measures.capacity import METRIC as CAPACITY_METRIC
+from bench.capacity import FAMILY as CAPACITY_FAMILY
+from bench.capacity import METRIC as CAPACITY_METRIC
 from bench.report.capacity import round_capacity
 from bench.report.figures.registry import figure_per_group
 from bench.report.figures.style import (

@@ -1,0 +1,1 @@
+"""The cpu_limits family folder (see bench/families/__init__.py for what a folder holds)."""

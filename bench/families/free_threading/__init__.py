@@ -1,0 +1,1 @@
+"""The free_threading family folder (see bench/families/__init__.py for what a folder holds)."""
