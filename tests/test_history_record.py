@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import stat
 import threading
 import time
 from datetime import datetime, timedelta
@@ -338,3 +339,53 @@ def test_the_default_history_cache_is_not_in_the_default_history() -> None:
     import bench.__main__ as cli
 
     assert not cli.DEFAULT_HISTORY_CACHE.is_relative_to(cli.DEFAULT_HISTORY)
+
+
+# --- only what the suite writes, with the permissions it gives (issue 25, finding 10) ------
+
+
+def test_only_the_manifest_and_the_files_it_names_enter_the_history(tmp_path: Path) -> None:
+    run = _run(tmp_path)
+    named = sorted(p.name for p in FIXTURE_RUN.glob("*.json"))
+    (run / "notes.txt").write_bytes(b"x" * 3_000_000)  # any name, any size
+    (run / "extra.json").write_text(json.dumps({"not": "named"}), encoding="utf-8")
+    (run / "cpython-3.11.7.json.orig").write_text("{}", encoding="utf-8")
+    (run / "sub").mkdir()
+    (run / "sub" / "deep.json").write_text("{}", encoding="utf-8")
+    done = record(run, tmp_path / "history")
+    assert sorted(done.files) == named
+    assert sorted(p.name for p in done.path.iterdir()) == named
+    assert {"notes.txt", "extra.json", "cpython-3.11.7.json.orig", "sub/"} <= set(done.skipped)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes and links")
+@pytest.mark.parametrize("source_mode", [0o600, 0o640, 0o755, 0o4755])
+def test_a_copy_never_keeps_nor_widens_its_source_permissions(
+    tmp_path: Path, source_mode: int
+) -> None:
+    run = _run(tmp_path)
+    suite = run / "cpython-3.11.7.json"
+    suite.chmod(source_mode)
+    history = tmp_path / "history"
+    old_umask = os.umask(0o077)  # a copy's mode must not depend on the recorder's umask
+    try:
+        if source_mode & 0o444 != 0o444:  # not readable by all: a copy would widen that
+            with pytest.raises(ResultsError, match="not readable by all") as caught:
+                record(run, history)
+            assert caught.value.path == suite
+            assert not (history / "fixture-machine").exists()
+            return
+        done = record(run, history)
+    finally:
+        os.umask(old_umask)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in done.path.iterdir()}
+    assert set(modes.values()) == {0o644}, modes
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX links")
+def test_a_hard_link_to_another_file_is_refused(tmp_path: Path) -> None:
+    run = _run(tmp_path)
+    secret = tmp_path / "secret.json"
+    os.link(run / "cpython-3.11.7.json", secret)  # the same file, reachable from elsewhere
+    with pytest.raises(ResultsError, match="2 links"):
+        record(run, tmp_path / "history")

@@ -28,19 +28,18 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import stat
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from bench.results.layout import MANIFEST_NAME, slug
 from bench.results.read import ResultsError, file_rows, read_manifest
-from bench.results.schema import COMPLETE, Manifest
-from bench.results.write import fsync_dir
+from bench.results.schema import COMPLETE, Manifest, max_file_bytes
+from bench.results.write import fsync_dir, naming
 
-#: Sub-folders of a run folder left out of the history (logs are for debugging the run).
-SKIPPED_DIRS = frozenset({"logs"})
 STAGING_PREFIX = ".incoming-"
 #: What the runner's manifest says of a run that ran to its end (failed cases included).
 #: A staging folder untouched this long belongs to a record that was killed: copying
@@ -62,19 +61,18 @@ class Recorded:
     cleaned: tuple[Path, ...] = ()
 
 
-def _run_files(run_dir: Path) -> tuple[list[Path], list[str]]:
-    """The plain files to copy (sorted) and the names left out."""
-    files, skipped = [], []
-    for path in sorted(run_dir.iterdir()):
-        if path.name.startswith("."):  # editors' and the atomic writer's temporaries
-            skipped.append(path.name)
-        elif path.is_dir() and not path.is_symlink() and path.name in SKIPPED_DIRS:
-            skipped.append(f"{path.name}/")
-        elif path.is_file() and not path.is_symlink():
-            files.append(path)
-        else:
-            raise ResultsError(path, "unexpected entry in a run folder (not a plain file)")
-    return files, skipped
+def _run_files(run_dir: Path, manifest: Manifest) -> tuple[list[str], list[str]]:
+    """The files to copy (the manifest and the files it names: all the suite writes there
+    that the history keeps) and the names of everything else in the folder, left out."""
+    named = [MANIFEST_NAME]
+    for entry in manifest.interpreters:
+        named += [name for name in (entry.file, entry.outcomes_file) if name is not None]
+    try:
+        entries = sorted(run_dir.iterdir())
+    except OSError as exc:
+        raise ResultsError(run_dir, f"cannot be read: {exc.strerror or exc}") from None
+    others = [f"{p.name}/" if p.is_dir() else p.name for p in entries if p.name not in named]
+    return sorted(set(named)), others
 
 
 def recording_problem(run_dir: Path, manifest: Manifest) -> str | None:
@@ -134,13 +132,54 @@ def _check_copy(copied: Path, original: Path, machine: str, run_id: str) -> None
         raise ResultsError(original, problem)
 
 
+#: The mode of every file the suite writes (``bench.results.write``), and of every copy.
+FILE_MODE = 0o644
+
+
+def _source_problem(info: os.stat_result) -> str | None:
+    """Why a file of a run folder may not be copied into the history, or None."""
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    if info.st_nlink != 1:  # a hard link to a file elsewhere: another file's content
+        return f"a file with {info.st_nlink} links, not one the suite wrote"
+    if stat.S_IMODE(info.st_mode) & 0o444 != 0o444:
+        return (
+            f"has mode {stat.S_IMODE(info.st_mode):04o}: not readable by all, as the suite "
+            f"writes its files ({FILE_MODE:04o}), so a copy would widen who may read it"
+        )
+    if info.st_size > max_file_bytes():
+        return f"{info.st_size / 2**20:.1f} MiB, over the size of a results file"
+    return None
+
+
+def _read(source: BinaryIO, path: Path) -> bytes:
+    try:
+        return source.read(1 << 20)
+    except OSError as exc:
+        raise ResultsError(path, f"cannot be read: {exc.strerror or exc}") from None
+
+
 def _copy_exclusive(src: Path, dst: Path) -> None:
-    # O_EXCL: never write through an existing file, whatever raced us.
-    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
-    with os.fdopen(fd, "wb") as out, src.open("rb") as inp:
-        shutil.copyfileobj(inp, out)
-        out.flush()
-        os.fsync(out.fileno())
+    """Copy the plain file ``src`` to the new file ``dst`` (mode :data:`FILE_MODE`); a
+    source the suite could not have written raises :class:`ResultsError` naming it."""
+    # Opened without following a link or waiting on a pipe; judged on what was opened.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd_in = os.open(src, flags | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise ResultsError(src, f"cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd_in, "rb") as inp:
+        if problem := _source_problem(os.fstat(inp.fileno())):
+            raise ResultsError(src, problem)
+        # O_EXCL: never write through an existing file, whatever raced us.
+        fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
+        with naming(dst), os.fdopen(fd, "wb") as out:
+            if hasattr(os, "fchmod"):  # the suite's mode, whatever the umask
+                os.fchmod(out.fileno(), FILE_MODE)
+            while chunk := _read(inp, src):
+                out.write(chunk)  # an error here is the history's disk: not the run's fault
+            out.flush()
+            os.fsync(out.fileno())
 
 
 def _same_run(staged: Path, existing: Path) -> None:
@@ -201,7 +240,7 @@ def record(run_dir: Path, history: Path) -> Recorded:
     """
     run_dir = Path(run_dir).resolve()  # "<run>/logs/.." is "<run>": names from the real path
     manifest = _checked_manifest(run_dir)
-    files, skipped = _run_files(run_dir)
+    files, skipped = _run_files(run_dir, manifest)
     history = Path(history)
     machine_dir = history / run_dir.parent.name
     final = machine_dir / run_dir.name
@@ -212,8 +251,8 @@ def record(run_dir: Path, history: Path) -> Recorded:
     copy = staging / run_dir.name
     try:
         copy.mkdir()
-        for src in files:
-            _copy_exclusive(src, copy / src.name)
+        for name in files:
+            _copy_exclusive(run_dir / name, copy / name)
             os.utime(staging)  # alive: see STALE_STAGING_S
         for copied in sorted(copy.glob("*.json")):
             _check_copy(copied, run_dir / copied.name, run_dir.parent.name, manifest.run_id)
@@ -227,10 +266,9 @@ def record(run_dir: Path, history: Path) -> Recorded:
             if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY) and not final.exists():
                 raise
             _same_run(copy, final)
-            names = tuple(f.name for f in files)
-            return Recorded(final, names, False, tuple(skipped), tuple(cleaned))
+            return Recorded(final, tuple(files), False, tuple(skipped), tuple(cleaned))
         fsync_dir(machine_dir)
-        return Recorded(final, tuple(f.name for f in files), True, tuple(skipped), tuple(cleaned))
+        return Recorded(final, tuple(files), True, tuple(skipped), tuple(cleaned))
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # empty once the copy is published
 
@@ -259,17 +297,28 @@ def check_history(history: Path, now: float | None = None) -> list[ResultsError]
                     "record, or by hand)",
                 )
             )
-    for machine_dir in sorted(p for p in history.iterdir() if not p.name.startswith(".")):
+    machine_dirs, unreadable = _listing(history)
+    problems += unreadable
+    for machine_dir in machine_dirs:
         if not machine_dir.is_dir() or machine_dir.is_symlink():
             continue
-        runs = sorted(p for p in machine_dir.iterdir() if not p.name.startswith("."))
-        if not runs:
+        runs, unreadable = _listing(machine_dir)
+        problems += unreadable
+        if not runs and not unreadable:
             problems.append(ResultsError(machine_dir, "a machine folder without any run"))
         for run_dir in runs:
             problem = _recorded_run_problem(run_dir)
             if problem:
                 problems.append(ResultsError(run_dir / MANIFEST_NAME, problem))
     return sorted(problems, key=lambda p: str(p.path))
+
+
+def _listing(folder: Path) -> tuple[list[Path], list[ResultsError]]:
+    """What ``folder`` holds (sorted, hidden names left out), or the problem of reading it."""
+    try:
+        return sorted(p for p in folder.iterdir() if not p.name.startswith(".")), []
+    except OSError as exc:
+        return [], [ResultsError(folder, f"cannot be read: {exc.strerror or exc}")]
 
 
 def _recorded_run_problem(run_dir: Path) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -122,10 +123,19 @@ def _folder_problem(path: Path, named_by_suite: bool) -> str | None:
     return None
 
 
+def _unreadable(error: OSError) -> ResultsError:
+    """A file or folder the listing could not read: a problem, never a silent skip."""
+    return ResultsError(Path(str(error.filename)), f"cannot be read: {error.strerror or error}")
+
+
 def _file_problem(path: Path, in_layout: bool) -> str | None:
-    if path.is_symlink():
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:  # its folder lets us list it, not look at it
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISLNK(mode):
         return "a symbolic link, not a results file"
-    if not path.is_file():
+    if not stat.S_ISREG(mode):
         return "not a regular file"
     if not in_layout:
         return "a JSON file outside the layout <machine>/<run>/<file>.json"
@@ -139,7 +149,9 @@ def scan(root: Path) -> tuple[list[Path], list[ResultsError]]:
 
     Only plain files and folders count: a symbolic link anywhere below ``root`` is a
     problem (it could lead out of the folder), and so is a name that could not have
-    been written by the suite. Files that are not ``*.json`` (logs, notes) are ignored.
+    been written by the suite, and so is a folder or file that cannot be read (a run
+    left out in silence would look like a whole folder). Files that are not ``*.json``
+    (logs, notes) are ignored.
     """
     if not root.is_dir():
         return [], [ResultsError(root, "no such folder")]
@@ -147,7 +159,7 @@ def scan(root: Path) -> tuple[list[Path], list[ResultsError]]:
     depth = 1 if (root / MANIFEST_NAME).is_file() else LAYOUT_DEPTH
     files: list[Path] = []
     problems: list[ResultsError] = []
-    for folder, dirs, names in os.walk(root):
+    for folder, dirs, names in os.walk(root, onerror=lambda e: problems.append(_unreadable(e))):
         here = Path(folder)
         level = len(here.relative_to(root).parts)
         for name in sorted(dirs):

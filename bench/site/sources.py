@@ -48,7 +48,16 @@ def slug(text: str) -> str:
 
 
 def has_results(path: Path) -> bool:
-    return path.is_dir() and any(path.glob("*/*/*.json"))
+    """Whether ``path`` holds a run's files; a folder that cannot be read counts, so
+    that loading it says what it could not read rather than leaving it out in silence."""
+    try:
+        return path.is_dir() and any(
+            run.is_dir() and any(file.name.endswith(".json") for file in run.iterdir())
+            for machine in path.iterdir() if machine.is_dir()
+            for run in machine.iterdir()
+        )  # fmt: skip
+    except OSError:
+        return True
 
 
 def default_sources() -> list[Source]:
