@@ -3,28 +3,43 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
-from bench import exit_codes, interpreters
-from bench.cases import Case, select
+from bench import exit_codes, interpreters, matrix
 from bench.environment import LOCAL_RESULTS, PROJECT_ROOT
-from bench.families import catalogue
 
 DEFAULT_RESULTS = LOCAL_RESULTS
 DEFAULT_HISTORY = PROJECT_ROOT / "history"
 #: Outside every history folder (never committed with one), beside the site's cache.
 DEFAULT_HISTORY_CACHE = PROJECT_ROOT / "build" / "site-cache" / "cli-history"
+#: What --dask-scheduler takes: the suite connects over plain TCP only (TLS needs keys).
+SCHEDULER_ADDRESS = re.compile(r"tcp://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}")
 
 
-def _cases(profile: str, only: str | None) -> list[Case]:
-    # The capacity probes go with whatever work is selected (see bench.capacity).
-    return catalogue.with_probes(select(catalogue.PROFILES[profile].cases(), only))
+class UsageError(Exception):
+    """A bad value on the command line or in the environment: one line, exit 2."""
+
+
+def _regex(value: str, option: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise UsageError(f"{option} {value!r} is not a regular expression: {exc}") from None
+    return value
+
+
+def _cases(profile: str, only: str | None) -> list[matrix.Case]:
+    # The capacity probes go with whatever work is selected (see bench.measures.capacity).
+    return matrix.with_capacity_probes(matrix.select(matrix.PROFILES[profile].cases(), only))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    profile = catalogue.PROFILES[args.profile]
-    cases = _cases(args.profile, args.only)
+    profile = matrix.PROFILES[args.profile]
+    cases = _cases(args.profile, _regex(args.only, "--only") if args.only else None)
     print(f"profile {profile.name}: {profile.description}")
     print(
         f"  {profile.rounds} round(s) x {profile.values} value(s), {profile.warmups} warmup(s), "
@@ -36,7 +51,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{case.name:<{width}}  {case.family:<12} {case.tasks:>5}  {case.timed}")
     print(f"\n{len(cases)} case(s)")
     print("\nleft out on purpose:")
-    for (where, what), why in catalogue.EXCLUDED.items():
+    for (where, what), why in matrix.EXCLUDED.items():
         print(f"  {where} x {what}: {why}")
     return 0
 
@@ -48,7 +63,12 @@ def _use_dask_scheduler(address: str) -> dict[str, object]:
 
     from bench.models.dask_cluster import SCHEDULER_ENV, describe_scheduler
 
-    facts: dict[str, object] = {"scheduler": address, **describe_scheduler(address)}
+    if not SCHEDULER_ADDRESS.fullmatch(address) or not 0 < int(address.rsplit(":", 1)[1]) < 65536:
+        raise UsageError(f"--dask-scheduler {address!r} is not an address tcp://HOST:PORT")
+    try:
+        facts: dict[str, object] = {"scheduler": address, **describe_scheduler(address)}
+    except (ImportError, RuntimeError, OSError, ValueError, TypeError) as exc:
+        raise UsageError(f"--dask-scheduler {address!r}: {exc}") from None
     os.environ[SCHEDULER_ENV] = address
     print(
         f"Dask cluster at {address}: {facts['dask_workers']} worker(s), "
@@ -58,23 +78,37 @@ def _use_dask_scheduler(address: str) -> dict[str, object]:
     return facts
 
 
+def _machine(name: str | None) -> str | None:
+    """``--machine`` as the results tree will hold it: a name the boundary accepts."""
+    from bench.results.layout import is_identifier
+
+    if name is not None and not is_identifier(name):
+        raise UsageError(
+            f"--machine {name!r} is not a plain name: letters, digits and ._+- (at most 128, "
+            "starting with a letter or digit), as validate and record will want it"
+        )
+    return name
+
+
+def _interpreter(spec: str) -> interpreters.Interpreter:
+    try:
+        return interpreters.parse(spec)
+    except ValueError as exc:  # shlex: an unterminated quote
+        raise UsageError(f"--python {spec!r} cannot be split like a shell line: {exc}") from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bench import runner
     from bench.progress import Progress
 
-    cases = _cases(args.profile, args.only)
+    machine = _machine(args.machine)
+    cases = _cases(args.profile, _regex(args.only, "--only") if args.only else None)
     if not cases:
         print(f"error: no case of profile {args.profile!r} matches {args.only!r}", file=sys.stderr)
         return runner.EXIT_USAGE
-    dask_cluster = None
-    if args.dask_scheduler:
-        try:
-            dask_cluster = _use_dask_scheduler(args.dask_scheduler)
-        except (ImportError, RuntimeError, OSError, ValueError) as exc:
-            print(f"error: --dask-scheduler {args.dask_scheduler}: {exc}", file=sys.stderr)
-            return runner.EXIT_USAGE
+    dask_cluster = _use_dask_scheduler(args.dask_scheduler) if args.dask_scheduler else None
     try:
-        specs = [interpreters.parse(s) for s in args.python] or [interpreters.current()]
+        specs = [_interpreter(s) for s in args.python] or [interpreters.current()]
         prepared = []
         for spec in specs:
             print(f"preparing {spec.spec} ...", file=sys.stderr)
@@ -83,7 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return runner.EXIT_USAGE
     settings = runner.Settings(
-        profile=catalogue.PROFILES[args.profile],
+        profile=matrix.PROFILES[args.profile],
         cases=cases,
         interpreters=prepared,
         results=Path(args.results),
@@ -91,7 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         rounds=args.rounds,
         timeout_s=args.timeout,
         dask_cluster=dask_cluster,
-        **({"machine": args.machine} if args.machine else {}),
+        **({"machine": machine} if machine else {}),
     )
     try:
         outcome = runner.run(settings, Progress(0))
@@ -130,11 +164,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bench.results.read import ResultsError
 
     start = time.perf_counter()
+    _folder(args.results, "--results")
     try:
         report = build_report(Path(args.results), Path(args.out))
     except ResultsError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exit_codes.FAILURES
+    except OSError as exc:
+        return _not_written(exc)
     holds = report.verdicts["verdict"].value_counts().to_dict() if report.rows else {}
     print(
         f"report: {report.out / 'index.md'} ({report.rows} values, {report.runs} run(s), "
@@ -147,16 +184,32 @@ def cmd_record(args: argparse.Namespace) -> int:
     from bench.history.record import record
     from bench.results.read import ResultsError
 
+    _folder(args.run_dir, "RUN_DIR")
     try:
         done = record(Path(args.run_dir), Path(args.history))
     except ResultsError as exc:
         print(f"error: not recorded: {exc}", file=sys.stderr)
         return exit_codes.FAILURES
+    except OSError as exc:  # the run was sound; writing its copy failed
+        return _not_written(exc)
     for folder in done.cleaned:
         print(f"removed {folder}: the staging folder of a killed record", file=sys.stderr)
     what = "recorded" if done.created else "already recorded (identical), nothing written:"
     print(f"{what} {done.path} ({len(done.files)} file(s))")
     return exit_codes.OK
+
+
+def _folder(value: str, what: str) -> Path:
+    if not Path(value).is_dir():
+        raise UsageError(f"{what} {value!r}: no such folder")
+    return Path(value)
+
+
+def _not_written(exc: OSError) -> int:
+    """One line naming the file that could not be written (a full disk, a read-only folder)."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    print(f"error: could not write {where}{exc.strerror or exc}", file=sys.stderr)
+    return exit_codes.NOT_WRITTEN
 
 
 def cmd_history_check(history: Path) -> int:
@@ -179,7 +232,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     from bench.history.trends import changes_table
     from bench.results.read import ResultsError
 
-    history = Path(args.history)
+    history = _folder(args.history, "--history")
     if args.check:
         return cmd_history_check(history)
     cache = Path(args.cache) if args.cache else DEFAULT_HISTORY_CACHE
@@ -192,6 +245,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     except ResultsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exit_codes.FAILURES
+    except OSError as exc:  # its cache could not be written
+        return _not_written(exc)
     changes = detect_changes(data.summaries, window=args.window, alpha=args.alpha)
     print(changes_table(changes, significant_only=not args.all), end="")
     runs = data.summaries[["machine", "interpreter", "run_id"]].drop_duplicates()
@@ -205,12 +260,46 @@ def cmd_history(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (``-h`` shows the usage), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(exit_codes.USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _count(text: str) -> int:
+    """A whole number, 1 or more (rounds, a window of runs)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
+def _level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a significance level between 0 and 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = _Parser(prog="python -m bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add_selection(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--profile", choices=sorted(catalogue.PROFILES), default="quick")
+        p.add_argument("--profile", choices=sorted(matrix.PROFILES), default="quick")
         p.add_argument("--only", metavar="REGEX", help="only the cases whose name matches")
 
     p_list = sub.add_parser("list", help="print the matrix of a profile")
@@ -238,9 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="name of this machine in the results tree "
         "(default: OS, architecture, cores and CPU model)",
     )
-    p_run.add_argument("--rounds", type=int, help="override the profile's number of rounds")
+    p_run.add_argument("--rounds", type=_count, help="override the profile's number of rounds")
     p_run.add_argument(
-        "--timeout", type=float, metavar="SECONDS", help="override the profile's timeout per case"
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="override the profile's timeout per case",
     )
     p_run.add_argument("--seed", type=int, help="seed of the round order (default: random)")
     p_run.add_argument(
@@ -302,16 +394,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="only list staging folders of killed records, empty machine folders and runs "
         "whose folder names disagree with their manifest (exit 1 if any)",
     )
-    p_history.add_argument("--window", type=int, default=10, help="earlier runs compared")
-    p_history.add_argument("--alpha", type=float, default=0.01, help="significance level")
+    p_history.add_argument("--window", type=_count, default=10, help="earlier runs compared")
+    p_history.add_argument("--alpha", type=_level, default=0.01, help="significance level")
     p_history.add_argument("--all", action="store_true", help="every benchmark, not only changes")
     p_history.set_defaults(func=cmd_history)
     return parser
 
 
+def _settings() -> None:
+    """The environment's settings, checked before any work (each names itself if bad)."""
+    from bench.results.schema import max_file_bytes
+
+    try:
+        max_file_bytes()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        _settings()
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exit_codes.USAGE
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ config = mkdocs_gen_files.config
 try:
     site = build.generate(
         docs_dir=config.docs_dir,
-        stale_after_days=float(
-            os.environ.get(build.STALE_ENV) or config.extra.get("stale_after_days", 7)
+        stale_after_days=build.stale_after_days(
+            os.environ, config.extra.get("stale_after_days", 7)
         ),
     )
 except (ResultsError, build.SiteError) as exc:

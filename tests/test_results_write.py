@@ -76,16 +76,22 @@ def test_write_json_round_trips(tmp_path: Path) -> None:
 
 
 def test_create_run_dir_never_reuses_a_folder(tmp_path: Path) -> None:
-    first = layout.create_run_dir(tmp_path, "Linux x86_64 | AMD", "quick", WHEN)
-    second = layout.create_run_dir(tmp_path, "Linux x86_64 | AMD", "quick", WHEN)
-    third = layout.create_run_dir(tmp_path, "Linux x86_64 | AMD", "quick", WHEN)
+    first = layout.create_run_dir(tmp_path, "Linux_x86-64+AMD", "quick", WHEN)
+    second = layout.create_run_dir(tmp_path, "Linux_x86-64+AMD", "quick", WHEN)
+    third = layout.create_run_dir(tmp_path, "Linux_x86-64+AMD", "quick", WHEN)
     assert len({first, second, third}) == 3
     for folder in (first, second, third):
         assert folder.is_dir()
         assert list(folder.iterdir()) == []
-        assert folder.parent == tmp_path / layout.slug("Linux x86_64 | AMD")
+        assert folder.parent == tmp_path / "Linux_x86-64+AMD"  # the name the files record
     assert first.name == layout.run_id(WHEN, "quick") == "2025-01-02T03-04-05Z-quick"
     assert second.name == f"{first.name}-1"
+
+
+def test_create_run_dir_refuses_a_machine_the_reader_would_refuse(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a plain name"):
+        layout.create_run_dir(tmp_path, "Linux x86_64 | AMD", "quick", WHEN)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_create_run_dir_skips_a_folder_made_by_someone_else(tmp_path: Path) -> None:

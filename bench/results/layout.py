@@ -71,8 +71,13 @@ def run_start(run: str) -> datetime | None:
 
 
 def create_run_dir(results: Path, machine: str, profile: str, when: datetime) -> Path:
-    """Make a new, empty run folder; never reuses one (a suffix tells same-second runs apart)."""
-    base = results / slug(machine) / run_id(when, profile)
+    """Make a new, empty run folder; never reuses one (a suffix tells same-second runs apart).
+
+    The machine folder is named ``machine`` itself, the name the files record: the reader
+    refuses a file whose folders name another machine."""
+    if not is_identifier(machine):
+        raise ValueError(f"machine {machine!r} is not a plain name (letters, digits, ._+-)")
+    base = results / machine / run_id(when, profile)
     base.parent.mkdir(parents=True, exist_ok=True)
     for n in range(1000):
         candidate = base if n == 0 else base.with_name(f"{base.name}-{n}")

@@ -151,7 +151,9 @@ def max_file_bytes() -> int:
     try:
         mib = float(raw) if raw.strip() else DEFAULT_MAX_FILE_MB
     except ValueError:
-        raise ValueError(f"{MAX_FILE_MB_ENV}={raw!r} is not a number of MiB") from None
+        mib = math.nan
+    if not 0 < mib < 2**20:  # NaN and infinities too; a TiB is not a results file
+        raise ValueError(f"{MAX_FILE_MB_ENV}={raw!r} is not a number of MiB above 0")
     return int(mib * 1024 * 1024)
 
 

@@ -1,12 +1,13 @@
 """One site build: load every results folder, generate pages and files, expand markers.
 
 Returns what to write; ``scripts/gen_pages.py`` writes it through mkdocs-gen-files.
-Figures, the tidy table, and the verdicts and tables (``bench.report.evidence_cache``)
+Figures, the tidy table, and the verdicts and tables (``bench.evidence.cache``)
 are kept under ``build/site-cache`` so that a rebuild redoes only what changed.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import posixpath
 import time
@@ -19,6 +20,7 @@ import pandas as pd
 
 from bench.environment import PROJECT_ROOT
 from bench.results import write
+from bench.results.schema import max_file_bytes
 from bench.site import catalogue, markers, pages
 from bench.site.data import SourceData, load_source
 from bench.site.sources import SourceError, resolve
@@ -39,6 +41,18 @@ class GeneratedSite:
     stale_notice: str
     sources_notice: str
     seconds: float
+
+
+def stale_after_days(environ: Mapping[str, str], default: float) -> float:
+    """``BENCH_STALE_DAYS`` (else ``default``): days after which results are stale."""
+    raw = environ.get(STALE_ENV, "")
+    try:
+        days = float(raw) if raw.strip() else float(default)
+    except ValueError:
+        days = math.nan
+    if not math.isfinite(days) or days < 0:
+        raise SiteError(f"{STALE_ENV}={raw!r} is not a number of days (0 or more)")
+    return days
 
 
 def newest(sources: list[SourceData]) -> pd.Timestamp | None:
@@ -137,6 +151,10 @@ def generate(
     start = time.perf_counter()
     environ = os.environ if environ is None else environ
     cache = cache or Path(environ.get(CACHE_ENV) or CACHE)
+    try:
+        max_file_bytes()  # a bad BENCH_MAX_FILE_MB named before any work, not in a traceback
+    except ValueError as exc:
+        raise SiteError(str(exc)) from None
     try:
         chosen = resolve(environ)
     except SourceError as exc:
