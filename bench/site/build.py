@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.environment import PROJECT_ROOT
+from bench.report import spreadsheet
 from bench.results import write
 from bench.results.schema import max_file_bytes
 from bench.site import catalogue, markers, pages
@@ -116,7 +117,7 @@ def data_files(sources: list[SourceData], cache: Path) -> dict[str, str]:
         if data.empty:
             continue
         tidy = cache / data.source.key / "tidy.csv"
-        text = data.latest.to_csv(index=False)  # the newest runs: a year of history is too big
+        text = spreadsheet.to_csv(data.latest)  # the newest runs: a year of history is too big
         if not tidy.exists() or tidy.read_text(encoding="utf-8") != text:
             with write.atomic_writer(tidy) as f:
                 f.write(text)
