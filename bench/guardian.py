@@ -18,7 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: The scratch folders the runner makes (``tempfile.mkdtemp(prefix=...)``).
+#: The scratch folders the runner makes (``tempfile.mkdtemp(prefix=...)``); the folders a
+#: case makes (a Dask cluster's) lie inside ``bench-out-*`` (``models.base.scratch_folder``).
 SCRATCH_PREFIXES = ("bench-files-", "bench-out-")
 
 

@@ -48,6 +48,7 @@ from bench.cases import Case, Profile
 from bench.families import catalogue
 from bench.families.io.workload import FILE_DIR_ENV, TCP_ADDRESS_ENV
 from bench.interpreters import Interpreter, case_environment, probe
+from bench.models.base import SCRATCH_DIR_ENV
 from bench.models.dask_cluster import SCHEDULER_ENV as DASK_SCHEDULER_ENV
 from bench.processes import Supervisor
 from bench.progress import Progress
@@ -57,7 +58,7 @@ from bench.workloads.catalog import resolve
 
 #: Marks every process of a run, so a test can prove none outlived it.
 RUN_TOKEN_ENV = "BENCH_RUN_TOKEN"
-INHERITED_ENV = (TCP_ADDRESS_ENV, FILE_DIR_ENV, RUN_TOKEN_ENV, DASK_SCHEDULER_ENV)
+INHERITED_ENV = (TCP_ADDRESS_ENV, FILE_DIR_ENV, RUN_TOKEN_ENV, DASK_SCHEDULER_ENV, SCRATCH_DIR_ENV)
 # The codes themselves live in bench.exit_codes; these names are kept for callers.
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = exit_codes.OK, exit_codes.FAILURES, exit_codes.USAGE
 EXIT_NOT_WRITTEN, EXIT_INTERRUPTED = exit_codes.NOT_WRITTEN, exit_codes.INTERRUPTED
@@ -542,7 +543,10 @@ class Run:
             # Removed as the with-blocks end; the watchdog removes them if the runner is killed.
             sup.remove_at_exit(Path(service_env[FILE_DIR_ENV]))
             sup.remove_at_exit(Path(scratch))
-            env = case_environment(service_env | {RUN_TOKEN_ENV: self.token})
+            # A case's own folders (a Dask cluster's) go in the scratch the watchdog knows.
+            env = case_environment(
+                service_env | {RUN_TOKEN_ENV: self.token, SCRATCH_DIR_ENV: scratch}
+            )
             for interp, entry in pairs:
                 self._record_example(sup, interp, entry, env, progress)
             self.recorder.save_manifest()

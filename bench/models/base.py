@@ -3,10 +3,13 @@ of holding workers alive that several models use."""
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 Task = Callable[..., Any]
@@ -20,6 +23,17 @@ JOIN_TIMEOUT_S = 10.0
 #: How long each task of ``hold_through_executor`` holds its worker, so that ``W`` tasks
 #: spread over ``W`` workers.
 HOLD_MS = 50
+#: The run's scratch folder, which the runner and its watchdog delete however the run ends:
+#: the folders a case makes go inside it, so a case killed at its timeout leaves none.
+SCRATCH_DIR_ENV = "BENCH_SCRATCH_DIR"
+
+
+def scratch_folder(prefix: str) -> Path:
+    """A new folder for a model's or a measure's own files: inside the run's scratch folder
+    (:data:`SCRATCH_DIR_ENV`) under the runner, else in the temporary folder."""
+    parent = os.environ.get(SCRATCH_DIR_ENV)
+    inside = parent if parent and Path(parent).is_dir() else None
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=inside))
 
 
 class Executor(Protocol):

@@ -23,11 +23,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
+from bench.models.base import scratch_folder
 from bench.models.dask_local import START_TIMEOUT_S, DaskExecutor
 
 #: The scheduler of a cluster the user runs; when set, no cluster is started.
@@ -60,7 +59,7 @@ class ClusterProcesses:
     def __init__(self, workers: int, timeout_s: float = START_TIMEOUT_S) -> None:
         self.workers = workers
         self.address = ""
-        self._folder = Path(tempfile.mkdtemp(prefix="bench-dask-"))
+        self._folder = scratch_folder("bench-dask-")
         self._procs: list[subprocess.Popen[bytes]] = []
         try:
             self._start(timeout_s)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from bench.models.base import ArgList, Task, WorkerDied
+from bench.models.base import ArgList, Task, WorkerDied, scratch_folder
 
 #: How long a worker or the scheduler may take to start, and a cluster to close.
 START_TIMEOUT_S = 60.0
@@ -69,13 +69,12 @@ def open_executor(workers: int, start_method: str | None = None) -> DaskExecutor
     if start_method is not None:
         raise ValueError("Dask starts its workers its own way: no start method applies")
     import shutil
-    import tempfile
 
     import dask
     from distributed import Client, LocalCluster
 
     # The workers' scratch space, else a dask-scratch-space folder left in the temp folder.
-    scratch = tempfile.mkdtemp(prefix="bench-dask-")
+    scratch = str(scratch_folder("bench-dask-"))
     # Dask's nannies pin PYTHONHASHSEED for their workers, in this process's environment too:
     # put it back, so that the case's own metadata stays that of the interpreter under test.
     hash_seed = os.environ.get("PYTHONHASHSEED")

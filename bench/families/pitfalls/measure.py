@@ -20,6 +20,7 @@ themselves, each a small program kept as data.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from bench.families.pitfalls.apis import PROCESS_APIS, ProcessApi
 from bench.measurement import Measurement
+from bench.models.base import SCRATCH_DIR_ENV
 
 if TYPE_CHECKING:
     from bench.cases import Case
@@ -342,7 +344,9 @@ def run_attempt(pitfall: Pitfall, api: ProcessApi, method: str, wait_s: float) -
     options = [*interpreter_options(), *(["-W", "default"] if pitfall.warnings_on else [])]
     env = case_environment({})
     env.pop("PYTHONWARNINGS", None)  # the user's defaults, not those of whoever runs us
-    with tempfile.TemporaryDirectory(prefix="bench-files-pitfall-") as folder:
+    # In the run's scratch, which the watchdog deletes should this case be killed.
+    scratch = os.environ.get(SCRATCH_DIR_ENV) or None
+    with tempfile.TemporaryDirectory(prefix="bench-files-pitfall-", dir=scratch) as folder:
         script = Path(folder, SCRIPT_NAME)
         script.write_text(source, encoding="utf-8")
         command = [sys.executable, *options, "-" if pitfall.from_stdin else str(script)]
