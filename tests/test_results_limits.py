@@ -3,17 +3,25 @@ refused before pyperf builds an object for it.
 
 A 16 MiB file of 8 million values passed the size limit and took 7 GB to validate. The
 limits of ``bench.results.schema`` bound the work instead. The largest accepted file of
-each shape (``scripts/make_large_results.py``), measured on the 2-core EPYC VM (peak RSS
-of the largest process, ``/usr/bin/time -v``; one run each):
+each shape (``scripts/make_large_results.py``), measured on the 2-core EPYC VM, one run
+each: peak RSS of the largest process; in brackets the peak proportional set size (PSS,
+in MiB) of the whole process tree where figures are drawn by worker processes (psutil,
+every 0.1 s), and the wall time.
 
-=========== ============================== ========== ========== =============
-shape        file                           validate   report     site build
-=========== ============================== ========== ========== =============
-values       863 benchmarks, 200,000 values  270 MB     550 MB     see README
-benchmarks   20,000 benchmarks, 14 MiB       240 MB     270 MB     see README
-runs         93 x 1,000 runs, 16 MiB         370 MB     465 MB     see README
-bytes        15,772 benchmarks, 16 MiB       280 MB     320 MB     see README
-=========== ============================== ========== ========== =============
+=========== ================================== ============ ============ ============
+shape        file                               validate     report       site build
+=========== ================================== ============ ============ ============
+values       3.1 MiB, 910 benchmarks, 100,000    188 MiB      335 MiB      537 MiB
+             values                             (2 s)        (473; 14 s)  (843; 28 s)
+benchmarks   14.4 MiB, 20,000 benchmarks         234 MiB      265 MiB      309 MiB
+                                                (5 s)        (535; 22 s)  (556; 35 s)
+runs         15.9 MiB, 93 x 1,000 runs           365 MiB      437 MiB      593 MiB
+                                                (11 s)       (548; 19 s)  (882; 22 s)
+bytes        15.9 MiB, 15,772 benchmarks         272 MiB      317 MiB      364 MiB
+                                                (6 s)        (591; 25 s)  (679; 41 s)
+=========== ================================== ============ ============ ============
+
+The 16 MiB file of 8 million values is refused in 1.2 s at 174 MiB.
 """
 
 from __future__ import annotations
