@@ -3,10 +3,12 @@
 The history never loses a run and never rewrites a file:
 
 * only a run folder whose manifest says ``complete`` and whose folder names are those
-  the runner made (the run id, and the machine as ``slug(machine)``) is recorded, so
-  a run still going, an interrupted one or a renamed copy never enters; the folder is
-  resolved first (``<run>/logs/..`` is ``<run>``);
-* the run's files are copied into a hidden staging folder at the top of the history
+  the runner made (the run id, and the machine; earlier versions slugged it) is
+  recorded, so a run still going, an interrupted one or a renamed copy never enters;
+  the folder is resolved first (``<run>/logs/..`` is ``<run>``);
+* only what the suite writes enters: the manifest and the files it names, each a plain
+  file with one link, readable by all (a copy must not widen who may read it), copied
+  with mode 0644 into a hidden staging folder at the top of the history
   (``<history>/.incoming-<random>/<run_id>/``), each created exclusively (``O_EXCL``)
   and fsynced, and every JSON file of that *copy* is checked (its metadata's machine
   and run id too): what is checked is exactly what enters;
