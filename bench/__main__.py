@@ -160,7 +160,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import time
 
-    from bench.report.build import build_report
+    from bench.evidence.build import build_report
     from bench.results.read import ResultsError
 
     start = time.perf_counter()
@@ -177,6 +177,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"report: {report.out / 'index.md'} ({report.rows} values, {report.runs} run(s), "
         f"{len(report.figures)} figure(s), verdicts {holds}) in {time.perf_counter() - start:.1f}s"
     )
+    for why in report.skipped:  # what these results could not make, and why
+        print(f"  not made: {why.line}")
     return 0
 
 

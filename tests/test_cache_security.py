@@ -16,7 +16,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from bench.history import cache
-from bench.report import figures
+from bench.report.figures import cache as figures
 from bench.results.read import load_results
 
 ROOT = Path(__file__).parents[1]

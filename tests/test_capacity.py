@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import helpers_figures as figures
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,9 +16,10 @@ from bench import capacity, runner
 from bench.capacity import FAMILY as CAPACITY_FAMILY
 from bench.capacity import probe_case, probe_target
 from bench.cases import Case
+from bench.evidence import tables as evidence_tables
 from bench.families.catalogue import NEEDS_CORES, PROFILES, with_probes
 from bench.report import capacity as report_capacity
-from bench.report import figures, metrics, tables
+from bench.report import metrics, tables
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_report_figures import labels, made, row, scaling_frame
@@ -175,7 +177,7 @@ def test_old_results_without_probes_have_no_capacity_and_flag_nothing() -> None:
     flagged = report_capacity.capacity_flags(per_round, capacity_frame)
     assert flagged["capacity"].isna().all() and not flagged["low_capacity"].any()
     assert report_capacity.round_capacity(pd.DataFrame()).empty
-    assert tables.capacity_table(report_capacity.capacity_summary(old)) == tables.NO_DATA
+    assert evidence_tables.capacity_table(report_capacity.capacity_summary(old)) == tables.NO_DATA
 
 
 def test_capacity_flags_hold_each_round_to_min_workers_cores() -> None:
@@ -222,7 +224,7 @@ def test_the_capacity_table_gives_median_range_and_rounds_below() -> None:
     assert (a["rounds"], a["below"], a["cores"]) == (3, 1, 2)
     assert (a["median"], a["low"], a["high"]) == pytest.approx((1.95, 1.43, 2.0))
     assert a["threshold"] == pytest.approx(1.8)
-    text = tables.capacity_table(summary)
+    text = evidence_tables.capacity_table(summary)
     assert "| a | 2 | 3 | 1.95 (1.43\N{EN DASH}2.00) | 1 (below 1.80) |" in text
     assert "| b | 2 | 1 | 1.90 (1.90\N{EN DASH}1.90) | 0 (below 1.80) |" in text
 
@@ -304,7 +306,7 @@ def test_the_environment_page_shows_each_runs_capacity(tmp_path: Path) -> None:
     from bench.site.sources import Source
 
     frame = pd.DataFrame(probe_rows({("a", 1): [1.95], ("a", 2): [1.43]}))
-    table = tables.capacity_table(report_capacity.capacity_summary(frame))
+    table = evidence_tables.capacity_table(report_capacity.capacity_summary(frame))
     data = SourceData(Source("mine", "Mine", tmp_path), frame, pd.DataFrame(), pd.DataFrame(),
                       tables={"capacity": table})  # fmt: skip
     text = pages.environment_page([data])

@@ -19,14 +19,15 @@ import psutil
 import pyperf
 import pytest
 from helpers_waiting import CHILD_RUN_S
+from test_report_claims import CLAIMS_BY_ID
 
 from bench import interpreters
 from bench.families.cpu.workload import count_primes
+from bench.families.granularity.claims import KEEPS_UP, task_seconds
 from bench.models import WorkerDied, open_executor
 from bench.models.dask_cluster import SCHEDULER_ENV, ClusterProcesses, connect
 from bench.models.dask_local import cluster_facts
-from bench.report.claims import CLAIMS_BY_ID, DOES_NOT_HOLD, HOLDS, NO_DATA
-from bench.report.claims.cluster import KEEPS_UP, task_seconds
+from bench.report.claims import DOES_NOT_HOLD, HOLDS, NO_DATA
 from bench.results import schema
 from bench.workloads.faults import exit_hard
 from bench.workloads.probe import worker_facts

@@ -17,9 +17,11 @@ from bench import capacity
 from bench.cases import Case
 from bench.environment import PROJECT_ROOT as ROOT
 from bench.families import catalogue
+from bench.families.ipc.metrics import ipc_throughput
+from bench.families.memory.metrics import memory_per_worker
 from bench.interpreters import case_environment
 from bench.report.capacity import round_capacity
-from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
+from bench.report.metrics import paired_speedups
 from bench.results import layout, schema
 from bench.results.read import load_run
 

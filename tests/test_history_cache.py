@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bench.evidence.pipeline import latest_runs
 from bench.history import cache
 from bench.history.summary import run_summaries
-from bench.report.pipeline import latest_runs
 from bench.results.read import ResultsError, load_results
 
 ROOT = Path(__file__).parents[1]

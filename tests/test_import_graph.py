@@ -21,8 +21,9 @@ PACKAGE = "bench"
 #: Layers, lowest first: a module may import its own layer or a lower one, never a higher
 #: one. At the ground the models, the generic workloads and what a measure returns; then
 #: what a case is and the capacity probe; ``bench.results`` below everything that writes
-#: or reads results, knowing nothing of either; the interpreters' facts; the family
-#: folders; the report's libraries; the run's machinery, the history, the site, the CLI.
+#: or reads results, knowing nothing of either; the interpreters' facts; the report's
+#: libraries; the family folders, and above them the catalogue that gathers them; the
+#: run's machinery and the evidence pipeline; the history, the site, the CLI.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("bench", "bench.exit_codes", "bench.untrusted", "bench.workloads", "bench.models",
      "bench.measurement"),
@@ -30,8 +31,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bench.capacity",),
     ("bench.results",),
     ("bench.environment", "bench.interpreters"),
-    ("bench.families",),
     ("bench.report",),
+    ("bench.families",),
+    ("bench.families.catalogue",),
     (
         "bench.runner",
         "bench.case_script",
@@ -39,6 +41,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "bench.progress",
         "bench.services",
         "bench.guardian",
+        "bench.evidence",
     ),
     ("bench.history",),
     ("bench.site",),
@@ -211,9 +214,9 @@ def test_imports_of_sees_lazy_and_type_only_imports(tmp_path: Path) -> None:
 
 
 def test_relative_imports_resolve() -> None:
-    assert absolute("bench.report.build", False, 1, "claims") == "bench.report.claims"
+    assert absolute("bench.report.select", False, 1, "claims") == "bench.report.claims"
     assert absolute("bench.report", True, 1, "claims") == "bench.report.claims"
-    assert absolute("bench.report.build", False, 2, "results") == "bench.results"
+    assert absolute("bench.report.select", False, 2, "results") == "bench.results"
 
 
 def test_every_module_has_a_layer() -> None:

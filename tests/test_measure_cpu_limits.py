@@ -10,7 +10,7 @@ import pytest
 
 from bench.cases import Case
 from bench.families.cpu_limits import measure as cpu_limits
-from bench.report.guide_tables import cpu_limits_table
+from bench.families.cpu_limits.tables import cpu_limits_table
 from bench.report.tables import NO_DATA
 from tests.conftest import Children
 

@@ -27,10 +27,10 @@ from bench.cases import Case
 from bench.families.catalogue import FAMILIES, MEASURES, PROFILES
 from bench.families.http import clients as http_clients
 from bench.families.http import measure as http
+from bench.families.http.claims import asyncio_scales_connections
 from bench.families.http.clients import CLIENTS, ERROR_KINDS, RUNNERS, error_kind, percentile
+from bench.families.http.figures import http_groups, make_http
 from bench.report.claims import DEPENDS, DOES_NOT_HOLD, HOLDS, NO_DATA
-from bench.report.claims.http import asyncio_scales_connections
-from bench.report.figures.http import http_groups, make_http
 
 KIB = 1 << 10
 

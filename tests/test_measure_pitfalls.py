@@ -13,7 +13,7 @@ from bench.families.catalogue import FAMILIES
 from bench.families.pitfalls import measure as pitfalls
 from bench.families.pitfalls.apis import PROCESS_APIS
 from bench.families.pitfalls.family import PITFALL_VARIANTS
-from bench.report.guide_tables import pitfalls_table
+from bench.families.pitfalls.tables import pitfalls_table
 from bench.report.tables import NO_DATA
 from tests.conftest import Children
 

@@ -6,9 +6,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from test_report_claims import CLAIMS_BY_ID
 
-from bench.report.claims import CLAIMS_BY_ID, DEPENDS, DOES_NOT_HOLD, HOLDS, NO_DATA
-from bench.report.figures.arrays import make_numpy, numpy_speedups
+from bench.families.numpy.figures import make_numpy, numpy_speedups
+from bench.report.claims import DEPENDS, DOES_NOT_HOLD, HOLDS, NO_DATA
 
 BASE: dict[str, Any] = {
     "machine": "m", "run_id": "r", "interpreter": "cpython-3.13", "python_build": "default",

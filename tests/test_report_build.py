@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bench.evidence.build import build_report
+from bench.evidence.pipeline import latest_runs
 from bench.interpreters import case_environment
-from bench.report.build import build_report
-from bench.report.pipeline import latest_runs
 from bench.results.read import ResultsError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results"

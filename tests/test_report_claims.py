@@ -12,27 +12,29 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from bench.evidence.pipeline import judge, with_family_traits
+from bench.evidence.tables import speedup_table
+from bench.families import catalogue
+from bench.families.ipc.claims import IPC_SLOWER, ipc_slower
+from bench.families.memory.claims import MEMORY_SAME_BYTES
+from bench.families.memory.figures import make_memory
+from bench.families.startup.figures import make_startup
 from bench.report import claims
 from bench.report.claims import (
-    CLAIMS,
-    CLAIMS_BY_ID,
     COLUMNS,
     DEPENDS,
     DOES_NOT_HOLD,
     HOLDS,
     NO_DATA,
+    NO_GAIN,
     VERDICTS,
     Verdict,
-    evaluate,
-)
-from bench.report.claims.core import (
     chosen_start_method,
     claim,
     default_start_method,
     registered,
 )
 from bench.report.estimate import Estimate
-from bench.report.figures import make_memory, make_startup
 from bench.report.format import (
     DASH,
     TIMES,
@@ -43,7 +45,6 @@ from bench.report.format import (
     format_threshold,
 )
 from bench.report.metrics import paired_speedups
-from bench.report.tables import speedup_table
 from bench.results.read import load_run
 
 KIB, MIB = 1 << 10, 1 << 20
@@ -52,6 +53,16 @@ BASELINE = Path(__file__).parent.parent / "results" / "baseline"
 #: The verdicts of the committed baseline, so that a refactor that changes one fails.
 #: A new baseline makes new verdicts: regenerate this file from its claims.csv.
 BASELINE_VERDICTS = Path(__file__).parent / "fixtures" / "baseline-verdicts.csv"
+
+#: Every claim of every folder, as the report judges them.
+CLAIMS = catalogue.claims()
+CLAIMS_BY_ID = {each.id: each for each in CLAIMS}
+
+
+def evaluate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every claim on ``frame``, as the evidence pipeline judges it."""
+    return judge(with_family_traits(frame), [])
+
 
 BASE: dict[str, Any] = {
     "machine": "m",
@@ -668,7 +679,7 @@ def test_evaluate_reads_the_committed_smoke_results() -> None:
     assert gil["evidence"].str.contains("only 1 round kept: too little data").all()
     # the point values still split between the GIL build and the free-threaded one
     speedups = {json.loads(f)["speedup"] for f in gil["figures"]}
-    assert min(speedups) < claims.NO_GAIN < max(speedups)
+    assert min(speedups) < NO_GAIN < max(speedups)
     for figures in result["figures"]:
         json.loads(figures)
 
@@ -705,18 +716,18 @@ def test_claims_come_in_the_guides_order_and_register_once() -> None:
     assert registered() == CLAIMS
     again = claim("ipc_slower", order=1000, statement="x.", measured_by="x", criteria="x")
     with pytest.raises(ValueError, match="registered twice"):
-        again(claims.ipc_slower)
+        again(ipc_slower)
     taken = claim("new_claim", order=40, statement="x.", measured_by="x", criteria="x")
     with pytest.raises(ValueError, match="order 40"):
-        taken(claims.ipc_slower)
+        taken(ipc_slower)
     assert registered() == CLAIMS  # a refused registration leaves nothing behind
 
 
 def test_evidence_and_rules_write_numbers_as_the_tables_do() -> None:
     leak = rule("processes_isolate_faults")(frame(faults()))
     assert format_bytes(128 * MIB) in leak.evidence
-    assert format_threshold(claims.IPC_SLOWER) in CLAIMS_BY_ID["ipc_slower"].criteria
-    assert f"{format_bytes(claims.MEMORY_SAME_BYTES)} above" in (
+    assert format_threshold(IPC_SLOWER) in CLAIMS_BY_ID["ipc_slower"].criteria
+    assert f"{format_bytes(MEMORY_SAME_BYTES)} above" in (
         CLAIMS_BY_ID["processes_cost_memory"].criteria
     )
     assert not [c.id for c in CLAIMS if re.search(r"\dx\b", c.criteria)]  # "1.2x": not ours

@@ -11,18 +11,30 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from test_report_claims import CLAIMS_BY_ID
 
-from bench.report import crossbuild
-from bench.report.claims import CLAIMS_BY_ID, DEPENDS, DOES_NOT_HOLD, HOLDS, NO_DATA, evaluate
-from bench.report.claims.core import JUDGED
-from bench.report.claims.free_threading import (
+from bench.families.free_threading import crossbuild
+from bench.families.free_threading.claims import (
     CLEARLY_SLOWER,
     NEARLY_AS_FAST,
     free_thread_comparison,
 )
-from bench.report.crossbuild import build_pairs, cross_round_times, same_work, single_thread_cost
+from bench.families.free_threading.crossbuild import (
+    build_pairs,
+    cross_round_times,
+    same_work,
+    single_thread_cost,
+)
+from bench.families.free_threading.figures import make_cost, make_same_work
+from bench.report.claims import (
+    DEPENDS,
+    DOES_NOT_HOLD,
+    HOLDS,
+    JUDGED,
+    NO_DATA,
+    evaluate,
+)
 from bench.report.estimate import ratio_estimate
-from bench.report.figures.free_threading import make_cost, make_same_work
 from bench.report.format import format_estimate
 
 DEFAULT = "cpython-3.13.0"

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.report import claims, evidence_cache
-from bench.report.pipeline import evidence, latest_runs
+from bench.evidence import cache as evidence_cache
+from bench.evidence.pipeline import evidence, latest_runs
+from bench.report import claims
 from bench.results.read import load_results
 from bench.site import build, sources
 from bench.site.data import source_evidence

@@ -9,19 +9,17 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from bench.families.granularity.metrics import crossovers, granularity_ratios, winners
+from bench.families.ipc.metrics import ipc_throughput
+from bench.families.memory.metrics import memory_per_worker
 from bench.report.estimate import ratio_estimate, t_quantile
 from bench.report.metrics import (
-    crossovers,
-    granularity_ratios,
-    ipc_throughput,
     mean_ci,
     median_ci,
-    memory_per_worker,
     paired_ratios,
     paired_speedups,
     parallel_efficiency,
     summarize,
-    winners,
 )
 
 

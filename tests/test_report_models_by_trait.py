@@ -7,30 +7,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import helpers_figures as figures
 import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
-from test_report_claims import faults, io, memory, outcomes, rule, timings
+from test_report_claims import evaluate, faults, io, memory, outcomes, rule, timings
 from test_report_claims import frame as claim_frame
 from test_report_figures import GIL, decision_frame, errorbars, made, row, scaling_frame
 
 import bench.models as registry
-from bench.models import Isolation, ModelSpec
-from bench.report import figures
-from bench.report.claims import DOES_NOT_HOLD, HOLDS, evaluate
+from bench.evidence.tables import speedup_table
+from bench.models import Isolation, ModelSpec, Role, model_of
+from bench.report.claims import DOES_NOT_HOLD, HOLDS
 from bench.report.metrics import paired_speedups
 from bench.report.select import (
     config_label,
-    is_loop,
     is_process_pool,
     model_label,
-    model_where,
     models_where,
     runs_processes,
     runs_threads,
     series_label,
 )
-from bench.report.tables import speedup_table
 
 #: A pool of subinterpreters, as an engineer might register one: neither thread nor process.
 DUMMY = ModelSpec(
@@ -57,14 +55,14 @@ def test_the_traits_sort_the_registered_models(dummy: ModelSpec) -> None:
         assert (name in processes) == (spec.isolation is Isolation.PROCESS)
         assert name not in threads or spec.isolation is Isolation.SHARED
     assert dummy.name not in processes + threads
-    assert model_where(is_loop) == "sequential"
-    # another pool of processes that needs an extra package never displaces the standard one
+    assert model_of(Role.LOOP) == "sequential"
+    # another pool of processes joins the pools, but the process pool is the one with its role
     loky_like = ModelSpec("other_pool", "bench.models.process_pool", "other", "#000000",
                           Isolation.PROCESS, pool=True, requires=("some_package",))  # fmt: skip
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(registry.MODELS, "other_pool", loky_like)
         assert "other_pool" in models_where(is_process_pool)
-        assert model_where(is_process_pool) == "process_pool"
+        assert model_of(Role.PROCESS_POOL) == "process_pool"
 
 
 def test_labels_come_from_the_registry_and_unknown_models_keep_their_name(

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.report import pipeline, tables
-from bench.report.build import build_report
+from bench.evidence import pipeline
+from bench.evidence.build import build_report
+from bench.report import tables
 from bench.results.read import load_results
 from bench.site import data as site_data
 from bench.site.sources import Source
@@ -39,7 +40,7 @@ def test_the_report_and_the_site_share_the_pipeline(
         return real(frame, figure_dir)
 
     monkeypatch.setattr(site_data, "evidence", counted)
-    monkeypatch.setattr("bench.report.build.evidence", counted)
+    monkeypatch.setattr("bench.evidence.build.evidence", counted)
     report = build_report(FIXTURE, tmp_path / "report")
     site = site_data.load_source(Source("fixture", "Fixture", FIXTURE), tmp_path / "cache")
     assert calls == [tmp_path / "report" / "figures", tmp_path / "cache" / "fixture" / "figures"]

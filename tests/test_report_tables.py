@@ -16,21 +16,15 @@ import markdown
 import pandas as pd
 import pytest
 
+from bench.evidence.tables import environment_table, outcomes_table, speedup_table, timings_table
+from bench.families.ipc.metrics import ipc_throughput
+from bench.families.ipc.tables import ipc_table
+from bench.families.memory.metrics import memory_per_worker
+from bench.families.memory.tables import memory_table
 from bench.report.format import format_seconds
 from bench.report.markdown import inert
-from bench.report.metrics import ipc_throughput, memory_per_worker, paired_speedups
-from bench.report.tables import (
-    MISSING,
-    NO_DATA,
-    environment_table,
-    ipc_table,
-    markdown_table,
-    memory_table,
-    outcomes_table,
-    speedup_table,
-    summarise_values,
-    timings_table,
-)
+from bench.report.metrics import paired_speedups
+from bench.report.tables import MISSING, NO_DATA, markdown_table, summarise_values
 from bench.results.read import load_run
 
 MIB = 1 << 20

@@ -27,7 +27,7 @@ def test_every_page_is_listed_exactly_once() -> None:
 
 
 def test_topics_take_their_titles_from_the_catalogue() -> None:
-    for topic in pages.TOPICS:
+    for topic in pages.topics():
         assert catalogue.page(topic.path).generated
         assert pages.topic_page([], topic).startswith(f"# {catalogue.title(topic.path)}\n")
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.report import claims
+from bench.families import catalogue
+from bench.families.ipc.claims import IPC_SLOWER
+from bench.report.claims import NO_GAIN
 from bench.report.format import format_threshold
 from bench.results.read import ResultsError
 from bench.site import build, markers, pages, sources
@@ -79,7 +81,7 @@ def test_verdicts_at_a_glance_lists_every_claim_and_interpreter(
     fixture_data: SourceData,
 ) -> None:
     text = pages.verdicts_at_a_glance([fixture_data])
-    for claim in claims.CLAIMS:
+    for claim in catalogue.claims():
         assert claim.statement in text
     # Readable names for the columns, not file stems.
     assert "3.11 (GIL)" in text and "3.13t" in text and "cpython-3.11.7" not in text
@@ -141,11 +143,11 @@ def test_a_bad_marker_names_the_page(fixture_data: SourceData, marker: str) -> N
 
 
 def test_topic_pages_hold_their_families_tables(fixture_data: SourceData) -> None:
-    cpu = next(t for t in pages.TOPICS if t.path == "results/cpu.md")
+    cpu = next(t for t in pages.topics() if t.path == "results/cpu.md")
     text = pages.topic_page([fixture_data], cpu)
     assert "Speedups over the plain loop" in text
     assert "Every timing: `cpu_python`" in text
-    races = next(t for t in pages.TOPICS if t.path == "results/races-and-faults.md")
+    races = next(t for t in pages.topics() if t.path == "results/races-and-faults.md")
     assert "lost" in pages.topic_page([fixture_data], races)
 
 
@@ -179,7 +181,7 @@ def test_generate_makes_every_page_and_file(tmp_path: Path) -> None:
     site = build.generate(
         _docs(tmp_path), environ={sources.ENV_VAR: str(FIXTURE)}, cache=tmp_path / "cache"
     )
-    expected = {t.path for t in pages.TOPICS} | {
+    expected = {t.path for t in pages.topics()} | {
         "results/index.md", "environment.md", "downloads.md", "index.md"
     }  # fmt: skip
     assert expected <= set(site.pages)
@@ -222,9 +224,9 @@ def test_a_corrupt_results_file_stops_the_build_with_its_name(tmp_path: Path) ->
 
 def test_the_rules_table_states_every_threshold_from_the_code() -> None:
     out = markers.expand("<!-- rules -->\n", "methodology.md", [])
-    for claim in claims.CLAIMS:
+    for claim in catalogue.claims():
         assert claim.criteria and claim.criteria in out
-    assert format_threshold(claims.IPC_SLOWER) in out and format_threshold(claims.NO_GAIN) in out
+    assert format_threshold(IPC_SLOWER) in out and format_threshold(NO_GAIN) in out
 
 
 def test_history_page_shows_runs_trends_and_too_few_runs(fixture_data: SourceData) -> None:

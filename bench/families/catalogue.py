@@ -10,6 +10,7 @@ here names one.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import pkgutil
@@ -211,7 +212,41 @@ def check(measures: Collection[str] | None = None) -> None:
                 raise ValueError(f"family {f.id!r}: asyncio needs a coroutine version")
 
 
-# --- what the report and the site ask ---------------------------------------------------------
+# --- what the report and the site ask (imports pandas and matplotlib) ------------------------
+
+
+def _import_parts(kind: str) -> None:
+    for folder in FOLDERS:
+        module = folder.part(kind)
+        if module is not None:
+            importlib.import_module(module)
+
+
+@functools.cache
+def claims() -> tuple[Any, ...]:
+    """Every claim of every folder, in the guide's order (``bench.report.claims.Claim``)."""
+    from bench.report.claims import registered
+
+    _import_parts("claims")
+    return registered()
+
+
+@functools.cache
+def figures() -> tuple[Any, ...]:
+    """Every figure of every folder, registered (``bench.report.figures.registry``)."""
+    from bench.report.figures.registry import registered
+
+    _import_parts("figures")
+    return registered()
+
+
+@functools.cache
+def tables() -> tuple[Any, ...]:
+    """Every table of every folder, registered (``bench.report.tables.TableSpec``)."""
+    from bench.report.tables import registered
+
+    _import_parts("tables")
+    return registered()
 
 
 def pages() -> tuple[ResultsPage, ...]:
@@ -239,6 +274,15 @@ def pages() -> tuple[ResultsPage, ...]:
             )
         )
     return tuple(sorted(merged, key=lambda p: (p.order, p.path)))
+
+
+def outcome_metrics() -> dict[str, tuple[str, ...]]:
+    """Measure -> the metrics of its outcomes in reading order, as its folder names them."""
+    return {
+        measure: metrics
+        for folder in FOLDERS
+        for measure, metrics in folder.declared("OUTCOME_METRICS", {}).items()
+    }
 
 
 def trends() -> tuple[Trend, ...]:

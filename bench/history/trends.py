@@ -5,7 +5,7 @@ line per machine and interpreter (never one line across them): x is the run's
 date, y the run's median with the confidence interval of that median as a band.
 Drawn with the report's style (``bench.report.figures``): transparent, mid-grey
 text, Okabe-Ito colours plus markers, deterministic bytes, and cached by the
-hash of the rows drawn (``<name>.svg.key``) like ``figures.render_all``.
+hash of the rows drawn (``<name>.svg.key``) like the report's figures.
 """
 
 from __future__ import annotations
@@ -20,17 +20,10 @@ import pandas as pd
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.ticker import FuncFormatter
 
+from bench.families import catalogue
 from bench.report import tables
-from bench.report.figures import (
-    PALETTE,
-    FigureInfo,
-    axes_grid,
-    data_key,
-    draw_cached,
-    legend_below,
-    new_figure,
-    styled,
-)
+from bench.report.figures.cache import FigureInfo, data_key, draw_cached
+from bench.report.figures.style import PALETTE, axes_grid, legend_below, new_figure, styled
 from bench.report.format import UNIT_FORMATS, format_number, format_ratio, is_missing
 from bench.results.schema import DEFINITION_HASH_KEY
 
@@ -44,51 +37,14 @@ class TrendKey:
     panels: tuple[tuple[str, str, str], ...]
 
 
-#: Candidate charts; a panel whose benchmark is not in the data is left out.
-TREND_SPECS: tuple[TrendKey, ...] = (
-    TrendKey(
-        "trend-count-primes",
-        "Trend: count_primes[100ms], the loop and 2 workers",
-        (
-            ("sequential loop", "count_primes[100ms] sequential w=1", "time"),
-            ("2 threads", "count_primes[100ms] threads w=2", "time"),
-            ("process pool (fork), 2 workers", "count_primes[100ms] process_pool/fork w=2", "time"),
-        ),
-    ),
-    TrendKey(
-        "trend-startup",
-        "Trend: start and join one worker",
-        (
-            ("thread", "noop[1 task/worker] threads w=1", "time"),
-            ("process (fork)", "noop[1 task/worker] processes/fork w=1", "time"),
-            ("process (spawn)", "noop[1 task/worker] processes/spawn w=1", "time"),
-        ),
-    ),
-    TrendKey(
-        "trend-ipc",
-        "Trend: round trip of 64 B",
-        (
-            ("mp.Pipe (fork)", "echo[64B] mp.Pipe/fork w=1", "time"),
-            ("mp.Queue (fork)", "echo[64B] mp.Queue/fork w=1", "time"),
-        ),
-    ),
-    TrendKey(
-        "trend-memory",
-        "Trend: memory per extra idle worker (PSS)",
-        (
-            (
-                "process (fork), 2 workers",
-                "live_workers[idle] processes/fork w=2 extra_pss_per_worker_bytes",
-                "extra_pss_per_worker_bytes",
-            ),
-            (
-                "thread, 2 workers",
-                "live_workers[idle] threads w=2 extra_pss_per_worker_bytes",
-                "extra_pss_per_worker_bytes",
-            ),
-        ),
-    ),
-)
+def trend_specs() -> tuple[TrendKey, ...]:
+    """The charts the family folders declare (``TRENDS``), each panel a case of the
+    family's own: a renamed case renames its panel's benchmark with it."""
+    return tuple(
+        TrendKey(t.name, t.title, tuple((p.label, p.benchmark, p.metric) for p in t.panels))
+        for t in catalogue.trends()
+    )
+
 
 #: Columns of the summaries a trend draws (and its cache key hashes).
 TREND_COLUMNS = [
@@ -102,13 +58,13 @@ LINESTYLES = ("-", "--", ":", "-.")
 
 
 def trend_keys(frame: pd.DataFrame) -> list[TrendKey]:
-    """The charts of :data:`TREND_SPECS` with the panels whose benchmark and metric
+    """The charts of :func:`trend_specs` with the panels whose benchmark and metric
     ``frame`` (tidy rows or summaries) holds; charts without any panel are dropped."""
     if frame.empty:
         return []
     present = set(zip(frame["benchmark"], frame["metric"], strict=True))
     keys = []
-    for spec in TREND_SPECS:
+    for spec in trend_specs():
         panels = tuple(p for p in spec.panels if (p[1], p[2]) in present)
         if panels:
             keys.append(TrendKey(spec.name, spec.title, panels))
@@ -224,7 +180,7 @@ def render_trends(summaries: pd.DataFrame, out_dir: Path) -> list[FigureInfo]:
     (cached by its rows, see ``figures.draw_cached``)."""
     infos = []
     keys = {k.name: k for k in trend_keys(summaries)}
-    for spec in TREND_SPECS:
+    for spec in trend_specs():
         key = keys.get(spec.name)
         rows = select_trend(summaries, key) if key else pd.DataFrame()
         digest = data_key(rows.astype(str), f"{spec.name}:{key.panels}") if key else None

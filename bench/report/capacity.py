@@ -1,8 +1,9 @@
 """Parallel capacity: how many cores the host gave in each round, read back from the
 probes (``bench.capacity``), and which speedups it leaves standing.
 
-A round keeps its w-worker speedups of the CPU families only when its measured capacity
-is at least ``CAPACITY_KEEP_FRACTION`` of min(w, cores); docs/methodology.md explains why.
+A round keeps its w-worker speedups of the families that need cores (``needs_cores``) only
+when its measured capacity is at least ``CAPACITY_KEEP_FRACTION`` of min(w, cores);
+docs/methodology.md explains why.
 """
 
 from __future__ import annotations
@@ -18,15 +19,17 @@ from bench.capacity import MAX_PROCESSES as CAPACITY_MAX_PROCESSES
 from bench.capacity import METRIC as CAPACITY_METRIC
 from bench.report.select import RUN_KEYS, present
 
-#: Families whose speedups need cores at once: a round in which the host withheld cores
-#: (``low_capacity``) is dropped from their estimates. Waits, starts and copies are not.
-CAPACITY_FAMILIES = ("cpu_python", "cpu_c", "granularity", "numpy")
+#: The column that says a row's family needs cores at once (``Family.needs_cores``): the
+#: evidence pipeline adds it from the catalogue. A round in which the host withheld
+#: cores (``low_capacity``) is dropped from their estimates; waits, starts and copies
+#: need no core and are never dropped. A frame without it (made by hand) needs cores.
+NEEDS_CORES = "needs_cores"
 
 
 def flag_low_capacity(frame: pd.DataFrame, per_round: pd.DataFrame) -> pd.DataFrame:
     """``per_round`` with ``capacity`` (NaN when unknown) and ``low_capacity`` (False when
-    unknown), by ``capacity_flags`` over the capacity probes of ``frame``; rows outside
-    ``CAPACITY_FAMILIES`` are never flagged. Results without probes: all kept."""
+    unknown), by ``capacity_flags`` over the capacity probes of ``frame``; rows whose
+    ``NEEDS_CORES`` is false are never flagged. Results without probes: all kept."""
     unknown = per_round.assign(capacity=math.nan, low_capacity=False)
     if per_round.empty:
         return unknown
@@ -35,8 +38,8 @@ def flag_low_capacity(frame: pd.DataFrame, per_round: pd.DataFrame) -> pd.DataFr
         return unknown
     flagged = capacity_flags(per_round, capacity)
     needs_cores = (
-        flagged["family"].isin(CAPACITY_FAMILIES)
-        if "family" in flagged.columns
+        flagged[NEEDS_CORES].fillna(True).astype(bool)
+        if NEEDS_CORES in flagged.columns
         else pd.Series(True, index=flagged.index)
     )
     low = flagged["low_capacity"].fillna(False).astype(bool) & needs_cores

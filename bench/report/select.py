@@ -1,7 +1,8 @@
 """Selecting rows of the tidy frame, and the labels that name what they hold.
 
 Claims, figures and pages filter the same frame the same way (``where``, ``pick``),
-pick models by their traits in the registry (``models_where``, ``model_where``), and
+gather models by their traits in the registry (``models_where``: every model of a kind;
+the one model a claim names is the model of a role, ``bench.models.model_of``), and
 name a model by its label with its start method, an interpreter with its GIL state, or
 a group as a file name, through the functions here.
 """
@@ -87,10 +88,11 @@ def mode(frame: pd.DataFrame, column: str) -> Any:
 
 
 # --- models, by trait -------------------------------------------------------------------
-# The registry (bench.models.MODELS) is the only place a model's name is written: claims
-# and figures ask for models by trait, so that a new model joins every comparison its
-# traits fit. A model the registry does not know (an old or foreign results file) has
-# no traits: it is in no set below, and is shown under its own name.
+# Claims and figures gather every model of a kind by trait (every model of processes,
+# every thread), so that a new model joins every comparison its traits fit; the one
+# model a claim names ("the process pool") is the model of its role, never the first of
+# a kind. A model the registry does not know (an old or foreign results file) has no
+# traits: it is in no set below, and is shown under its own name.
 
 Trait = Callable[[ModelSpec], bool]
 
@@ -137,23 +139,12 @@ def is_event_loop(spec: ModelSpec) -> bool:
 
 
 def models_where(*traits: Trait) -> tuple[str, ...]:
-    """The registered models with any of ``traits``, in the order of the traits given
-    (then of the registry): ``models_where(is_thread_pool, is_thread)`` prefers pools."""
+    """The registered models with any of ``traits``: a set, in the order of the traits
+    given (then of the registry) for the lists and legends that show it."""
     seen: dict[str, None] = {}
     for trait in traits:
         seen.update(dict.fromkeys(registry.model_names(trait)))
     return tuple(seen)
-
-
-def model_where(*traits: Trait) -> str:
-    """The one model a claim names by its traits (``model_where(is_loop)``: the loop).
-    Where several share them, the first that needs nothing beyond the project (the
-    standard library's), else the first registered; an error where none does."""
-    found = models_where(*traits)
-    if not found:
-        raise LookupError("no registered model has these traits")
-    plain = [name for name in found if not registry.MODELS[name].requires]
-    return (plain or list(found))[0]
 
 
 def spec_of(model: Any) -> ModelSpec | None:
@@ -165,13 +156,6 @@ def model_label(model: Any) -> str:
     """What a reader calls ``model`` (``process pool``); its own name when unregistered."""
     spec = spec_of(model)
     return spec.label if spec is not None else str(model)
-
-
-def is_model(frame: pd.DataFrame, *traits: Trait) -> pd.Series:
-    """A mask of the rows whose model has any of ``traits`` (unregistered models: none)."""
-    if "model" not in frame.columns:
-        return pd.Series(False, index=frame.index)
-    return frame["model"].isin(models_where(*traits))
 
 
 # --- labels ----------------------------------------------------------------------------

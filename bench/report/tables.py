@@ -1,4 +1,5 @@
-"""Markdown tables (GitHub / MkDocs pipe tables): pure functions, DataFrame in, str out.
+"""Markdown tables (GitHub / MkDocs pipe tables): the generic table, its sorting rules, and
+the registry of the report's tables.
 
 Every cell is escaped, whatever its origin: CPU names, hostnames and exception
 texts come from results files that anyone may send, and the site must show them
@@ -7,15 +8,16 @@ as plain text, never as Markdown structure or HTML. Numbers are written by
 sorted on fixed keys, so the same data always gives the same string (the site's
 pages are diffed night to night).
 
-Over 400 lines on purpose: the generic table and its sorting rules, then one short
-function per table of the report; the guide's extra tables are in ``guide_tables``.
+A family folder's ``tables.py`` registers its tables with :func:`table`; the tables
+of no one family (the environment, the timings...) are the evidence pipeline's.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
@@ -29,36 +31,13 @@ from bench.report.format import (
     UNIT_FORMATS,
     Formatter,
     format_any,
-    format_bytes,
-    format_interval,
-    format_number,
-    format_ratio,
-    format_seconds,
     is_missing,
-    significant,
 )
 from bench.report.markdown import inert
-from bench.report.select import model_label
 
 #: What a table with no rows becomes: one short line instead of a header with no body.
 NO_DATA = "_No data._\n"
 
-#: Metrics of the race and fault measurements, in reading order (others follow, sorted).
-OUTCOME_METRICS = (
-    "lost_updates",
-    "lost_updates_per_million",
-    "seconds_per_million_increments",
-    "final_count",
-    "tasks_finished",
-    "tasks_failed",
-    "raised",
-    "recovered",
-    "crashed_exitcode",
-    "program_exitcode",
-    "program_survived",
-    "parent_rss_growth_bytes",
-    "workers_rss_bytes_at_end",
-)
 
 # --------------------------------------------------------------------------- the generic table
 
@@ -151,289 +130,33 @@ def sort_key(column: pd.Series) -> pd.Series:
     return column.map(lambda v: None if is_missing(v) else str(v))
 
 
-def _distinct(values: pd.Series) -> str | None:
+def distinct(values: pd.Series) -> str | None:
     """The distinct values of a column as one text ("2" or "disabled, enabled")."""
     seen = sorted({format_any(v) for v in values if not is_missing(v)})
     return ", ".join(seen) if seen else None
 
 
-# --------------------------------------------------------------------------- specific tables
-
-
-def speedup_table(speedups: pd.DataFrame) -> str:
-    """Paired speedups (``metrics.paired_speedups``): one row per case, grouped by
-    workload, the baseline first; the speedup is the one estimate of a ratio (the
-    geometric mean of the rounds' ratios) with its 95 % interval in parentheses, as
-    the verdicts and figures write it; ``rounds`` counts the rounds it rests on."""
-    if speedups.empty:
-        return NO_DATA
-    frame = sorted_rows(
-        ensure_columns(speedups, ["group", "start_method"]),
-        [*identity_keys(speedups), "group", "workers", "model", "start_method", "benchmark"],
-    )
-    frame["speedup_text"] = [
-        _speedup_text(m, lo, hi)
-        for m, lo, hi in zip(frame["speedup"], frame["low"], frame["high"], strict=True)
-    ]
-    columns = [
-        ("benchmark", "benchmark"),
-        ("model", "model"),
-        ("start_method", "start method"),
-        ("workers", "workers"),
-        ("speedup_text", "speedup (95% CI)"),
-        ("rounds", "rounds"),
-    ]
-    return markdown_table(
-        frame,
-        with_identity(frame, columns),
-        {"model": model_label},
-        right=["workers", "speedup_text", "rounds"],
-    )
-
-
-def _speedup_text(value: Any, low: Any, high: Any) -> str | None:
-    if is_missing(value):
+def one_cell(values: list[Any], fmt: Formatter = format_any) -> str | None:
+    """Several values of one thing as one cell: the value when all agree, else each
+    with its count; numbers that vary: median (min-max)."""
+    present = [v for v in values if not is_missing(v)]
+    if not present:
         return None
-    if is_missing(low) or is_missing(high):
-        return format_ratio(value)
-    return f"{format_ratio(value)} ({format_interval(low, high)})"
-
-
-def environment_table(frame: pd.DataFrame) -> str:
-    """Where the numbers come from: one row per machine and interpreter, with the CPU,
-    its logical cores, the Python version and build, the GIL state the workers saw
-    and the dates of the runs (UTC, to the minute)."""
-    if frame.empty:
-        return NO_DATA
-    keys = ["machine", "interpreter"]
-    fields = {
-        "cpu_model_name": "CPU",
-        "cpu_count": "cores",
-        "python_version": "Python",
-        "python_build": "build",
-        "gil_enabled": "GIL",
-    }
-    data = ensure_columns(frame, [*keys, *fields, "run_id"])
-    data = data.assign(_when=_run_times(data))
-    rows = []
-    for key, part in data.groupby(keys, dropna=False, sort=False):
-        row = dict(zip(keys, key, strict=True))
-        row |= {name: _distinct(part[name]) for name in fields}
-        row["dates"] = _date_range(part["_when"])
-        rows.append(row)
-    table = sorted_rows(pd.DataFrame(rows), keys)
-    columns = [("machine", "machine"), ("interpreter", "interpreter")]
-    columns += [*fields.items(), ("dates", "date (UTC)")]
-    return markdown_table(table, columns, right=["cpu_count"])
-
-
-def capacity_table(summary: pd.DataFrame) -> str:
-    """The parallel capacity of each run (``capacity.capacity_summary``), per interpreter:
-    the median of its rounds' capacities in cores, with their range, how many rounds
-    were probed and how many fell below the threshold a speedup at every core needs
-    (their speedups at that many workers are left out of the estimates)."""
-    if summary.empty:
-        return NO_DATA
-    table = sorted_rows(summary, [*identity_keys(summary)])
-    table = table.assign(
-        capacity_text=[
-            None if is_missing(m) else f"{significant(float(m))} ({_cores_range(lo, hi)})"
-            for m, lo, hi in zip(table["median"], table["low"], table["high"], strict=True)
-        ],
-        below_text=[
-            None if is_missing(t) else f"{int(b)} (below {significant(float(t))})"
-            for b, t in zip(table["below"], table["threshold"], strict=True)
-        ],
-    )
-    columns = [
-        ("interpreter", "interpreter"),
-        ("cores", "cores"),
-        ("rounds", "rounds"),
-        ("capacity_text", "capacity, cores: median (range)"),
-        ("below_text", "rounds below threshold"),
-    ]
-    shown = [c for c in IDENTITY if c[0] != "interpreter" and c[0] in table.columns
-             and table[c[0]].nunique(dropna=True) > 1]  # fmt: skip
-    return markdown_table(
-        table, [*shown, *columns], {"cores": format_any}, right=["cores", "rounds"]
-    )
-
-
-def _cores_range(low: Any, high: Any) -> str:
-    if is_missing(low) or is_missing(high):
-        return MISSING
-    return f"{significant(float(low))}{DASH}{significant(float(high))}"
-
-
-def _run_times(frame: pd.DataFrame) -> pd.Series:
-    """When each value was taken: pyperf's ``date`` when the loader keeps it, else the
-    start of its run, which the run id spells as ``2026-11-25T08-18-49Z-<profile>``."""
-    if "date" in frame.columns and frame["date"].notna().any():
-        return pd.to_datetime(frame["date"], errors="coerce")
-    started = frame["run_id"].map(lambda r: r[:20] if isinstance(r, str) else None)
-    return pd.to_datetime(started, format="%Y-%m-%dT%H-%M-%SZ", errors="coerce")
-
-
-def _date_range(times: pd.Series) -> str | None:
-    times = times.dropna()
-    if times.empty:
-        return None
-    first, last = times.min(), times.max()
-    start = first.strftime("%Y-%m-%d %H:%M")
-    if first.floor("min") == last.floor("min"):
-        return start
-    if first.date() == last.date():
-        return f"{start}{DASH}{last.strftime('%H:%M')}"
-    return f"{start} {DASH} {last.strftime('%Y-%m-%d %H:%M')}"
-
-
-def timings_table(frame: pd.DataFrame) -> str:
-    """Every timed benchmark (unit "second"): median, min and max of its values, how
-    many values and how many rounds. Absolute times drift with the CPU's speed: this
-    is the raw record, the speedups are the comparison."""
-    if frame.empty or "time_s" not in frame.columns:
-        return NO_DATA
-    timed = ensure_columns(frame, ["round"])
-    timed = timed[timed["time_s"].notna()].assign(time_s=lambda f: f["time_s"].astype(float))
-    if timed.empty:
-        return NO_DATA
-    keys = [*identity_keys(timed), "benchmark"]
-    summary = (
-        timed.groupby(keys, dropna=False)
-        .agg(
-            median=("time_s", "median"),
-            low=("time_s", "min"),
-            high=("time_s", "max"),
-            values=("time_s", "size"),
-            rounds=("round", "nunique"),
-        )
-        .reset_index()
-    )
-    summary = sorted_rows(summary, keys)
-    columns = [
-        ("benchmark", "benchmark"),
-        ("median", "median"),
-        ("low", "min"),
-        ("high", "max"),
-        ("values", "values"),
-        ("rounds", "rounds"),
-    ]
-    seconds = dict.fromkeys(["median", "low", "high"], format_seconds)
-    return markdown_table(
-        summary,
-        with_identity(summary, columns),
-        seconds,
-        right=["median", "low", "high", "values", "rounds"],
-    )
-
-
-def memory_table(fits: pd.DataFrame) -> str:
-    """Extra memory per added worker (``metrics.memory_per_worker``): RSS, USS and PSS
-    side by side for each model, start method and variant (idle or with a working set)."""
-    if fits.empty:
-        return NO_DATA
-    keys = [*identity_keys(fits), "model", "start_method", "variant"]
-    data = ensure_columns(fits, keys)
-    rows = []
-    for key, part in data.groupby(keys, dropna=False, sort=False):
-        slopes = dict(zip(part["metric"], part["bytes_per_worker"], strict=True))
-        rows.append(
-            dict(zip(keys, key, strict=True))
-            | {m: slopes.get(f"{m}_bytes") for m in ("rss", "uss", "pss")}
-            | {"worker_counts": part["worker_counts"].max()}
-        )
-    table = sorted_rows(pd.DataFrame(rows), keys)
-    columns = [
-        ("model", "model"),
-        ("start_method", "start method"),
-        ("variant", "variant"),
-        ("rss", "RSS per worker"),
-        ("uss", "USS per worker"),
-        ("pss", "PSS per worker"),
-        ("worker_counts", "worker counts"),
-    ]
-    per_worker: dict[str, Formatter] = dict.fromkeys(["rss", "uss", "pss"], format_bytes)
-    per_worker["model"] = model_label
-    return markdown_table(
-        table,
-        with_identity(table, columns),
-        per_worker,
-        right=["rss", "uss", "pss", "worker_counts"],
-    )
-
-
-def ipc_table(throughput: pd.DataFrame) -> str:
-    """Round trips by channel and payload (``metrics.ipc_throughput``), smallest payload
-    first, with the memory copy's MB/s of the same payload as the ceiling."""
-    if throughput.empty:
-        return NO_DATA
-    table = sorted_rows(
-        ensure_columns(throughput, ["start_method", "memcpy_mb_per_s"]),
-        [*identity_keys(throughput), "size", "model", "start_method"],
-    )
-    columns = [
-        ("model", "channel"),
-        ("start_method", "start method"),
-        ("size", "payload"),
-        ("round_trip_s", "round trip"),
-        ("mb_per_s", "MB/s"),
-        ("memcpy_mb_per_s", "memcpy MB/s"),
-    ]
-    formats = {
-        "size": format_bytes,
-        "round_trip_s": format_seconds,
-        "mb_per_s": format_number,
-        "memcpy_mb_per_s": format_number,
-    }
-    return markdown_table(
-        table,
-        with_identity(table, columns),
-        formats,
-        right=["size", "round_trip_s", "mb_per_s", "memcpy_mb_per_s"],
-    )
-
-
-def outcomes_table(frame: pd.DataFrame) -> str:
-    """The race and fault measurements, one row per benchmark and metric. Values are
-    summarised by their unit: one value or all equal: that value; numbers that vary:
-    median (min-max); flags and texts that vary: each with its count. ``n`` is how
-    many values there were."""
-    if frame.empty or "measure" not in frame.columns:
-        return NO_DATA
-    data = ensure_columns(frame, ["benchmark", "metric", "unit", "value"])
-    data = data[data["measure"].isin(["race", "fault"])]
-    if data.empty:
-        return NO_DATA
-    identity = identity_keys(data)
-    rows = []
-    for key, part in data.groupby([*identity, "benchmark", "metric", "unit"], dropna=False):
-        row = dict(zip([*identity, "benchmark", "metric", "unit"], key, strict=True))
-        rows.append(
-            row
-            | {
-                "benchmark": _strip_suffix(row["benchmark"], row["metric"]),
-                "order": _metric_order(row["metric"]),
-                "values": summarise_values(list(part["value"]), row["unit"]),
-            }
-        )
-    table = sorted_rows(pd.DataFrame(rows), [*identity, "benchmark", "order", "metric"])
-    columns = [("benchmark", "benchmark"), ("metric", "metric"), ("values", "values")]
-    return markdown_table(table, with_identity(table, columns))
-
-
-def _strip_suffix(benchmark: Any, metric: Any) -> Any:
-    # Outcome benchmarks are named "<case> <metric>"; the metric has its own column.
-    if isinstance(benchmark, str) and isinstance(metric, str):
-        return benchmark.removesuffix(f" {metric}")
-    return benchmark
-
-
-def _metric_order(metric: Any) -> int:
-    return OUTCOME_METRICS.index(metric) if metric in OUTCOME_METRICS else len(OUTCOME_METRICS)
+    numeric = all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) for v in present)
+    if numeric and len({float(v) for v in present}) > 1:
+        numbers = [float(v) for v in present]
+        return f"{fmt(statistics.median(numbers))} ({fmt(min(numbers))}{DASH}{fmt(max(numbers))})"
+    counts = Counter(fmt(v) for v in present)
+    if len(counts) == 1:
+        return next(iter(counts))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return "; ".join(f"{text} {TIMES}{count}" for text, count in ranked)
 
 
 def summarise_values(values: list[Any], unit: Any) -> str:
-    """Several values of one metric as one cell's text (see ``outcomes_table``)."""
+    """Several values of one metric as one cell's text, with how many there were: one
+    value or all equal: that value; numbers that vary: median (min-max); flags and
+    texts that vary: each with its count."""
     present = [v for v in values if not is_missing(v)]
     if not present:
         return MISSING
@@ -451,3 +174,38 @@ def summarise_values(values: list[Any], unit: Any) -> str:
         return f"{next(iter(counts))}, {n}"
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return "; ".join(f"{text} {TIMES}{count}" for text, count in ranked)
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A registered table: made from the newest runs' rows; ``order`` places it in the
+    report (the evidence pipeline's own tables have their places among them)."""
+
+    name: str
+    order: int
+    make: Callable[[pd.DataFrame], str]
+
+
+_REGISTRY: dict[str, TableSpec] = {}
+
+
+def table(
+    name: str, *, order: int
+) -> Callable[[Callable[[pd.DataFrame], str]], Callable[[pd.DataFrame], str]]:
+    """Register the decorated ``make(latest) -> Markdown`` as the report's table ``name``."""
+
+    def register(make: Callable[[pd.DataFrame], str]) -> Callable[[pd.DataFrame], str]:
+        if name in _REGISTRY:
+            raise ValueError(f"a table named {name!r} is already registered")
+        _REGISTRY[name] = TableSpec(name, order, make)
+        return make
+
+    return register
+
+
+def registered() -> tuple[TableSpec, ...]:
+    """Every registered table, in order."""
+    return tuple(sorted(_REGISTRY.values(), key=lambda spec: (spec.order, spec.name)))

@@ -13,18 +13,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from bench.models import Role, model_of
 from bench.report import tables
-from bench.report.claims.core import default_start_method
+from bench.report.claims import default_start_method
 from bench.report.estimate import Estimate, ratio_estimate
 from bench.report.format import DASH, TIMES, format_estimate, format_seconds
 from bench.report.markdown import inert
 from bench.report.metrics import paired_ratios, round_times
 from bench.report.select import (
-    is_process,
-    is_process_pool,
-    is_thread,
     model_label,
-    model_where,
     readable_interpreter_labels,
     where,
 )
@@ -60,7 +57,7 @@ def _start(rows: pd.DataFrame) -> str:
     workers = int(times["workers"].max())
     times = where(times, workers=workers)
     parts = []
-    thread, process = model_where(is_thread), model_where(is_process)
+    thread, process = model_of(Role.THREADS), model_of(Role.PROCESSES)
     for label, model, method in (
         ("thread", thread, "n/a"),
         ("fork", process, "fork"),
@@ -96,7 +93,7 @@ def _speedup_text(label: str, estimate: Estimate) -> str:
 
 def _tiny_tasks(rows: pd.DataFrame) -> str:
     ratios = paired_ratios(where(rows, family="granularity", size_label="10us", payload_bytes=0))
-    pool = where(ratios, model=model_where(is_process_pool))
+    pool = where(ratios, model=model_of(Role.PROCESS_POOL))
     if pool.empty:
         return ""
     one = _speedup(pool[pool["chunksize"] == 1])
@@ -111,7 +108,7 @@ def _cpu(rows: pd.DataFrame) -> str:
     two = where(ratios, workers=2)
     # The start method a program gets without asking: chosen before any timing is read.
     method = default_start_method(rows)
-    process_pool, thread = model_where(is_process_pool), model_where(is_thread)
+    process_pool, thread = model_of(Role.PROCESS_POOL), model_of(Role.THREADS)
     pool = _speedup(where(two, model=process_pool, start_method=method))
     threads = _speedup(where(two, model=thread))
     parts = [_speedup_text(f"{model_label(process_pool)} ({method})", pool),

@@ -94,7 +94,7 @@ def hand_written(docs_dir: Path) -> dict[str, str]:
 
 
 def generated_pages(sources: list[SourceData]) -> dict[str, str]:
-    made = {topic.path: pages.topic_page(sources, topic) for topic in pages.TOPICS}
+    made = {topic.path: pages.topic_page(sources, topic) for topic in pages.topics()}
     made["results/index.md"] = pages.results_index(sources)
     made["environment.md"] = pages.environment_page(sources)
     made["downloads.md"] = pages.downloads_page(sources)

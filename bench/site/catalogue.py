@@ -1,8 +1,9 @@
 """Every page of the site, in nav order, declared once: the nav is generated from here.
 
-``scripts/mkdocs_hooks.py`` sets MkDocs' nav from :func:`nav`; the results pages take
-their titles from here (``pages.TOPICS``), and the build refuses a generated page that is
-not listed (``build.generate``). A hand-written page missing here fails
+``scripts/mkdocs_hooks.py`` sets MkDocs' nav from :func:`nav`; the results pages (which
+the family folders' ``PAGE`` parts make) take their titles from here, and the build
+refuses a generated page that is not listed (``build.generate``). A hand-written page
+missing here fails
 ``mkdocs build --strict`` (a file not in the nav).
 """
 

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.evidence import cache as evidence_cache
+from bench.evidence.pipeline import Evidence, draw, evidence, judge, with_family_traits
 from bench.history.cache import load_site_data
 from bench.history.regress import detect_changes
 from bench.history.trends import render_trends
-from bench.report import claims, evidence_cache, figures
-from bench.report.pipeline import Evidence, evidence
+from bench.report.figures.cache import FigureInfo
 from bench.report.select import interpreter_label
+from bench.report.skipped import Skipped
 from bench.results.layout import run_start
 from bench.site.sources import Source
 
@@ -30,9 +32,10 @@ class SourceData:
     latest: pd.DataFrame  # full rows of the newest run per machine and interpreter
     summaries: pd.DataFrame  # one row per run and benchmark, every run
     verdicts: pd.DataFrame
-    figures: dict[str, figures.FigureInfo] = field(default_factory=dict)  # trends included
+    figures: dict[str, FigureInfo] = field(default_factory=dict)  # trends included
     tables: dict[str, str] = field(default_factory=dict)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: list[Skipped] = field(default_factory=list)  # not made from these results
     #: Interpreter labels already worked out (each one scans every row).
     labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -77,10 +80,12 @@ def source_evidence(latest: pd.DataFrame, folder: Path) -> Evidence:
     judged now are kept there."""
     key = evidence_cache.entry_key(latest)
     if (cached := evidence_cache.load(folder / "evidence", key)) is not None:
-        verdicts, tables = cached
-        return Evidence(latest, verdicts, figures.render_all(latest, folder / "figures"), tables)
+        verdicts, tables, not_made = cached
+        drawn = draw(with_family_traits(latest), folder / "figures")
+        return Evidence(latest, verdicts, drawn.figures, tables, [*drawn.skipped, *not_made])
     found = evidence(latest, folder / "figures")
-    evidence_cache.store(folder / "evidence", key, found.verdicts, found.tables)
+    not_made = [why for why in found.skipped if why.kind != "figure"]  # figures: redrawn
+    evidence_cache.store(folder / "evidence", key, found.verdicts, found.tables, not_made)
     return found
 
 
@@ -89,12 +94,12 @@ def load_source(source: Source, cache: Path) -> SourceData:
     figures into ``cache/<source.key>/figures`` (redrawn only when their data changed).
     A missing or empty folder gives empty data, which the pages report as such."""
     if not source.path.is_dir():
-        return SourceData(source, pd.DataFrame(), pd.DataFrame(), claims.evaluate(pd.DataFrame()))
+        return SourceData(source, pd.DataFrame(), pd.DataFrame(), judge(pd.DataFrame(), []))
     folder = cache / source.key
     loaded = load_site_data(source.path, folder / "history", jobs=parsers(source.path))
     latest, summaries = loaded.latest, loaded.summaries
     if latest.empty:
-        return SourceData(source, latest, summaries, claims.evaluate(latest))
+        return SourceData(source, latest, summaries, judge(latest, []))
     found = source_evidence(latest, folder)  # the newest runs: the cache kept no other
     drawn = found.figures + render_trends(summaries, folder / "trends")
     return SourceData(
@@ -105,4 +110,5 @@ def load_source(source: Source, cache: Path) -> SourceData:
         {info.name: info for info in drawn},
         found.tables,
         detect_changes(summaries),
+        found.skipped,
     )

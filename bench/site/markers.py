@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from bench.report import claims
+from bench.families import catalogue
 from bench.site import example, pages
 from bench.site.answer import answer_table
 from bench.site.data import SourceData
@@ -51,8 +51,9 @@ Renderer = Callable[[str | None, str, Sequence[SourceData]], str]
 
 
 def _evidence(arg: str | None, page: str, sources: Sequence[SourceData]) -> str:
-    if arg not in claims.CLAIMS_BY_ID:
-        raise MarkerError(f"no claim {arg!r}; known: {', '.join(claims.CLAIMS_BY_ID)}")
+    known = [c.id for c in catalogue.claims()]
+    if arg is None or arg not in known:
+        raise MarkerError(f"no claim {arg!r}; known: {', '.join(known)}")
     return pages.evidence(sources, arg, page)
 
 

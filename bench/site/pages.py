@@ -13,19 +13,22 @@ folder, figure links, labels) and each is a few lines; the home page's answer is
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from bench.cases import ResultsPage
+from bench.evidence import tables as evidence_tables
+from bench.families import catalogue
 from bench.history.regress import MIN_RUNS
 from bench.history.trends import changes_table
-from bench.report import capacity, claims, metrics, tables
+from bench.report import capacity, metrics, tables
 from bench.report.markdown import inert
 from bench.report.select import readable_interpreter_labels
+from bench.report.skipped import Skipped
 from bench.results.layout import MANIFEST_NAME
 from bench.results.read import read_manifest, results_files
-from bench.site import catalogue
+from bench.site import catalogue as site_catalogue
 from bench.site.data import SourceData, run_starts
 from bench.site.markdown import (
     VERDICT_KINDS,
@@ -38,95 +41,14 @@ from bench.site.markdown import (
 
 GENERATED = "generated"  # docs folder of the figures and downloads
 
-#: The figures that show each claim's evidence; ``*`` ends a name prefix.
-CLAIM_FIGURES: dict[str, tuple[str, ...]] = {
-    "processes_sidestep_gil": ("scaling-cpu-python-count-primes-100ms",),
-    "gil_limits_threads": ("scaling-cpu-python-count-primes-100ms", "gil-vs-free-threaded"),
-    "free_threading_single_thread_cost": ("free-threading-cost",),
-    "free_threads_replace_processes": ("free-threading-same-work",),
-    "processes_isolate_faults": (),
-    "processes_cost_memory": ("memory",),
-    "ipc_slower": ("ipc",),
-    "threads_start_faster": ("startup",),
-    "races_lose_updates": ("races",),
-    "threads_suit_io": ("scaling-io-*",),
-    "asyncio_scales_connections": ("http-*",),
-    "threads_suit_frequent_communication": ("decision-map",),
-}
+
+def topics() -> tuple[ResultsPage, ...]:
+    """The results pages, as the family folders declare their parts of them."""
+    return catalogue.pages()
 
 
-@dataclass(frozen=True)
-class Topic:
-    """A results page: the families it covers, its figures and its own tables."""
-
-    path: str  # a page of the catalogue, which gives its title
-    intro: str
-    families: tuple[str, ...]
-    figures: tuple[str, ...]
-    tables: tuple[str, ...] = ()
-    speedups: bool = False
-
-    @property
-    def title(self) -> str:
-        return catalogue.title(self.path)
-
-
-TOPICS: tuple[Topic, ...] = (
-    Topic(
-        "results/cpu.md",
-        "Pure-Python prime counting and C code that releases the GIL (hashing, "
-        "compression), from 1 to 8 workers. Speedups are taken over the plain loop within "
-        "each round. Then what Python counts, and what a pool gains, under a CPU limit.",
-        ("cpu_python", "cpu_c", "cpu_limits"),
-        ("scaling-cpu-*", "gil-vs-free-threaded", "free-threading-*"),
-        ("cpu_limits",),
-        speedups=True,
-    ),
-    Topic(
-        "results/io.md",
-        "Sleeps, requests to a loopback TCP server and file writes, with threads, "
-        "processes and asyncio, up to 64 workers.",
-        ("io",),
-        ("scaling-io-*",),
-        speedups=True,
-    ),
-    Topic(
-        "results/startup.md",
-        "Starting and joining threads and processes, creating pools and waiting for a "
-        "new pool's first result, per start method; the article's example as written, "
-        "with its workers started and joined.",
-        ("article", "startup", "pool_startup", "pool_first_result"),
-        ("startup",),
-    ),
-    Topic(
-        "results/memory.md",
-        "Memory of the whole process tree with more and more live workers, idle and with "
-        "a large structure every worker reads: one bytes object, or many small objects "
-        "with and without gc.freeze() (copy-on-write as it behaves).",
-        ("memory", "memory_working_set", "copy_on_write"),
-        ("memory",),
-        ("memory", "copy_on_write"),
-    ),
-    Topic(
-        "results/communication.md",
-        "Round trips of payloads between workers (shared memory copied, and read in place "
-        "with no copy; a Manager's proxies for contrast), and how task length and payload "
-        "decide whether a pool pays off.",
-        ("ipc", "granularity"),
-        ("ipc", "decision-map"),
-        ("ipc",),
-        speedups=True,
-    ),
-    Topic(
-        "results/races-and-faults.md",
-        "Lost updates of an unsynchronised counter, the cost of the lock, what a "
-        "crashing or leaking task does to threads and processes, and what breaks where: "
-        "classic multiprocessing mistakes per start method and process API.",
-        ("race", "fault", "pitfalls"),
-        ("races",),
-        ("outcomes", "pitfalls"),
-    ),
-)
+def title(topic: ResultsPage) -> str:
+    return site_catalogue.title(topic.path)
 
 
 # --- small helpers ----------------------------------------------------------------------------
@@ -209,8 +131,11 @@ def evidence(sources: Sequence[SourceData], claim_id: str, page: str) -> str:
             parts.append(admonition(kind, title, f"{inert(str(row.evidence))}\n"))
         if not rows.empty:
             parts.append(f"_Measured by: {inert(str(rows.iloc[0].measured_by))}._\n")
-        for name in figure_names(data, CLAIM_FIGURES.get(claim_id, ())):
+        shown_by = next((c.figures for c in catalogue.claims() if c.id == claim_id), ())
+        for name in figure_names(data, shown_by):
             parts.append(figure_block(data, name, page))
+        parts += [not_made(why) for why in data.skipped if why.kind == "figure"
+                  and figure_names_match(why.name, shown_by)]  # fmt: skip
         return "\n".join(parts)
 
     return per_source(sources, body)
@@ -229,14 +154,16 @@ def table(sources: Sequence[SourceData], name: str) -> str:
 
 
 def family_timings(sources: Sequence[SourceData], family: str) -> str:
-    return per_source(sources, lambda d: tables.timings_table(in_families(d.latest, [family])))
+    return per_source(
+        sources, lambda d: evidence_tables.timings_table(in_families(d.latest, [family]))
+    )
 
 
 def family_speedups(data: SourceData, families: Sequence[str]) -> str:
     part = in_families(data.latest, families)
     if part.empty:
         return tables.NO_DATA
-    return tables.speedup_table(metrics.paired_speedups(part))
+    return evidence_tables.speedup_table(metrics.paired_speedups(part))
 
 
 def verdicts_at_a_glance(sources: Sequence[SourceData]) -> str:
@@ -268,7 +195,7 @@ def rules_table() -> str:
     """Every claim with what measures it and its rule, thresholds filled in from the code."""
     frame = pd.DataFrame(
         [{"statement": c.statement, "measured_by": c.measured_by, "criteria": c.criteria}
-         for c in claims.CLAIMS]
+         for c in catalogue.claims()]
     )  # fmt: skip
     return tables.markdown_table(
         frame, [("statement", "claim"), ("measured_by", "measured by"), ("criteria", "rule")]
@@ -305,7 +232,7 @@ def measured_on(sources: Sequence[SourceData]) -> str:
 # --- whole generated pages --------------------------------------------------------------------
 
 
-def topic_page(sources: Sequence[SourceData], topic: Topic) -> str:
+def topic_page(sources: Sequence[SourceData], topic: ResultsPage) -> str:
     def body(data: SourceData) -> str:
         parts = [figure_block(data, n, topic.path) for n in figure_names(data, topic.figures)]
         if topic.speedups:
@@ -315,20 +242,20 @@ def topic_page(sources: Sequence[SourceData], topic: Topic) -> str:
         for family in topic.families:
             part = in_families(data.latest, [family])
             if not part.empty:
-                parts += [f"#### Every timing: `{family}`\n", tables.timings_table(part)]
+                parts += [f"#### Every timing: `{family}`\n", evidence_tables.timings_table(part)]
         return "\n".join(parts)
 
-    return f"# {topic.title}\n\n{topic.intro}\n\n{per_source(sources, body)}"
+    return f"# {title(topic)}\n\n{topic.intro}\n\n{per_source(sources, body)}"
 
 
 def results_index(sources: Sequence[SourceData]) -> str:
-    links = "".join(f"- [{t.title}]({relative(t.path, 'results/index.md')}): {t.intro}\n"
-                    for t in TOPICS)  # fmt: skip
-    covered = {f for t in TOPICS for f in t.families}
+    links = "".join(f"- [{title(t)}]({relative(t.path, 'results/index.md')}): {t.intro}\n"
+                    for t in topics())  # fmt: skip
+    covered = {f for t in topics() for f in t.families}
 
     def others(data: SourceData) -> str:
         rest = data.latest[~data.latest["family"].isin(covered)] if not data.empty else data.latest
-        return tables.timings_table(rest) if not rest.empty else ""
+        return evidence_tables.timings_table(rest) if not rest.empty else ""
 
     other = (
         per_source(sources, others, skip_empty=True)
@@ -346,7 +273,29 @@ def results_index(sources: Sequence[SourceData]) -> str:
     ]
     if other:
         parts += ["## Other families\n", other]
+    if any(data.skipped for data in sources):
+        parts += ["## Not made from these results\n", per_source(sources, not_made_list)]
     return "\n".join(parts)
+
+
+def not_made(why: Skipped) -> str:
+    """A note that a figure, claim or table could not be made from these results."""
+    return admonition("warning", f"Not made: {why.kind} {why.name}", f"{inert(why.reason)}\n")
+
+
+def not_made_list(data: SourceData) -> str:
+    lines = [f"{inert(why.kind)} {inert(why.name)}: {inert(why.reason)}" for why in data.skipped]
+    return bullet_list(lines) if lines else "Everything was made.\n"
+
+
+def figure_names_match(name: str, patterns: Sequence[str]) -> bool:
+    """Whether the figure ``name`` is one of ``patterns`` (exact, or a prefix ending in
+    ``*``); a figure drawn per group, skipped whole, goes by its registered name, which
+    the names of its groups start with."""
+    return any(
+        name == p or p.rstrip("*").startswith(name) or (p.endswith("*") and name.startswith(p[:-1]))
+        for p in patterns
+    )
 
 
 def _minute(when: pd.Timestamp) -> str | None:
@@ -432,7 +381,7 @@ def environment_page(sources: Sequence[SourceData]) -> str:
         return "\n".join([
             f"Folder: {inert(data.source.shown_path)}\n",
             "#### Machines and interpreters\n",
-            tables.environment_table(data.latest),
+            evidence_tables.environment_table(data.latest),
             "#### Parallel capacity\n",
             CAPACITY_NOTE,
             data.tables.get("capacity", tables.NO_DATA),

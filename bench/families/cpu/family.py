@@ -46,6 +46,10 @@ SHA256 = Family("sha256", "cpu_c", "sha256", (Size("16MiB", 16, 8),), CPU_MODELS
 ZLIB = Family("zlib", "cpu_c", "zlib", (Size("1MiB", 1, 8),), CPU_MODELS, CPU_WORKERS,
               needs_cores=True)  # fmt: skip
 FAMILIES = (COUNT_PRIMES, SHA256, ZLIB)
+#: The families as a reader names them: each of their groups gets a scaling chart.
+READER_FAMILIES = tuple(dict.fromkeys(f.family for f in FAMILIES))
+#: The featured group: pure-Python CPU work, ~100 ms per task.
+FEATURED_GROUP = next(COUNT_PRIMES.cases(Pick("count_primes", sizes=("100ms",)))).group
 
 # fmt: off
 PICKS = {

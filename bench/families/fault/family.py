@@ -21,6 +21,12 @@ WORKERS = model_names(lambda m: m.local and m.parallel and not m.is_async)
 FAULT = Family("fault", "fault", "fault", (Size("8 tasks", 16, 8),), WORKERS, (2,),
                measure="fault", variants=("os_exit", "segfault", "leak"), once=True)  # fmt: skip
 FAMILIES = (FAULT,)
+#: Its outcomes (not pyperf values), in reading order: the outcomes table follows it.
+OUTCOME_METRICS = {
+    "fault": ("tasks_finished", "tasks_failed", "raised", "recovered", "crashed_exitcode",
+              "program_exitcode", "program_survived", "parent_rss_growth_bytes",
+              "workers_rss_bytes_at_end"),
+}  # fmt: skip
 
 PICKS = {
     "smoke": (

@@ -20,6 +20,11 @@ RACERS = model_names(lambda m: m.starts_per_run and m.isolation is Isolation.SHA
 RACE = Family("race", "race", "counter", (Size("200k", 200_000, 0),), RACERS, (2, 4, 8),
               measure="race", variants=("racy", "locked"))  # fmt: skip
 FAMILIES = (RACE,)
+#: Its outcomes (not pyperf values), in reading order: the outcomes table follows it.
+OUTCOME_METRICS = {
+    "race": ("lost_updates", "lost_updates_per_million", "seconds_per_million_increments",
+             "final_count"),
+}  # fmt: skip
 
 PICKS = {
     "smoke": (Pick("race", workers=(2,)),),

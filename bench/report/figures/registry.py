@@ -1,8 +1,9 @@
 """Every figure the report draws, registered by a decorator on its ``make`` function.
 
-A figure module registers ``make(frame) -> (Figure, alt) | None`` with :func:`figure`
-(one SVG) or ``make(frame, group)`` with :func:`figure_per_group` (one SVG per group
-of the data); :func:`render_all` draws them all, cached by their rows.
+A family folder's ``figures.py`` registers ``make(frame) -> (Figure, alt) | None`` with
+:func:`figure` (one SVG) or ``make(frame, group)`` with :func:`figure_per_group` (one SVG
+per group of the data); the catalogue imports them all, and :func:`render_all` draws
+them, cached by their rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from bench.report.figures.cache import FigureInfo, data_key, draw_cached, from_cache
 from bench.report.figures.style import Made, styled
+from bench.report.skipped import Skipped
 
 Select = Callable[[pd.DataFrame], pd.DataFrame]
 Make = Callable[[pd.DataFrame], Made]
@@ -100,10 +102,32 @@ def figure_per_group(
     return register
 
 
-def figure_specs(frame: pd.DataFrame) -> list[FigureSpec]:
-    """Every figure ``render_all`` draws from ``frame``, in the registered order."""
-    entries = sorted(REGISTRY.values(), key=lambda entry: (entry.order, entry.name))
-    return [spec for entry in entries for spec in entry.specs(frame)]
+def registered() -> tuple[Registered, ...]:
+    """Every registered figure, in order."""
+    return tuple(sorted(REGISTRY.values(), key=lambda entry: (entry.order, entry.name)))
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """The figures drawn, in the registered order, and those that could not be (a
+    figure whose data it cannot be made from is left out with its reason)."""
+
+    figures: list[FigureInfo]
+    skipped: list[Skipped]
+
+
+def figure_specs(frame: pd.DataFrame, skipped: list[Skipped] | None = None) -> list[FigureSpec]:
+    """Every figure ``render_all`` draws from ``frame``, in the registered order; a
+    registered figure whose groups cannot be read from ``frame`` goes to ``skipped``."""
+    specs = []
+    for entry in registered():
+        try:
+            specs.extend(entry.specs(frame))
+        except Exception as exc:
+            if skipped is None:
+                raise
+            skipped.append(Skipped.of("figure", entry.name, exc))
+    return specs
 
 
 #: The figures a pool's worker draws, by index: set before the pool forks its workers,
@@ -129,49 +153,82 @@ def drawing_workers() -> int:
 def render_all(frame: pd.DataFrame, out_dir: Path, workers: int | None = None) -> list[FigureInfo]:
     """Draw every figure there is data for into ``out_dir`` (see :func:`drawing`)."""
     with drawing(frame, out_dir, workers) as drawn:
-        return drawn()
+        return drawn().figures
+
+
+def _outcome(
+    spec: FigureSpec, out_dir: Path, draw: Callable[[], FigureInfo | None]
+) -> FigureInfo | Skipped | None:
+    """``draw()``, or why the figure could not be drawn (its error, as a reason); a
+    skipped figure leaves no SVG of an earlier drawing behind."""
+    try:
+        return draw()
+    except Exception as exc:
+        for stale in (out_dir / f"{spec.name}.svg", out_dir / f"{spec.name}.svg.key"):
+            stale.unlink(missing_ok=True)
+        return Skipped.of("figure", spec.name, exc)
+
+
+def _drawn_here(
+    spec: FigureSpec, rows: pd.DataFrame, out_dir: Path, key: str | None = None
+) -> FigureInfo | Skipped | None:
+    return _outcome(
+        spec, out_dir, lambda: draw_cached(spec.name, spec.title, rows, spec.make, out_dir, key)
+    )
 
 
 @contextmanager
 def drawing(
     frame: pd.DataFrame, out_dir: Path, workers: int | None = None
-) -> Iterator[Callable[[], list[FigureInfo]]]:
+) -> Iterator[Callable[[], Drawn]]:
     """Start drawing every figure there is data for into ``out_dir`` (``draw_cached``);
-    the function given waits for them and returns them, in the registered order.
+    the function given waits for them and returns them, in the registered order, with
+    the figures that could not be made from their data and why (``Drawn``).
 
     Figures whose cached SVG still fits their rows are served at once; the rest are
     independent and drawn by ``workers`` processes (default: :func:`drawing_workers`),
     which write the same bytes as one process would, while the caller works on.
     """
-    infos: list[FigureInfo | None] = []
+    skipped: list[Skipped] = []
+    made: list[FigureInfo | Skipped | None] = []
     to_draw: dict[int, tuple[FigureSpec, pd.DataFrame, str]] = {}
-    for spec in figure_specs(frame):
-        rows = spec.select(frame)
-        key = data_key(rows, spec.name) if not rows.empty else None
-        info = from_cache(spec.name, spec.title, out_dir, key) if key else None
+    for spec in figure_specs(frame, skipped):
+        try:
+            rows = spec.select(frame)
+            key = data_key(rows, spec.name) if not rows.empty else None
+            info = from_cache(spec.name, spec.title, out_dir, key) if key else None
+        except Exception as exc:
+            made.append(Skipped.of("figure", spec.name, exc))
+            continue
         if key and info is None:
-            to_draw[len(infos)] = (spec, rows, key)
+            to_draw[len(made)] = (spec, rows, key)
         elif key is None:  # no data: draw_cached removes a stale SVG
-            info = draw_cached(spec.name, spec.title, rows, spec.make, out_dir)
-        infos.append(info)
+            made.append(_drawn_here(spec, rows, out_dir))
+            continue
+        made.append(info)
 
-    def collect(drawn: Iterable[FigureInfo | None]) -> list[FigureInfo]:
-        for position, info in zip(to_draw, drawn, strict=True):
-            infos[position] = info
-        return [info for info in infos if info is not None]
+    def collect(drawn: Iterable[FigureInfo | Skipped | None]) -> Drawn:
+        for position, outcome in zip(to_draw, drawn, strict=True):
+            made[position] = outcome
+        return Drawn(
+            [m for m in made if isinstance(m, FigureInfo)],
+            skipped + [m for m in made if isinstance(m, Skipped)],
+        )
 
     workers = min(drawing_workers() if workers is None else workers, len(to_draw))
     if workers <= 1:
-        yield lambda: collect(
-            draw_cached(s.name, s.title, r, s.make, out_dir, key=k) for s, r, k in to_draw.values()
-        )
+        yield lambda: collect(_drawn_here(s, r, out_dir, k) for s, r, k in to_draw.values())
         return
     _TO_DRAW[:] = to_draw.values()  # before the first submit, which forks every worker
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_draw, i, out_dir) for i in range(len(_TO_DRAW))]
+            specs = [spec for spec, _, _ in _TO_DRAW]
             try:
-                yield lambda: collect(future.result() for future in futures)
+                yield lambda: collect(
+                    _outcome(spec, out_dir, future.result)
+                    for spec, future in zip(specs, futures, strict=True)
+                )
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise

@@ -1,9 +1,10 @@
-"""Scaling curves: speedup over the sequential loop against workers, one SVG per group
-of CPU and I/O work."""
+"""Scaling curves: speedup over the sequential loop against workers, one SVG per group.
+
+A chart the CPU and I/O families share: each registers it for its own groups
+(:func:`register_scaling`), CPU work with the capacity the machine gave beside it."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ import pandas as pd
 from bench.capacity import FAMILY as CAPACITY_FAMILY
 from bench.capacity import METRIC as CAPACITY_METRIC
 from bench.report.capacity import round_capacity
-from bench.report.figures.registry import figure_per_group
+from bench.report.figures.registry import MakeGroup, figure_per_group
 from bench.report.figures.style import (
     TEXT,
     Made,
@@ -21,8 +22,8 @@ from bench.report.figures.style import (
     errorbar,
     legend_below,
     new_figure,
-    save_made,
     series_style,
+    styled,
     worker_axis,
 )
 from bench.report.format import format_ratio, significant
@@ -38,24 +39,19 @@ from bench.report.select import (
     slug,
 )
 
-#: The featured scaling curve: pure-Python CPU work, ~100 ms per task.
-SCALING_GROUP = "cpu_python:count_primes[100ms]"
-#: Families whose groups get a scaling figure of their own in ``render_all``.
-SCALING_FAMILIES = ("cpu_python", "cpu_c", "io")
-
-
 #: The legend's note on a speedup drawn hollow.
 ABOVE_CAPACITY = "above capacity: noise"
 CAPACITY_LABEL = "measured capacity (band: rounds)"
 
 
-def select_scaling(frame: pd.DataFrame, group: str = SCALING_GROUP) -> pd.DataFrame:
-    """The group's timings and, for CPU work, the capacity probes of the same runs."""
+def select_scaling(frame: pd.DataFrame, group: str, with_capacity: bool = True) -> pd.DataFrame:
+    """The group's timings and, ``with_capacity`` (CPU work), the capacity probes of the
+    same runs: waiting needs no core, and capacity does not limit it."""
     rows = pick(frame, group=group, metric="time")
     # one case per (model, start method, workers): the default dispatch only
     rows = rows[rows["chunksize"] == 1] if "chunksize" in rows else rows
-    if rows.empty or ("family" in rows and (rows["family"] == "io").all()):
-        return rows  # waiting needs no core: capacity does not limit it
+    if rows.empty or not with_capacity:
+        return rows
     probes = pick(frame, family=CAPACITY_FAMILY, metric=CAPACITY_METRIC)
     keys = present(rows, [*RUN_KEYS, "interpreter"])
     if probes.empty or any(k not in probes for k in keys):
@@ -96,15 +92,20 @@ def flag_above_capacity(speed: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFram
     return out.assign(above=above.fillna(False).astype(bool))
 
 
-def scaling_groups(frame: pd.DataFrame) -> list[str]:
-    """The batch groups that get a scaling figure: CPU and I/O workloads."""
-    rows = pick(frame, family=SCALING_FAMILIES, metric="time")
+def scaling_groups(frame: pd.DataFrame, families: tuple[str, ...]) -> list[str]:
+    """The groups of ``families`` that get a scaling figure each."""
+    rows = pick(frame, family=families, metric="time")
     return sorted(rows["group"].dropna().unique()) if not rows.empty else []
 
 
 def scaling_name(group: str) -> str:
     """``cpu_python:count_primes[100ms]`` -> ``scaling-cpu-python-count-primes-100ms``."""
     return f"scaling-{slug(group)}"
+
+
+def scaling_figures(family: str) -> str:
+    """The names of the scaling figures of every group of ``family`` (a prefix and ``*``)."""
+    return f"scaling-{slug(family)}-*"
 
 
 def scaling_title(group: str) -> str:
@@ -117,14 +118,21 @@ def cores(rows: pd.DataFrame) -> int:
     return int(count) if count is not None and pd.notna(count) else int(rows["workers"].max())
 
 
-@figure_per_group(
-    name="scaling",
-    groups=scaling_groups,
-    file_name=scaling_name,
-    title=scaling_title,
-    select=select_scaling,
-    order=70,
-)
+def register_scaling(
+    name: str, families: tuple[str, ...], *, with_capacity: bool, order: int
+) -> MakeGroup:
+    """Register the scaling chart of every group of ``families`` as the figure ``name``."""
+    return figure_per_group(
+        name=name,
+        groups=lambda frame: scaling_groups(frame, families),
+        file_name=scaling_name,
+        title=scaling_title,
+        select=lambda frame, group: select_scaling(frame, group, with_capacity),
+        order=order,
+    )(make_scaling_group)
+
+
+@styled
 def make_scaling_group(frame: pd.DataFrame, group: str) -> Made:
     """Speedup (paired within rounds) vs workers, one line per model and start method,
     one panel per interpreter, against the ideal: min(workers, cores) for CPU work,
@@ -257,12 +265,3 @@ def _scaling_summary(part: pd.DataFrame, interpreter: str) -> str:
     if len(part) == 1:
         return f"on {interpreter} {case(best)}"
     return f"on {interpreter} the best is {case(best)} and the worst {case(worst)}"
-
-
-def make_scaling(frame: pd.DataFrame) -> Made:
-    """The featured scaling curve (:data:`SCALING_GROUP`)."""
-    return make_scaling_group(frame, SCALING_GROUP)
-
-
-def plot_scaling(frame: pd.DataFrame, path: Path) -> str | None:
-    return save_made(make_scaling(frame), path)
