@@ -567,7 +567,10 @@ def is_number(cell: str) -> bool:
 
 
 @pytest.mark.slow
-def test_no_csv_the_site_writes_holds_a_formula(results: Path, tmp_path: Path) -> None:
+def test_no_csv_the_site_or_the_report_writes_holds_a_formula(
+    results: Path, tmp_path: Path
+) -> None:
+    from bench.__main__ import main
     from bench.report.spreadsheet import FORMULA_SIGNS
 
     fields = iter(range(10**6))
@@ -582,8 +585,11 @@ def test_no_csv_the_site_writes_holds_a_formula(results: Path, tmp_path: Path) -
     docs = tmp_path / "docs"
     docs.mkdir()
     site = build.generate(docs, environ={"BENCH_RESULTS": str(results)}, cache=tmp_path / "c")
+    report = tmp_path / "report"
+    assert main(["report", "--results", str(results), "--out", str(report)]) == 0
     written = [Path(f) for t, f in site.files.items() if t.endswith(".csv")]
-    assert written  # the tidy table
+    written += sorted(report.rglob("*.csv"))
+    assert len(written) >= 3  # the site's tidy table, the report's and its verdicts
     for path in written:
         cells = list(csv_cells(path))
         risky = [c for c in cells if c.startswith(FORMULA_SIGNS) and not is_number(c)]
