@@ -606,3 +606,34 @@ def test_every_formula_sign_starts_no_cell(sign: str) -> None:
     assert inert_cell("1+1") == "1+1" and inert_cell(-1.5) == -1.5
     frame = pd.DataFrame({"text": [f"{sign}1+1", "plain"], "number": [-1.5, 2.0]})
     assert to_csv(frame).startswith(f"text,number\n'{sign}1+1,-1.5\n")
+
+
+def test_a_figure_claim_or_table_that_fails_names_the_results_it_came_from(
+    results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value the boundary let through crashed the decision map, naming no file: whatever
+    fails in a figure, a verdict or a table is left out with the runs its data came from."""
+    from bench.evidence import pipeline
+    from bench.families import catalogue
+    from bench.report.figures import registry
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise ValueError("Encountered all NA values")
+
+    def drawn_or_broken(name: str, title: str, rows: pd.DataFrame, *args: Any, **kw: Any) -> Any:
+        return broken() if not rows.empty else draw_cached(name, title, rows, *args, **kw)
+
+    claim = catalogue.claims()[0]
+    rule, draw_cached = claim.rule, registry.draw_cached
+    monkeypatch.setattr(registry, "draw_cached", drawn_or_broken)
+    monkeypatch.setattr(pipeline.tables, "timings_table", broken)
+    object.__setattr__(claim, "rule", broken)  # a frozen dataclass: the registry's own
+    try:
+        found = pipeline.evidence(load_results(results), tmp_path / "figures")
+    finally:
+        object.__setattr__(claim, "rule", rule)
+    kinds = {why.kind for why in found.skipped}
+    assert kinds == {"figure", "claim", "table"}, found.skipped
+    source = f"{MACHINE}/{RUN}/cpython-3.11.7"
+    for why in found.skipped:
+        assert "Encountered all NA values" in why.reason and source in why.reason, why

@@ -78,7 +78,7 @@ def make_tables(
         try:
             made[name] = make()
         except Exception as exc:
-            why = Skipped.of("table", name, exc)
+            why = Skipped.of("table", name, exc, latest)
             skipped.append(why)
             made[name] = f"_Not made from these results: {inert(why.reason)}._\n"
     return made

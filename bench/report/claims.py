@@ -360,7 +360,7 @@ def _judged(each: Claim, frame: pd.DataFrame, skipped: list[Skipped] | None) -> 
     except Exception as exc:
         if skipped is None:
             raise
-        why = Skipped.of("claim", each.id, exc)
+        why = Skipped.of("claim", each.id, exc, frame)
         if why not in skipped:
             skipped.append(why)
         return Verdict(NO_DATA, f"not judged: the rule cannot read these results ({why.reason})")

@@ -157,7 +157,7 @@ def render_all(frame: pd.DataFrame, out_dir: Path, workers: int | None = None) -
 
 
 def _outcome(
-    spec: FigureSpec, out_dir: Path, draw: Callable[[], FigureInfo | None]
+    spec: FigureSpec, out_dir: Path, draw: Callable[[], FigureInfo | None], rows: pd.DataFrame
 ) -> FigureInfo | Skipped | None:
     """``draw()``, or why the figure could not be drawn (its error, as a reason); a
     skipped figure leaves no SVG of an earlier drawing behind."""
@@ -166,14 +166,17 @@ def _outcome(
     except Exception as exc:
         for stale in (out_dir / f"{spec.name}.svg", out_dir / f"{spec.name}.svg.key"):
             stale.unlink(missing_ok=True)
-        return Skipped.of("figure", spec.name, exc)
+        return Skipped.of("figure", spec.name, exc, rows)
 
 
 def _drawn_here(
     spec: FigureSpec, rows: pd.DataFrame, out_dir: Path, key: str | None = None
 ) -> FigureInfo | Skipped | None:
     return _outcome(
-        spec, out_dir, lambda: draw_cached(spec.name, spec.title, rows, spec.make, out_dir, key)
+        spec,
+        out_dir,
+        lambda: draw_cached(spec.name, spec.title, rows, spec.make, out_dir, key),
+        rows,
     )
 
 
@@ -198,7 +201,7 @@ def drawing(
             key = data_key(rows, spec.name) if not rows.empty else None
             info = from_cache(spec.name, spec.title, out_dir, key) if key else None
         except Exception as exc:
-            made.append(Skipped.of("figure", spec.name, exc))
+            made.append(Skipped.of("figure", spec.name, exc, frame))
             continue
         if key and info is None:
             to_draw[len(made)] = (spec, rows, key)
@@ -223,11 +226,11 @@ def drawing(
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_draw, i, out_dir) for i in range(len(_TO_DRAW))]
-            specs = [spec for spec, _, _ in _TO_DRAW]
+            drawn = [(spec, rows) for spec, rows, _ in _TO_DRAW]
             try:
                 yield lambda: collect(
-                    _outcome(spec, out_dir, future.result)
-                    for spec, future in zip(specs, futures, strict=True)
+                    _outcome(spec, out_dir, future.result, rows)
+                    for (spec, rows), future in zip(drawn, futures, strict=True)
                 )
             except BaseException:
                 pool.shutdown(cancel_futures=True)
