@@ -22,6 +22,8 @@ from bench import interpreters
 from bench.cases import Case
 from bench.families.memory import measure as memory
 from bench.measurement import Measurement
+from bench.models import hold_workers, processes
+from bench.models.base import WorkerFailed
 
 MIB = 1 << 20
 KINDS = ("rss", "uss", "pss")
@@ -35,11 +37,7 @@ PROCESS_MODELS = [
     for model in ("processes", "process_pool")
     for method in ("fork", "forkserver", "spawn")
 ]
-ALL_MODELS = [
-    pytest.param("threads", None, id="threads"),
-    pytest.param("thread_pool", None, id="thread_pool"),
-    *PROCESS_MODELS,
-]
+ALL_MODELS = [pytest.param("threads", None, id="threads"), *PROCESS_MODELS]
 
 
 def case(
@@ -208,6 +206,8 @@ def test_an_invalid_start_method_raises_and_starts_nothing(children: Children) -
         memory.measure(case("processes", 2, None))
     with pytest.raises(ValueError, match="model"):
         memory.measure(case("sequential", 2))
+    with pytest.raises(ValueError, match="cannot hold"):  # a thread pool's are its threads'
+        memory.measure(case("thread_pool", 2))
     with pytest.raises(ValueError, match="variant"):
         memory.measure(case("threads", 2, variant="nope"))
     no_workers_left(children, threads_before)
@@ -217,62 +217,58 @@ def test_a_failed_start_reaps_the_workers_already_started(
     children: Children, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads_before = threading.active_count()
-    start = memory._start_process
+    start = processes.start_held
     calls = 0
 
-    def third_fails(context: Any, data: bytes | None) -> tuple[Any, Any]:
+    def third_fails(context: Any, task: Any, args: tuple[Any, ...]) -> tuple[Any, Any]:
         nonlocal calls
         calls += 1
         if calls == 5:  # the warm-up starts two; this is the third of the measured four
             raise OSError("no more processes")
-        return start(context, data)
+        return start(context, task, args)
 
-    monkeypatch.setattr(memory, "_start_process", third_fails)
+    monkeypatch.setattr(processes, "start_held", third_fails)
     with pytest.raises(OSError, match="no more processes"):
         memory.measure(case("processes", 4, "fork"))
     assert calls == 5
     no_workers_left(children, threads_before)
 
 
-def exit_at_once(conn: Any, data: bytes | None) -> None:
-    """A worker that dies before it reports ready."""
+def exit_at_once() -> None:
+    """A held worker's task that kills its worker before it reports ready."""
     os._exit(3)
 
 
 def raise_in_task() -> int:
-    """A pool task that fails before it reports ready."""
+    """A held worker's task that fails before it reports ready."""
     raise ArithmeticError("deliberate")
 
 
-def test_a_worker_that_dies_before_ready_is_reported_and_reaped(
-    children: Children, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_worker_that_dies_before_ready_is_reported_and_reaped(children: Children) -> None:
     threads_before = threading.active_count()
-    monkeypatch.setattr(memory, "_hold_in_process", exit_at_once)  # fork: no pickling
-    with pytest.raises(memory.WorkerFailed, match="exit code 3"):
-        memory.measure(case("processes", 3, "fork"))
+    with (
+        pytest.raises(WorkerFailed, match="exit code 3"),
+        hold_workers("processes", 3, "fork", exit_at_once, ()),
+    ):
+        pass
     no_workers_left(children, threads_before)
 
 
-def test_a_pool_task_that_fails_is_reported_and_the_pool_reaped(
-    children: Children, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_pool_task_that_fails_is_reported_and_the_pool_reaped(children: Children) -> None:
     threads_before = threading.active_count()
-    monkeypatch.setattr(memory, "_pool_hold", raise_in_task)
-    with pytest.raises(ArithmeticError, match="deliberate"):
-        memory.measure(case("process_pool", 3, "fork"))
+    with (
+        pytest.raises(ArithmeticError, match="deliberate"),
+        hold_workers("process_pool", 3, "fork", raise_in_task, ()),
+    ):
+        pass
     no_workers_left(children, threads_before)
 
 
-def test_a_thread_that_fails_is_reported_and_joined(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_thread_that_fails_is_reported_and_joined() -> None:
     threads_before = threading.active_count()
-
-    def boom(*args: Any) -> int:
-        raise ArithmeticError("deliberate")
-
-    monkeypatch.setattr(memory, "_hold_in_thread", boom)
-    with pytest.raises(memory.WorkerFailed, match="deliberate"):
-        memory.measure(case("threads", 3))
-    with pytest.raises(ArithmeticError, match="deliberate"):
-        memory.measure(case("thread_pool", 3))
+    with (
+        pytest.raises(WorkerFailed, match="deliberate"),
+        hold_workers("threads", 3, None, raise_in_task, ()),
+    ):
+        pass
     assert threading.active_count() == threads_before

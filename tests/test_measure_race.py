@@ -6,6 +6,7 @@ a loss in any of them; no test asserts a timing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -110,7 +111,7 @@ def test_threads_are_joined() -> None:
 def test_rejects_what_it_cannot_measure() -> None:
     with pytest.raises(ValueError, match="variant"):
         race.measure(race_case(2, 10, "atomic"))
-    with pytest.raises(ValueError, match="model"):
+    with pytest.raises(ValueError, match="sharing one counter"):
         race.measure(
             Case(
                 family="race",
@@ -127,6 +128,13 @@ def test_rejects_what_it_cannot_measure() -> None:
         )
     with pytest.raises(ValueError, match="repeat"):
         race.measure(race_case(2, 10, "racy"), repeat=0)
+
+
+def test_a_thread_pool_races_like_threads() -> None:
+    """The measure runs the model it is given: a pool of threads loses updates too."""
+    pooled = dataclasses.replace(race_case(2, 20_000, "locked"), model="thread_pool")
+    ms = by_metric(race.measure(pooled, repeat=1))
+    assert ms["lost_updates"].values == [0]
 
 
 def test_worker_error_is_raised_and_threads_joined(monkeypatch: pytest.MonkeyPatch) -> None:

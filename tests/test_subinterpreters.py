@@ -29,7 +29,7 @@ from bench.families.ipc import channels
 from bench.families.memory import measure as memory
 from bench.families.pitfalls import measure as pitfalls
 from bench.families.pitfalls.apis import PROCESS_APIS
-from bench.models import MODELS, Isolation, ModelSpec, unavailable_models
+from bench.models import MODELS, Capability, Isolation, ModelSpec, base, unavailable_models
 from tests.conftest import Children
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,10 +167,10 @@ def fault_case(model: str, variant: str = "os_exit", method: str | None = None) 
     [
         (Isolation.INTERPRETER, {"pool": True}, "_crash_in_child"),
         (Isolation.SHARED, {"pool": True}, "_crash_in_child"),
-        (Isolation.PROCESS, {"pool": True}, "_crash_executor"),
+        (Isolation.PROCESS, {"pool": True}, "_crash_pool"),
         (Isolation.PROCESS, {"pool": True, "start_methods": ("fork",)}, "_crash_pool"),
         (Isolation.PROCESS, {"starts_per_run": True, "start_methods": ("fork",)},
-         "_crash_processes"),
+         "_crash_each_alone"),
     ],
 )  # fmt: skip
 def test_fault_takes_its_path_from_the_isolation(
@@ -180,13 +180,13 @@ def test_fault_takes_its_path_from_the_isolation(
     taken: list[str] = []
 
     def recorder(name: str) -> Any:
-        def record(case: Case, deadline: float) -> dict[str, Any]:
+        def record(*args: Any) -> dict[str, Any]:
             taken.append(name)
             return {}
 
         return record
 
-    for name in ("_crash_in_child", "_crash_executor", "_crash_pool", "_crash_processes"):
+    for name in ("_crash_in_child", "_crash_pool", "_crash_each_alone"):
         monkeypatch.setattr(fault, name, recorder(name))
     method = "fork" if "start_methods" in traits else None
     fault._run_once(fault_case(model, method=method))
@@ -223,15 +223,16 @@ def memory_case(model: str, workers: int = 2, variant: str = "", size: int = 0) 
 def test_memory_measures_other_pools_through_their_own_executor(
     monkeypatch: pytest.MonkeyPatch, children: Children
 ) -> None:
-    model = register(monkeypatch, Isolation.INTERPRETER, pool=True)
-    memory._KEPT.clear()
+    model = register(monkeypatch, Isolation.INTERPRETER, pool=True,
+                     capabilities=frozenset({Capability.HOLDS_WORKERS}))  # fmt: skip
+    base.KEPT.clear()
     try:
         got = {m.metric: m for m in memory.measure(memory_case(model, variant="working_set",
                                                                  size=4))}  # fmt: skip
         # the warm-up's 2 workers, then the measured 2: each kept the data once
-        assert len(memory._KEPT) == 4
+        assert len(base.KEPT) == 4
     finally:
-        memory._KEPT.clear()  # threads keep into this very module: give it back
+        base.KEPT.clear()  # threads keep into this very module: give it back
     assert got["rss_bytes"].params == {"working_set_bytes": 4 << 20}
     assert set(got) >= {"rss_bytes", "baseline_rss_bytes", "extra_rss_per_worker_bytes"}
     assert not children.left()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bench.models.base import Executor, TaskError, WorkerDied
+from bench.models.base import Executor, TaskError, WorkerDied, hold_through_executor
 
 __all__ = [
     "MODELS",
@@ -72,8 +72,9 @@ class Capability(StrEnum):
     """What a measure needs of a model beyond running batches of tasks; a model that has
     one says so in its registry line and defines what it names in its module."""
 
-    #: ``hold_workers(workers, start_method, task, args)``: a context in which ``workers``
-    #: live workers have each run ``task(*args)`` once and wait (the memory measures).
+    #: A context in which ``workers`` live workers have each run ``task(*args)`` once and
+    #: wait (the memory measures): the module's ``hold_workers(workers, start_method, task,
+    #: args)``, or, for a pool whose workers outlive their tasks, its executor's.
     HOLDS_WORKERS = "holds live workers"
     #: Its executor's ``worker_pids()`` names its worker processes (a leak's footprint).
     LISTS_WORKERS = "lists its worker processes"
@@ -205,15 +206,19 @@ def hold_workers(
     args: tuple[Any, ...],
 ) -> AbstractContextManager[None]:  # fmt: skip
     """``workers`` live workers of ``model``, each having run ``task(*args)`` once, held
-    until the context ends (``Capability.HOLDS_WORKERS``)."""
+    until the context ends (``Capability.HOLDS_WORKERS``): by the model module's own
+    ``hold_workers``, or, for a pool whose workers outlive their tasks, its executor."""
     spec = MODELS[model]
     if not spec.has(Capability.HOLDS_WORKERS):
         raise ValueError(f"the model {model!r} cannot hold live workers")
     _check_start_method(spec, start_method)
-    held: AbstractContextManager[None] = _module(model).hold_workers(
-        workers, start_method, task, args
-    )
-    return held
+    module = _module(model)
+    if hasattr(module, "hold_workers"):
+        held: AbstractContextManager[None] = module.hold_workers(workers, start_method, task, args)
+        return held
+    if not spec.pool:
+        raise ValueError(f"the model {model!r} starts workers per run: it needs hold_workers")
+    return hold_through_executor(module.open_executor, workers, start_method, task, args)
 
 
 def _check_start_method(spec: ModelSpec, start_method: str | None) -> None:

@@ -122,7 +122,7 @@ def raise_if_done(futures: list[Any]) -> None:
             raise WorkerFailed("a worker's task ended before it was released")
 
 
-_KEPT: list[tuple[Any, ...]] = []  # what ``keep_and_wait`` holds, in whichever worker runs it
+KEPT: list[tuple[Any, ...]] = []  # what ``keep_and_wait`` holds, in whichever worker runs it
 
 
 def keep_and_wait(task: Task, args: tuple[Any, ...], hold_ms: int, index: int) -> Any:
@@ -131,7 +131,7 @@ def keep_and_wait(task: Task, args: tuple[Any, ...], hold_ms: int, index: int) -
     over ``W`` workers."""
     del index
     result = task(*args)
-    _KEPT.append(args)
+    KEPT.append(args)
     time.sleep(hold_ms / 1000)
     return result
 

@@ -12,10 +12,9 @@ A worker that dies fails its task (``TerminatedWorkerError``, raised here as
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import Any
 
-from bench.models.base import ArgList, Task, WorkerDied, hold_through_executor, x_option_environment
+from bench.models.base import ArgList, Task, WorkerDied, x_option_environment
 
 #: Idle workers would retire after loky's default 10 s and be started again inside a
 #: timed batch; a benchmark's pauses must not cost a restart.
@@ -62,11 +61,3 @@ def open_executor(workers: int, start_method: str | None = None) -> LokyPool:
     if start_method is not None:
         raise ValueError("loky starts its workers its own way: no start method applies")
     return LokyPool(workers)
-
-
-def hold_workers(
-    workers: int, start_method: str | None, task: Task, args: tuple[Any, ...]
-) -> AbstractContextManager[None]:
-    """``Capability.HOLDS_WORKERS``: through this model's own executor, whose workers
-    outlive their tasks."""
-    return hold_through_executor(open_executor, workers, start_method, task, args)

@@ -124,7 +124,7 @@ def _hold(conn: Connection, task: Task, args: tuple[Any, ...]) -> None:
         conn.close()
 
 
-def _start_held(context: Any, task: Task, args: tuple[Any, ...]) -> tuple[Connection, Any]:
+def start_held(context: Any, task: Task, args: tuple[Any, ...]) -> tuple[Connection, Any]:
     """One started held worker and the parent's end of its pipe."""
     mine, theirs = context.Pipe()
     process = context.Process(target=_hold, args=(theirs, task, args), daemon=True)
@@ -186,7 +186,7 @@ def hold_workers(
     started: list[tuple[Connection, Any]] = []
     try:
         for _ in range(workers):
-            started.append(_start_held(context, task, args))
+            started.append(start_held(context, task, args))
         _wait_ready(started)
         yield
     finally:

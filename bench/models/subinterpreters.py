@@ -19,10 +19,9 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from contextlib import AbstractContextManager
 from typing import Any
 
-from bench.models.base import ArgList, Task, TaskError, deal, hold_through_executor
+from bench.models.base import ArgList, Task, TaskError, deal
 
 #: The first Python whose interpreters each have a GIL of their own (PEP 684).
 OWN_GIL_SINCE = (3, 12)
@@ -196,11 +195,3 @@ def open_executor(
     if sys.version_info >= STDLIB_SINCE:
         return InterpreterPool(workers)
     return InterpreterWorkers(workers)
-
-
-def hold_workers(
-    workers: int, start_method: str | None, task: Task, args: tuple[Any, ...]
-) -> AbstractContextManager[None]:
-    """``Capability.HOLDS_WORKERS``: through this model's own executor, whose workers
-    outlive their tasks."""
-    return hold_through_executor(open_executor, workers, start_method, task, args)

@@ -12,9 +12,9 @@ A child interpreter (this module with ``--child``) runs under one limit (the var
 It records ``os.cpu_count()``, ``os.process_cpu_count()`` (3.13+, "n/a" before), the cores
 its affinity allows, the default ``max_workers`` of ``ThreadPoolExecutor`` and
 ``ProcessPoolExecutor``, the CPU quota of its cgroup as read from /sys/fs/cgroup ("none"
-without one), and the speedup of a warm pool of 2 processes over the plain loop on 2
-tasks of the pure-Python prime count. Under one core the 2 processes take turns:
-oversubscription made visible.
+without one), and the speedup of a warm pool of 2 workers of the case's model (a process
+pool) over the plain loop on 2 tasks of the pure-Python prime count. Under one core the 2
+processes take turns: oversubscription made visible.
 
 A cgroup quota is read, never set: setting one needs root or a delegated cgroup
 (``systemd-run --user --scope -p CPUQuota=100%``), a change to the system that
@@ -76,8 +76,13 @@ def measure(case: Case, repeat: int = 1) -> list[Measurement]:
 
     if case.variant not in VARIANTS:
         raise ValueError(f"cpu_limits: no variant {case.variant!r}; known: {', '.join(VARIANTS)}")
+    from bench.models import MODELS
+
     if case.start_method is None or repeat < 1 or case.size < 2:
         raise ValueError("cpu_limits: needs a start method, repeat >= 1 and a size >= 2")
+    spec = MODELS.get(case.model)
+    if spec is None or not spec.pool or case.start_method not in spec.start_methods:
+        raise ValueError(f"cpu_limits: {case.model!r} is no pool that takes a start method")
     reason = skip_reason(case.variant)
     if reason is not None:
         return [Measurement("skipped", "text", [reason])]
@@ -91,6 +96,7 @@ def measure(case: Case, repeat: int = 1) -> list[Measurement]:
         "bench.families.cpu_limits.measure",
         "--child",
         case.variant,
+        spec.module,  # the model the case names, which the child opens
         case.start_method,
         str(case.size),
         str(repeat),
@@ -179,40 +185,42 @@ def facts(start_method: str) -> dict[str, Any]:
     }
 
 
-def pool_speedups(start_method: str, limit: int, repeat: int) -> list[float]:
-    """The loop's time over a warm 2-process pool's, on 2 tasks, ``repeat`` times."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def pool_speedups(model: str, start_method: str, limit: int, repeat: int) -> list[float]:
+    """The loop's time over a warm 2-worker pool's, on 2 tasks, ``repeat`` times; the pool
+    is an executor of the model module ``model``."""
+    import importlib
 
     from bench.families.cpu.workload import count_primes
 
-    context = multiprocessing.get_context(start_method)
-    limits, indexes = [limit] * POOL_WORKERS, list(range(POOL_WORKERS))
+    arglist = [(limit, index) for index in range(POOL_WORKERS)]
     speedups = []
-    with ProcessPoolExecutor(POOL_WORKERS, mp_context=context) as pool:
-        list(pool.map(count_primes, limits, indexes))  # starts and warms both workers
+    pool = importlib.import_module(model).open_executor(POOL_WORKERS, start_method)
+    try:
+        pool.run(count_primes, arglist)  # starts and warms both workers
         for _ in range(repeat):
             start = time.perf_counter()
-            for each, index in zip(limits, indexes, strict=True):
-                count_primes(each, index)
+            for args in arglist:
+                count_primes(*args)
             loop = time.perf_counter() - start
             start = time.perf_counter()
-            list(pool.map(count_primes, limits, indexes))
+            pool.run(count_primes, arglist)
             speedups.append(loop / (time.perf_counter() - start))
+    finally:
+        pool.close()
     return speedups
 
 
 def child_main(argv: list[str]) -> int:
-    """``--child VARIANT START_METHOD LIMIT REPEAT``: one JSON line of facts on stdout."""
-    if len(argv) != 5 or argv[0] != "--child":
+    """``--child VARIANT MODEL_MODULE START_METHOD LIMIT REPEAT``: one JSON line of facts."""
+    if len(argv) != 6 or argv[0] != "--child":
         sys.stderr.write(
-            "usage: python -m bench.families.cpu_limits.measure --child VARIANT METHOD N R\n"
+            "usage: python -m bench.families.cpu_limits.measure --child VARIANT MODULE METHOD N R\n"
         )
         return 2
-    variant, method, limit, repeat = argv[1], argv[2], int(argv[3]), int(argv[4])
+    variant, model, method, limit, repeat = argv[1], argv[2], argv[3], int(argv[4]), int(argv[5])
     if variant == "affinity_1":
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # before any worker starts
-    report = facts(method) | {"pool_speedup": pool_speedups(method, limit, repeat)}
+    report = facts(method) | {"pool_speedup": pool_speedups(model, method, limit, repeat)}
     print(json.dumps(report), flush=True)
     return 0
 

@@ -1,43 +1,39 @@
 """Fault isolation: what one task that crashes or leaks does to the others, per model.
 
-The guide's claim: a process is a wall, a thread is not. Two kinds of fault test it.
+The guide's claim: a process is a wall, a thread is not. Two kinds of fault test it, each
+run by the case's model, through its own executor (``bench.models``).
 
 * **Crash** (variants ``os_exit`` and ``segfault``): task number ``tasks // 2``
   dies hard, with ``os._exit(70)`` or a segmentation fault through ctypes (core
   dumps off first); every other task sleeps 20-50 ms and returns its index.
 
-  - ``process_pool``: the dead worker breaks the whole pool, so the other tasks
-    in flight and queued fail too. Recorded: ``tasks_finished``, ``tasks_failed``,
-    the exception the crashing task's future raised (``raised``, e.g.
-    ``BrokenProcessPool``) and whether a new pool runs a task (``recovered``).
-  - ``processes`` (one process per task, ``workers`` at a time): only the crashing
-    process dies. Recorded: ``tasks_finished``, its ``crashed_exitcode`` (-11 for
-    SIGSEGV, 70 for ``os._exit``) and ``recovered`` (a new process runs fine).
-  - a process pool with no multiprocessing start method (its own way of starting
-    workers): each task is its own ``run``, a few at a time, so each outcome is known.
-    Recorded as for ``process_pool``; ``raised`` is what the model's executor raised.
+  - a pool (``process_pool``, loky): one batch of every task; each task that finishes
+    leaves a mark, so what finished is known even when the batch fails. Recorded:
+    ``tasks_finished``, ``tasks_failed``, the exception the batch raised, by its cause
+    (``raised``: ``BrokenProcessPool`` when the dead worker breaks the whole pool) and
+    whether a new pool runs a task (``recovered``).
+  - a model that starts its workers per batch (``processes``): each task a batch of its
+    own, so only the crashing one's process dies. Recorded: ``tasks_finished``, its
+    ``crashed_exitcode`` (-11 for SIGSEGV, 70 for ``os._exit``) and ``recovered``.
   - models whose workers share the process (isolation ``SHARED``: threads, the thread
     pool; ``INTERPRETER``: subinterpreters): the crash takes the whole program down,
     so the case runs in a child interpreter (this module with ``--child``) that
-    prints a line per finished task. Recorded: ``tasks_finished`` (lines seen before
-    it died), ``program_exitcode`` (negative: killed by that signal) and
-    ``program_survived``.
-
-  Which applies is read from the model's traits in ``bench.models.MODELS``.
+    opens the model's module and prints a line per finished task. Recorded:
+    ``tasks_finished`` (lines seen before it died), ``program_exitcode`` (negative:
+    killed by that signal) and ``program_survived``.
 
 * **Leak** (variant ``leak``): every task allocates ``size`` MiB and keeps it in a
   module-level list. Recorded: the calling process's ``parent_rss_growth_bytes``
   over the run (threads: about tasks x size; processes: about 0, the leak dies
-  with the children) and, for the pool, ``workers_rss_bytes_at_end``. The thread
-  variants (and the subinterpreters, whose leak closes with them) leak into this
-  very process, so the blocks are freed once measured; repeated runs then start from
-  the same footprint.
+  with the children) and, for a model that names its workers
+  (``Capability.LISTS_WORKERS``), ``workers_rss_bytes_at_end``. The thread variants (and
+  the subinterpreters, whose leak closes with them) leak into this very process, so the
+  blocks are freed once measured; repeated runs then start from the same footprint.
 
 Hard crashes only ever happen in child processes, every wait has a deadline
-(``TIMEOUT_S``), and every child is reaped, killed first if it overstays. The top
-level imports only the standard library's smallest pieces: spawned pool workers
-import this module by name to run its tasks. Over 400 lines on purpose: the crashing
-tasks must live in the module the workers import.
+(``TIMEOUT_S``, where the platform has interval timers), and every child is reaped. The
+top level imports only the standard library's smallest pieces: spawned pool workers
+import this module by name to run its tasks.
 """
 
 from __future__ import annotations
@@ -45,14 +41,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import mmap
-    from concurrent.futures import ProcessPoolExecutor
 
     from bench.cases import Case
     from bench.measurement import Measurement
@@ -116,6 +113,13 @@ def crash_task(index: int, crash_at: int, variant: str) -> int:
     return index
 
 
+def marking_task(index: int, crash_at: int, variant: str, folder: str) -> int:
+    """``crash_task``, then a mark in ``folder``: the parent counts what finished."""
+    result = crash_task(index, crash_at, variant)
+    Path(folder, f"done-{index}").touch()
+    return result
+
+
 def reporting_task(index: int, crash_at: int, variant: str) -> int:
     """``crash_task``, then a line on stdout, flushed: the parent counts what finished."""
     result = crash_task(index, crash_at, variant)
@@ -123,11 +127,6 @@ def reporting_task(index: int, crash_at: int, variant: str) -> int:
         sys.stdout.write(f"done {index}\n")
         sys.stdout.flush()
     return result
-
-
-def process_task(index: int, crash_at: int, variant: str) -> None:
-    """A ``Process`` target: exit status 0 means the task finished."""
-    crash_task(index, crash_at, variant)
 
 
 def leak_task(index: int, size_mib: int) -> int:
@@ -148,10 +147,6 @@ def free_leaked() -> int:
     while _LEAKED:
         _LEAKED.pop().close()
     return count
-
-
-def pid_task() -> int:
-    return os.getpid()
 
 
 # --- the measurement ---
@@ -203,194 +198,115 @@ def in_this_process(spec: ModelSpec) -> bool:
 
 
 def _run_once(case: Case) -> dict[str, Any]:
-    deadline = time.monotonic() + TIMEOUT_S
     spec = _spec(case)
-    if case.variant == "leak":
-        return _leak(case, spec, deadline)
-    if in_this_process(spec):
-        return _crash_in_child(case, deadline)
-    if spec.starts_per_run:
-        return _crash_processes(case, deadline)
-    if spec.uses_processes:
-        return _crash_pool(case, deadline)
-    return _crash_executor(case, deadline)
+    with _deadline(case):
+        if case.variant == "leak":
+            return _leak(case, spec)
+        if in_this_process(spec):
+            return _crash_in_child(case, spec)
+        if spec.starts_per_run:
+            return _crash_each_alone(case)
+        return _crash_pool(case)
 
 
-def _left(deadline: float) -> float:
-    return max(0.0, deadline - time.monotonic())
+@contextlib.contextmanager
+def _deadline(case: Case) -> Iterator[None]:
+    """``TimeoutError`` once a run has taken ``TIMEOUT_S``, wherever it waits (an interval
+    timer, where the platform has one; else the runner's timeout of the case stands)."""
+    import signal
 
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
 
-def _open_pool(case: Case) -> ProcessPoolExecutor:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"fault: {case.model} gave no result within {TIMEOUT_S:.0f} s")
 
-    context = multiprocessing.get_context(case.start_method)
-    return ProcessPoolExecutor(max_workers=case.workers, mp_context=context)
-
-
-def _pool_processes(pool: ProcessPoolExecutor) -> list[Any]:
-    """The pool's worker processes. ``_processes`` is private, but the only way in before
-    3.14's ``kill_workers``; an empty list if a future version drops it."""
-    return list((getattr(pool, "_processes", None) or {}).values())
-
-
-def _close_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:
-    if kill:
-        for process in _pool_processes(pool):
-            if process.is_alive():
-                process.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _crash_pool(case: Case, deadline: float) -> dict[str, Any]:
-    from concurrent.futures import Future
-
-    crash_at = case.tasks // 2
-    pool = _open_pool(case)
-    finished = failed = 0
-    raised = "none"
-    hung = False
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, TIMEOUT_S)
     try:
-        submitted: list[Future[int] | Exception] = []
-        for i in range(case.tasks):
-            try:
-                submitted.append(pool.submit(crash_task, i, crash_at, case.variant))
-            except Exception as exc:  # the pool broke before everything was submitted
-                submitted.append(exc)
-        for i, item in enumerate(submitted):
-            try:
-                error = item if isinstance(item, Exception) else item.exception(_left(deadline))
-            except TimeoutError:
-                hung = True
-                raise TimeoutError(
-                    f"fault: process pool ({case.start_method}) gave no result within "
-                    f"{TIMEOUT_S:.0f} s"
-                ) from None
-            if error is None:
-                finished += 1
-            else:
-                failed += 1
-                if i == crash_at:
-                    raised = type(error).__name__
+        yield
     finally:
-        _close_pool(pool, kill=hung)
-    return {
-        "tasks_finished": finished,
-        "tasks_failed": failed,
-        "raised": raised,
-        "recovered": _pool_recovers(case, deadline),
-    }
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
-def _pool_recovers(case: Case, deadline: float) -> bool:
-    """Whether a fresh pool of the same kind runs a task correctly."""
-    pool = _open_pool(case)
-    ok = hung = False
+def _cause(error: BaseException) -> str:
+    """What broke, by name: the model's own error says the worker died; its cause, what
+    the library raised (``BrokenProcessPool``, loky's ``TerminatedWorkerError``)."""
+    return type(error.__cause__ or error).__name__
+
+
+def _recovers(case: Case) -> bool:
+    """Whether a new executor of the same model runs a task correctly."""
+    from bench.models import open_executor
+
+    again = open_executor(case.model, case.workers, case.start_method)
     try:
-        ok = pool.submit(crash_task, 0, -1, case.variant).result(timeout=_left(deadline)) == 0
-    except TimeoutError:
-        hung = True
+        return again.run(crash_task, [(0, -1, case.variant)]) == [0]
     except Exception:
-        ok = False
+        return False
     finally:
-        _close_pool(pool, kill=hung)
-    return ok
+        again.close()
 
 
-def _crash_executor(case: Case, deadline: float) -> dict[str, Any]:
-    """A process pool that starts its workers its own way: one ``run`` per task,
-    ``workers`` at a time, through the model's own executor."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def _crash_pool(case: Case) -> dict[str, Any]:
+    """Every task in one batch of the model's pool; the marks say what finished."""
     from bench.models import open_executor
 
     crash_at = case.tasks // 2
-    executor = open_executor(case.model, case.workers)
-    outcomes: list[BaseException | None] = []
+    raised = "none"
+    with tempfile.TemporaryDirectory(prefix="bench-files-fault-") as folder:
+        arglist = [(i, crash_at, case.variant, folder) for i in range(case.tasks)]
+        executor = open_executor(case.model, case.workers, case.start_method)
+        try:
+            executor.run(marking_task, arglist)
+        except TimeoutError:
+            raise
+        except Exception as exc:
+            raised = _cause(exc)
+        finally:
+            executor.close()
+        finished = sum(1 for _ in Path(folder).iterdir())
+    return {
+        "tasks_finished": finished,
+        "tasks_failed": case.tasks - finished,
+        "raised": raised,
+        "recovered": _recovers(case),
+    }
+
+
+def _crash_each_alone(case: Case) -> dict[str, Any]:
+    """Each task a batch of its own on the model's executor (a process of its own for a
+    model that starts its workers per batch): only the crashing one dies."""
+    from bench.models import WorkerDied, open_executor
+
+    crash_at = case.tasks // 2
+    finished, crashed_exitcode = 0, None
+    executor = open_executor(case.model, case.workers, case.start_method)
     try:
-        with ThreadPoolExecutor(case.workers) as submitters:
-            futures = [
-                submitters.submit(executor.run, crash_task, [(i, crash_at, case.variant)])
-                for i in range(case.tasks)
-            ]
-            for future in futures:
-                try:
-                    outcomes.append(future.exception(_left(deadline)))
-                except TimeoutError:
-                    raise TimeoutError(
-                        f"fault: {case.model} gave no result within {TIMEOUT_S:.0f} s"
-                    ) from None
+        for index in range(case.tasks):
+            try:
+                executor.run(crash_task, [(index, crash_at, case.variant)])
+            except WorkerDied as exc:
+                if index == crash_at:
+                    crashed_exitcode = exc.exitcode
+                continue
+            finished += index != crash_at
     finally:
         executor.close()
-    error = outcomes[crash_at]
-    again = open_executor(case.model, case.workers)
-    try:
-        recovered = again.run(crash_task, [(0, -1, case.variant)]) == [0]
-    except Exception:
-        recovered = False
-    finally:
-        again.close()
     return {
-        "tasks_finished": sum(outcome is None for outcome in outcomes),
-        "tasks_failed": sum(outcome is not None for outcome in outcomes),
-        "raised": "none" if error is None else type(error).__name__,
-        "recovered": recovered,
+        "tasks_finished": finished,
+        "crashed_exitcode": crashed_exitcode,
+        "recovered": _recovers(case),
     }
 
 
-def _run_processes(
-    case: Case, target: Callable[..., Any], arglist: list[tuple[Any, ...]], deadline: float
-) -> list[int | None]:
-    """One process per argument tuple, ``case.workers`` at a time; their exit codes."""
-    import multiprocessing
-    from multiprocessing.connection import wait
-
-    context = multiprocessing.get_context(case.start_method)
-    codes: list[int | None] = [None] * len(arglist)
-    todo = list(enumerate(arglist))
-    todo.reverse()
-    running: dict[int, tuple[int, Any]] = {}  # sentinel -> (index, process)
-    try:
-        while todo or running:
-            while todo and len(running) < case.workers:
-                index, args = todo.pop()
-                process = context.Process(target=target, args=args)  # type: ignore[attr-defined]
-                process.start()
-                running[process.sentinel] = (index, process)
-            ready = wait(list(running), timeout=_left(deadline))
-            if not ready:
-                raise TimeoutError(
-                    f"fault: {len(running)} process(es) ({case.start_method}) still running "
-                    f"after {TIMEOUT_S:.0f} s"
-                )
-            for sentinel in ready:
-                index, process = running.pop(cast(int, sentinel))
-                process.join()
-                codes[index] = process.exitcode
-                process.close()
-    finally:
-        for _, process in running.values():
-            if process.is_alive():
-                process.kill()
-            process.join()
-            process.close()
-    return codes
-
-
-def _crash_processes(case: Case, deadline: float) -> dict[str, Any]:
-    crash_at = case.tasks // 2
-    arglist = [(i, crash_at, case.variant) for i in range(case.tasks)]
-    codes = _run_processes(case, process_task, arglist, deadline)
-    again = _run_processes(case, process_task, [(0, -1, case.variant)], deadline)
-    return {
-        "tasks_finished": sum(code == 0 for i, code in enumerate(codes) if i != crash_at),
-        "crashed_exitcode": codes[crash_at],
-        "recovered": again == [0],
-    }
-
-
-def _crash_in_child(case: Case, deadline: float) -> dict[str, Any]:
-    """Run the threads case in a child interpreter and watch it die."""
+def _crash_in_child(case: Case, spec: ModelSpec) -> dict[str, Any]:
+    """Run the case in a child interpreter, on the model's own executor, and watch it die."""
     import subprocess
 
     from bench.interpreters import case_environment, interpreter_options
@@ -401,7 +317,7 @@ def _crash_in_child(case: Case, deadline: float) -> dict[str, Any]:
         "-m",
         "bench.families.fault.measure",
         "--child",
-        case.model,
+        spec.module,  # the model the case names, which the child opens
         case.variant,
         str(case.tasks),
         str(case.workers),
@@ -415,13 +331,11 @@ def _crash_in_child(case: Case, deadline: float) -> dict[str, Any]:
         env=case_environment({}),
     ) as child:
         try:
-            out, err = child.communicate(timeout=_left(deadline))
-        except subprocess.TimeoutExpired:
+            out, err = child.communicate()
+        except TimeoutError:
             child.kill()
             child.communicate()
-            raise TimeoutError(
-                f"fault: the {case.model} child ran past {TIMEOUT_S:.0f} s and was killed"
-            ) from None
+            raise
     lines = out.splitlines()
     if not lines or lines[0] != "ready":
         raise RuntimeError(
@@ -435,77 +349,59 @@ def _crash_in_child(case: Case, deadline: float) -> dict[str, Any]:
     }
 
 
-def _rss() -> int:
+def _rss(pid: int | None = None) -> int:
     import psutil
 
-    return int(psutil.Process().memory_info().rss)
+    return int(psutil.Process(pid).memory_info().rss)
 
 
-def _leak(case: Case, spec: ModelSpec, deadline: float) -> dict[str, Any]:
+def _leak(case: Case, spec: ModelSpec) -> dict[str, Any]:
+    """Every task leaks through the model's executor; the parent's growth over the batch,
+    and the workers' memory where the executor names them."""
+    from bench.models import Capability, open_executor
+
     arglist = [(i, case.size) for i in range(case.tasks)]
     result: dict[str, Any] = {}
-    if in_this_process(spec) or not spec.uses_processes:
-        # Also a pool that starts its workers its own way: measured through its executor.
-        from bench.models import open_executor
-
-        executor = open_executor(case.model, case.workers)
-        before = _rss()
-        try:
-            executor.run(leak_task, arglist)
-            result["parent_rss_growth_bytes"] = _rss() - before
-        finally:
-            executor.close()  # a subinterpreter's leak goes with it
-            free_leaked()  # the leak is in this process: give it back for the next run
-    elif spec.starts_per_run:
-        before = _rss()
-        codes = _run_processes(case, leak_task, arglist, deadline)
+    executor = open_executor(case.model, case.workers, case.start_method)
+    before = _rss()
+    try:
+        executor.run(leak_task, arglist)
         result["parent_rss_growth_bytes"] = _rss() - before
-        if any(codes):
-            raise RuntimeError(f"fault: leaking processes exited with {codes}")
-    else:
-        before = _rss()
-        pool = _open_pool(case)
-        hung = False
-        try:
-            futures = [pool.submit(leak_task, *args) for args in arglist]
-            try:
-                for future in futures:
-                    future.result(timeout=_left(deadline))
-            except TimeoutError:
-                hung = True
-                raise
-            result["parent_rss_growth_bytes"] = _rss() - before
-            result["workers_rss_bytes_at_end"] = _processes_rss(_pool_processes(pool))
-        finally:
-            _close_pool(pool, kill=hung)
+        if spec.has(Capability.LISTS_WORKERS):
+            result["workers_rss_bytes_at_end"] = _workers_rss(executor.worker_pids())  # type: ignore[attr-defined]
+    finally:
+        executor.close()  # a subinterpreter's leak goes with it
+        if in_this_process(spec):
+            free_leaked()  # the leak is in this process: give it back for the next run
     return result
 
 
-def _processes_rss(processes: list[Any]) -> int:
+def _workers_rss(pids: list[int]) -> int:
     import psutil
 
     total = 0
-    for process in processes:
+    for pid in pids:
         with contextlib.suppress(psutil.NoSuchProcess):
-            total += psutil.Process(process.pid).memory_info().rss
+            total += _rss(pid)
     return total
 
 
-# --- the child interpreter of the thread variants ---
+# --- the child interpreter of the models that share this process ---
 
 
 def child_main(argv: list[str]) -> int:
-    """``--child MODEL VARIANT TASKS WORKERS``: run the crash case on threads, here."""
+    """``--child MODEL_MODULE VARIANT TASKS WORKERS``: run the crash case on that model's
+    executor, here."""
     if len(argv) != 5 or argv[0] != "--child":
         sys.stderr.write(
-            "usage: python -m bench.families.fault.measure --child MODEL VARIANT N W\n"
+            "usage: python -m bench.families.fault.measure --child MODULE VARIANT N W\n"
         )
         return 2
-    model, variant, tasks, workers = argv[1], argv[2], int(argv[3]), int(argv[4])
-    from bench.models import open_executor
+    import importlib
 
+    module, variant, tasks, workers = argv[1], argv[2], int(argv[3]), int(argv[4])
     print("ready", flush=True)
-    executor = open_executor(model, workers)
+    executor = importlib.import_module(module).open_executor(workers, None)
     try:
         executor.run(reporting_task, [(i, tasks // 2, variant) for i in range(tasks)])
     finally:

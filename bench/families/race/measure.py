@@ -1,4 +1,5 @@
-"""Race: N threads increment one shared counter, unsynchronised or under a lock.
+"""Race: N workers of the case's model (threads) increment one shared counter,
+unsynchronised or under a lock.
 
 Why the increment calls a function between its read and its write, and how to read
 the losses: docs/methodology.md ("Races"). Standard library only: the free-threaded
@@ -51,12 +52,15 @@ def _increment_locked(counter: Counter, times: int, lock: threading.Lock) -> Non
             counter.value = v
 
 
-def run_once(threads: int, times: int, variant: str) -> tuple[int, float]:
-    """One run: ``threads`` threads, ``times`` increments each. Returns (final, seconds).
+def run_once(model: str, threads: int, times: int, variant: str) -> tuple[int, float]:
+    """One run: ``threads`` workers of ``model`` (sharing this interpreter's objects),
+    ``times`` increments each. Returns (final, seconds).
 
-    The seconds run from the earliest thread's release from the barrier to the
-    latest thread's end, so thread creation and joining are not counted.
+    The seconds run from the earliest worker's release from the barrier to the latest
+    worker's end, so starting and joining the workers are not counted.
     """
+    from bench.models import open_executor
+
     if variant not in VARIANTS:
         raise ValueError(f"race: unknown variant {variant!r}, expected one of {VARIANTS}")
     if threads < 1 or times < 0:
@@ -79,34 +83,35 @@ def run_once(threads: int, times: int, variant: str) -> tuple[int, float]:
                 _increment_locked(counter, times, lock)
             ends[index] = time.perf_counter()
         except threading.BrokenBarrierError:
-            broken.append(index)  # another thread failed first: its error is the one to show
+            broken.append(index)  # another worker failed first: its error is the one to show
         except BaseException:
             errors.append(traceback.format_exc())
             barrier.abort()
 
-    workers = [threading.Thread(target=work, args=(i,), name=f"race-{i}") for i in range(threads)]
-    started: list[threading.Thread] = []
+    # One task a worker: every one waits at the barrier, so all run at once.
+    executor = open_executor(model, threads)
     try:
-        for t in workers:
-            t.start()
-            started.append(t)
+        executor.run(work, [(i,) for i in range(threads)])
     except BaseException:
-        barrier.abort()  # release the threads already waiting, then join them
+        barrier.abort()  # release the workers already waiting
         raise
     finally:
-        for t in started:
-            t.join()
+        executor.close()
     if errors:
         raise RuntimeError(errors[0])
     if broken:
-        raise RuntimeError(f"race: the start barrier broke for threads {sorted(broken)}")
+        raise RuntimeError(f"race: the start barrier broke for workers {sorted(broken)}")
     return counter.value, max(ends) - min(starts)
 
 
 def measure(case: Case, repeat: int = 1) -> list[Measurement]:
-    """``repeat`` runs of ``case.workers`` threads x ``case.size`` increments each."""
-    if case.model != "threads":
-        raise ValueError(f"race: model must be 'threads', got {case.model!r}")
+    """``repeat`` runs of ``case.workers`` workers of ``case.model`` x ``case.size``
+    increments each; the model's workers must share this interpreter's objects."""
+    from bench.models import MODELS, Isolation
+
+    spec = MODELS.get(case.model)
+    if spec is None or spec.isolation is not Isolation.SHARED or not spec.parallel or spec.is_async:
+        raise ValueError(f"race: {case.model!r} has no parallel workers sharing one counter")
     if repeat < 1:
         raise ValueError(f"race: repeat must be >= 1, got {repeat}")
     expected = case.workers * case.size
@@ -115,7 +120,7 @@ def measure(case: Case, repeat: int = 1) -> list[Measurement]:
     seconds: list[float] = []
     finals: list[int] = []
     for _ in range(repeat):
-        final, elapsed = run_once(case.workers, case.size, case.variant)
+        final, elapsed = run_once(case.model, case.workers, case.size, case.variant)
         finals.append(final)
         lost.append(expected - final)
         per_million.append((expected - final) / expected * 1e6 if expected else 0.0)
