@@ -20,17 +20,13 @@ passed around in pieces.
 
 from __future__ import annotations
 
-import ast
 import errno
-import functools
-import inspect
 import json
 import platform
 import random
 import signal
 import subprocess
 import tempfile
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -43,9 +39,8 @@ import pyperf
 
 from bench import capacity, environment, exit_codes
 from bench.capacity import probe_target
-from bench.case_script import case_metadata
 from bench.cases import Case, Profile
-from bench.families import catalogue
+from bench.definition import definition_of
 from bench.families.io.workload import FILE_DIR_ENV, TCP_ADDRESS_ENV
 from bench.interpreters import Interpreter, case_environment, probe
 from bench.models.base import SCRATCH_DIR_ENV
@@ -54,7 +49,6 @@ from bench.processes import Supervisor
 from bench.progress import Progress
 from bench.results import layout, schema, write
 from bench.services import services
-from bench.workloads.catalog import resolve
 
 #: Marks every process of a run, so a test can prove none outlived it.
 RUN_TOKEN_ENV = "BENCH_RUN_TOKEN"
@@ -146,29 +140,6 @@ def _signals_interrupt() -> Iterator[None]:
     finally:
         for n, old in previous.items():
             signal.signal(getattr(signal, n), old)
-
-
-@functools.cache
-def definition_of(case: Case) -> str:
-    """The case's definition hash: its parameters and the code it runs."""
-    workload = catalogue.WORKLOADS[case.workload]
-    code = resolve(workload.func) if workload.func else catalogue.measure_module(workload.measure)
-    params = case_metadata(case, workload.size_unit)
-    return schema.definition_hash(params, code_fingerprint(inspect.getsource(code)))
-
-
-def code_fingerprint(source: str) -> str:
-    """What ``source`` does, not how it reads: its syntax tree without docstrings (and so
-    without comments and layout), so that a reworded docstring breaks no trend."""
-    tree = ast.parse(textwrap.dedent(source))
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (
-            isinstance(body, list) and body and isinstance(body[0], ast.Expr)
-            and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)
-        ):  # fmt: skip
-            node.body = body[1:] or [ast.Pass()]  # type: ignore[attr-defined]
-    return ast.dump(tree)
 
 
 def failure_reason(output: str, returncode: int) -> str:

@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "bench.runner",
         "bench.case_script",
+        "bench.definition",
         "bench.processes",
         "bench.progress",
         "bench.services",

@@ -10,8 +10,6 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from bench import runner
-from bench.families.catalogue import PROFILES
 from bench.results import migrate, schema
 from bench.results.read import ResultsError, load_results, read_manifest
 
@@ -108,18 +106,3 @@ def test_the_definition_hash_follows_parameters_and_source() -> None:
     assert same != schema.definition_hash(params, None)
     # What is not a definition (where and when it ran) does not change it.
     assert same == schema.definition_hash(params | {"round": 3, "machine": "x"}, "def f(): pass")
-
-
-def test_the_runner_gives_each_case_its_own_hash() -> None:
-    cases = PROFILES["quick"].cases()
-    hashes = {runner.definition_of(case) for case in cases}
-    assert len(hashes) == len(cases)
-    assert all(len(h) == 16 and int(h, 16) >= 0 for h in hashes)
-
-
-def test_only_what_code_does_changes_its_fingerprint() -> None:
-    plain = "def f(x):\n    return x + 1\n"
-    reworded = 'def f(x):\n    """Add one."""\n    # a comment\n    return x + 1  # why\n'
-    changed = "def f(x):\n    return x + 2\n"
-    assert runner.code_fingerprint(plain) == runner.code_fingerprint(reworded)
-    assert runner.code_fingerprint(plain) != runner.code_fingerprint(changed)

@@ -218,14 +218,44 @@ class MemcpyTimer(ChannelTimer):
 
 
 class _QueueRoundTrips:
-    """Round trips through an inbox queue and a ``_receive()`` that waits for the echo:
-    the same for the thread's ``queue.Queue`` and the process's ``multiprocessing.Queue``."""
+    """Round trips through an inbox queue and an outbox the echo comes back on: the same
+    for the thread's ``queue.Queue``, the process's ``multiprocessing.Queue`` (and a
+    Manager's) and a subinterpreter's queue. Waiting for the echo checks, every
+    ``poll_s``, that the peer is alive, and gives up after ``ANSWER_TIMEOUT_S``."""
 
+    channel: ClassVar[str]
     _inbox: Any
+    _outbox: Any
     payload: bytes
+    #: How long one get waits before the peer's liveness is checked.
+    poll_s: ClassVar[float] = LIVENESS_POLL_S
+    #: What the outbox's get raises when nothing came in time.
+    empty: ClassVar[type[Exception]] = queue.Empty
+
+    def _peer_gone(self) -> Exception | None:
+        """Why the peer cannot answer any more (it died), or None while it lives."""
+        raise NotImplementedError
+
+    def _no_answer(self, waited: float) -> Exception:
+        return RuntimeError(f"{self.channel}: no answer from the peer in {waited:.0f} s")
 
     def _receive(self) -> Any:
-        raise NotImplementedError
+        get, empty, poll_s = self._outbox.get, self._empty_kind(), self.poll_s
+        start = time.monotonic()
+        while True:
+            try:
+                return get(timeout=poll_s)
+            except empty:
+                pass
+            gone = self._peer_gone()
+            if gone is not None:
+                raise gone
+            waited = time.monotonic() - start
+            if waited >= ANSWER_TIMEOUT_S:
+                raise self._no_answer(waited)
+
+    def _empty_kind(self) -> type[Exception]:
+        return self.empty
 
     def roundtrip(self) -> bytes:
         self._inbox.put(self.payload)
@@ -251,17 +281,10 @@ class ThreadQueueTimer(_QueueRoundTrips, ChannelTimer):
         )
         self._thread.start()
 
-    def _receive(self) -> Any:
-        waited = 0.0
-        while True:
-            try:
-                return self._outbox.get(timeout=LIVENESS_POLL_S)
-            except queue.Empty:
-                waited += LIVENESS_POLL_S
-            if not self._thread.is_alive():
-                raise RuntimeError(f"{self.channel}: the peer thread has died")
-            if waited >= ANSWER_TIMEOUT_S:
-                raise RuntimeError(f"{self.channel}: no answer from the peer in {waited:.0f} s")
+    def _peer_gone(self) -> Exception | None:
+        if self._thread.is_alive():
+            return None
+        return RuntimeError(f"{self.channel}: the peer thread has died")
 
     def close(self) -> None:
         if self.closed:
@@ -550,17 +573,11 @@ class MpQueueTimer(_QueueRoundTrips, _ProcessTimer):
         self._outbox = self._context.Queue()
         self._start_peer(_queue_peer, self._inbox, self._outbox)
 
-    def _receive(self) -> Any:
-        get, waited = self._outbox.get, 0.0
-        while True:
-            try:
-                return get(timeout=LIVENESS_POLL_S)
-            except queue.Empty:
-                waited += LIVENESS_POLL_S
-            if not self._process.is_alive():
-                raise self._died()
-            if waited >= ANSWER_TIMEOUT_S:
-                raise self._stuck()
+    def _peer_gone(self) -> Exception | None:
+        return None if self._process.is_alive() else self._died()
+
+    def _no_answer(self, waited: float) -> Exception:
+        return self._stuck()
 
     def _ask_to_stop(self) -> None:
         self._inbox.put(None)
@@ -656,21 +673,18 @@ class InterpretersQueueTimer(_QueueRoundTrips, ChannelTimer):
         except Exception as exc:  # reported by the next receive
             self._errors.append(f"{type(exc).__name__}: {exc}")
 
-    def _receive(self) -> Any:
+    #: Whole seconds: CPython's interpreters queues (3.13's backport and 3.14+) truncate
+    #: a timeout to an int, so 0.5 s would not wait at all.
+    poll_s = float(math.ceil(LIVENESS_POLL_S))
+
+    def _empty_kind(self) -> type[Exception]:
+        return self._empty  # the interpreters module's own QueueEmpty
+
+    def _peer_gone(self) -> Exception | None:
         assert self._thread is not None
-        start = time.monotonic()
-        while True:
-            try:
-                # Whole seconds: CPython's interpreters queues (3.13's backport and 3.14+)
-                # truncate a timeout to an int, so 0.5 s would not wait at all.
-                return self._outbox.get(timeout=math.ceil(LIVENESS_POLL_S))
-            except self._empty:
-                pass
-            if not self._thread.is_alive():
-                raise RuntimeError(f"{self.channel}: the peer stopped: {self._errors}")
-            waited = time.monotonic() - start
-            if waited >= ANSWER_TIMEOUT_S:
-                raise RuntimeError(f"{self.channel}: no answer from the peer in {waited:.0f} s")
+        if self._thread.is_alive():
+            return None
+        return RuntimeError(f"{self.channel}: the peer stopped: {self._errors}")
 
     def close(self) -> None:
         if self.closed:
