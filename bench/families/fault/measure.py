@@ -166,7 +166,7 @@ def measure(case: Case, repeat: int = 1) -> list[Measurement]:
     if case.variant == "leak" and case.size < 1:
         raise ValueError("fault: the leak variant needs a size in MiB")
 
-    runs = [_run_once(case) for _ in range(repeat)]
+    runs = [run_once(case) for _ in range(repeat)]
     params: dict[str, Any] = (
         {"leaked_bytes": case.tasks * case.size * MIB}
         if case.variant == "leak"
@@ -197,16 +197,16 @@ def in_this_process(spec: ModelSpec) -> bool:
     return spec.isolation in (Isolation.SHARED, Isolation.INTERPRETER)
 
 
-def _run_once(case: Case) -> dict[str, Any]:
+def run_once(case: Case) -> dict[str, Any]:
     spec = _spec(case)
     with _deadline(case):
         if case.variant == "leak":
             return _leak(case, spec)
         if in_this_process(spec):
-            return _crash_in_child(case, spec)
+            return crash_in_child(case, spec)
         if spec.starts_per_run:
-            return _crash_each_alone(case)
-        return _crash_pool(case)
+            return crash_each_alone(case)
+        return crash_pool(case)
 
 
 @contextlib.contextmanager
@@ -253,13 +253,16 @@ def _recovers(case: Case) -> bool:
         again.close()
 
 
-def _crash_pool(case: Case) -> dict[str, Any]:
+def crash_pool(case: Case) -> dict[str, Any]:
     """Every task in one batch of the model's pool; the marks say what finished."""
     from bench.models import open_executor
+    from bench.models.base import SCRATCH_DIR_ENV
 
     crash_at = case.tasks // 2
     raised = "none"
-    with tempfile.TemporaryDirectory(prefix="bench-files-fault-") as folder:
+    # In the run's scratch, which the watchdog deletes should this case be killed.
+    scratch = os.environ.get(SCRATCH_DIR_ENV) or None
+    with tempfile.TemporaryDirectory(prefix="bench-files-fault-", dir=scratch) as folder:
         arglist = [(i, crash_at, case.variant, folder) for i in range(case.tasks)]
         executor = open_executor(case.model, case.workers, case.start_method)
         try:
@@ -279,7 +282,7 @@ def _crash_pool(case: Case) -> dict[str, Any]:
     }
 
 
-def _crash_each_alone(case: Case) -> dict[str, Any]:
+def crash_each_alone(case: Case) -> dict[str, Any]:
     """Each task a batch of its own on the model's executor (a process of its own for a
     model that starts its workers per batch): only the crashing one dies."""
     from bench.models import WorkerDied, open_executor
@@ -305,7 +308,7 @@ def _crash_each_alone(case: Case) -> dict[str, Any]:
     }
 
 
-def _crash_in_child(case: Case, spec: ModelSpec) -> dict[str, Any]:
+def crash_in_child(case: Case, spec: ModelSpec) -> dict[str, Any]:
     """Run the case in a child interpreter, on the model's own executor, and watch it die."""
     import subprocess
 
