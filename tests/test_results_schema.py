@@ -55,3 +55,11 @@ def test_every_invisible_or_direction_changing_character_is_refused_and_no_other
     assert refused == sorted([0x2028, 0x2029, *formatting])
     assert schema.text_problem("a\ufeffb") == "holds the invisible formatting character U+FEFF"
     assert schema.text_problem("Intel\u00ae Xeon\u2122 \u2013 2.0 GHz") is None
+
+
+def test_every_field_of_a_manifest_has_its_rule_and_no_other() -> None:
+    """A field added to Manifest without a rule would make the reader refuse every new run."""
+    from dataclasses import fields
+
+    assert set(schema.MANIFEST_FIELDS) == {f.name for f in fields(schema.Manifest)}
+    assert set(schema.ENTRY_FIELDS) == {f.name for f in fields(schema.InterpreterEntry)}
