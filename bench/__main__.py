@@ -105,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     cases = _cases(args.profile, _regex(args.only, "--only") if args.only else None)
     if not cases:
         print(f"error: no case of profile {args.profile!r} matches {args.only!r}", file=sys.stderr)
-        return runner.EXIT_USAGE
+        return exit_codes.USAGE
     dask_cluster = _use_dask_scheduler(args.dask_scheduler) if args.dask_scheduler else None
     try:
         specs = [_interpreter(s) for s in args.python] or [interpreters.current()]
@@ -115,7 +115,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             prepared.append(interpreters.prepare(spec, allow_install=not args.no_install))
     except interpreters.InterpreterError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return runner.EXIT_USAGE
+        return exit_codes.USAGE
     settings = runner.Settings(
         profile=matrix.PROFILES[args.profile],
         cases=cases,

@@ -53,9 +53,6 @@ from bench.services import services
 #: Marks every process of a run, so a test can prove none outlived it.
 RUN_TOKEN_ENV = "BENCH_RUN_TOKEN"
 INHERITED_ENV = (TCP_ADDRESS_ENV, FILE_DIR_ENV, RUN_TOKEN_ENV, DASK_SCHEDULER_ENV, SCRATCH_DIR_ENV)
-# The codes themselves live in bench.exit_codes; these names are kept for callers.
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE = exit_codes.OK, exit_codes.FAILURES, exit_codes.USAGE
-EXIT_NOT_WRITTEN, EXIT_INTERRUPTED = exit_codes.NOT_WRITTEN, exit_codes.INTERRUPTED
 #: The article's example (5 processes, 5 threads) takes well under a second.
 EXAMPLE_TIMEOUT_S = 60
 EXAMPLE_MAX_LINES = 200
@@ -140,6 +137,48 @@ def _signals_interrupt() -> Iterator[None]:
     finally:
         for n, old in previous.items():
             signal.signal(getattr(signal, n), old)
+
+
+def skipped_cases(cases: list[Case], info: dict[str, Any]) -> list[dict[str, str]]:
+    """The cases an interpreter (as its probe describes it, ``info``) cannot run, each
+    once with the first reason: a start method its platform lacks, a model or a workload
+    it cannot run."""
+    methods = info.get("start_methods") or []
+    missing = info.get("unavailable_models") or {}
+    lacking = info.get("unavailable_workloads") or {}
+    skipped: dict[str, str] = {}
+    for case in cases:
+        if case.start_method and case.start_method not in methods:
+            skipped[case.name] = (
+                f"start method {case.start_method!r} is not available here "
+                f"(this platform offers {', '.join(methods) or 'none'})"
+            )
+    for case in cases:
+        if case.model in missing:
+            skipped.setdefault(case.name, f"{case.model}: {missing[case.model]}")
+    for case in cases:
+        if case.workload in lacking:
+            skipped.setdefault(case.name, f"{case.workload}: {lacking[case.workload]}")
+    return [{"case": name, "reason": reason} for name, reason in skipped.items()]
+
+
+def case_results(out_file: Path, seconds: float, output: str) -> _Result:
+    """What a case that exited 0 wrote (pyperf's file and the outcomes file beside it),
+    read and removed; a failure when it wrote nothing usable."""
+    outcomes_file = Path(f"{out_file}{layout.OUTCOMES_SUFFIX}")
+    try:
+        benchmarks = (
+            pyperf.BenchmarkSuite.load(str(out_file)).get_benchmarks() if out_file.exists() else []
+        )
+        outcomes = json.loads(outcomes_file.read_text()) if outcomes_file.exists() else []
+    except (OSError, ValueError) as exc:
+        return _Result(False, seconds, f"the case wrote no usable result: {exc}", output)
+    finally:
+        out_file.unlink(missing_ok=True)
+        outcomes_file.unlink(missing_ok=True)
+    if not benchmarks and not outcomes:
+        return _Result(False, seconds, "the case exited 0 but wrote no result", output)
+    return _Result(True, seconds, output=output, benchmarks=benchmarks, outcomes=outcomes)
 
 
 def failure_reason(output: str, returncode: int) -> str:
@@ -290,7 +329,7 @@ class Run:
     def __init__(self, settings: Settings) -> None:
         # What the run records about an interpreter comes from asking it, never from a guess.
         settings.interpreters = [i if i.info else probe(i) for i in settings.interpreters]
-        self.s = settings
+        self.settings = settings
         self.profile = settings.profile
         self.rounds = settings.rounds or settings.profile.rounds
         # Rounds asked for on the command line are every family's.
@@ -316,41 +355,20 @@ class Run:
     def _new_manifest(self) -> schema.Manifest:
         entries = []
         labels: set[str] = set()
-        for interp in self.s.interpreters:
+        for interp in self.settings.interpreters:
             label = interp.label
             while label in labels:  # two --python giving the same build and options
                 label += "-2"
             labels.add(label)
-            methods = interp.info.get("start_methods") or []
-            skipped = [
-                {
-                    "case": c.name,
-                    "reason": f"start method {c.start_method!r} is not available "
-                    f"here (this platform offers {', '.join(methods) or 'none'})",
-                }
-                for c in self.s.cases
-                if c.start_method and c.start_method not in methods
-            ]
-            missing = interp.info.get("unavailable_models") or {}
-            skipped += [
-                {"case": c.name, "reason": f"{c.model}: {missing[c.model]}"}
-                for c in self.s.cases
-                if c.model in missing and not any(s["case"] == c.name for s in skipped)
-            ]
-            lacking = interp.info.get("unavailable_workloads") or {}
-            skipped += [
-                {"case": c.name, "reason": f"{c.workload}: {lacking[c.workload]}"}
-                for c in self.s.cases
-                if c.workload in lacking and not any(s["case"] == c.name for s in skipped)
-            ]
             entries.append(
                 schema.InterpreterEntry(
-                    label, interp.spec, list(interp.argv), interp.info, skipped=skipped
+                    label, interp.spec, list(interp.argv), interp.info,
+                    skipped=skipped_cases(self.settings.cases, interp.info),
                 )
-            )
+            )  # fmt: skip
         return schema.Manifest(
             run_id=self.run_dir.name,
-            machine=self.s.machine,
+            machine=self.settings.machine,
             profile=self.profile.name,
             rounds=self.rounds,
             values=self.profile.values,
@@ -360,16 +378,20 @@ class Run:
             git_commit=environment.git_commit(),
             process_token=self.token,
             started_utc=self.started.isoformat(),
-            host={
-                "cpu_model": environment.cpu_model(),
-                "logical_cpus": environment.logical_cpus(),
-                "platform": platform.platform(),
-                "hostname": platform.node(),
-                **({"dask_cluster": self.s.dask_cluster} if self.s.dask_cluster else {}),
-            },
-            cases=[asdict(c) | {"name": c.name} for c in self.s.cases],
+            host=self._host(),
+            cases=[asdict(c) | {"name": c.name} for c in self.settings.cases],
             interpreters=entries,
         )
+
+    def _host(self) -> dict[str, Any]:
+        cluster = self.settings.dask_cluster
+        return {
+            "cpu_model": environment.cpu_model(),
+            "logical_cpus": environment.logical_cpus(),
+            "platform": platform.platform(),
+            "hostname": platform.node(),
+            **({"dask_cluster": cluster} if cluster else {}),
+        }
 
     # -- one case -----------------------------------------------------------
     def _meta(self, entry: schema.InterpreterEntry, round_no: int) -> dict[str, Any]:
@@ -377,7 +399,7 @@ class Run:
         return {
             "bench_schema_version": schema.SCHEMA_VERSION,
             "run_id": self.run_dir.name,
-            "machine": self.s.machine,
+            "machine": self.settings.machine,
             "profile": self.profile.name,
             "round": round_no,
             "rounds": self.rounds,
@@ -398,35 +420,10 @@ class Run:
         env: dict[str, str],
         scratch: Path,
     ) -> _Result:
+        """Run one case in its own process group, within the timeout; read what it wrote."""
         out_file = scratch / f"case-{time.monotonic_ns()}.json"
-        p = self.profile
-        cmd = [
-            *interp.argv,
-            "-m",
-            "bench.case_script",
-            "--case",
-            case.to_json(),
-            "--meta",
-            json.dumps(meta),
-            "--output",
-            str(out_file),
-            # One interpreter start per case and round: this process measures, where
-            # pyperf's manager would start a worker (and another to calibrate).
-            "--in-process",
-            "--processes",
-            "1",
-            "--values",
-            str(p.values),
-            "--warmups",
-            str(p.warmups_for(case)),
-            "--min-time",
-            str(p.min_time),
-            "--inherit-environ",
-            ",".join(INHERITED_ENV),
-        ]
-        if not case.calibrate:
-            cmd += ["--loops", "1"]
         start = time.monotonic()
+        cmd = self._case_command(interp, case, meta, out_file)
         proc = sup.start(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
         try:
             try:
@@ -434,33 +431,30 @@ class Run:
             except subprocess.TimeoutExpired:
                 sup.stop(proc)
                 output, _ = proc.communicate()
-                return _Result(
-                    False,
-                    time.monotonic() - start,
-                    f"timed out after {self.timeout_s:g}s; its processes were killed",
-                    output,
-                )
+                why = f"timed out after {self.timeout_s:g}s; its processes were killed"
+                return _Result(False, time.monotonic() - start, why, output)
         finally:
             sup.stop(proc)  # also sweeps what a finished case left behind
         seconds = time.monotonic() - start
         if proc.returncode != 0:
             return _Result(False, seconds, failure_reason(output, proc.returncode), output)
-        outcomes_file = Path(f"{out_file}{layout.OUTCOMES_SUFFIX}")
-        try:
-            benchmarks = (
-                pyperf.BenchmarkSuite.load(str(out_file)).get_benchmarks()
-                if out_file.exists()
-                else []
-            )
-            outcomes = json.loads(outcomes_file.read_text()) if outcomes_file.exists() else []
-        except (OSError, ValueError) as exc:
-            return _Result(False, seconds, f"the case wrote no usable result: {exc}", output)
-        finally:
-            out_file.unlink(missing_ok=True)
-            outcomes_file.unlink(missing_ok=True)
-        if not benchmarks and not outcomes:
-            return _Result(False, seconds, "the case exited 0 but wrote no result", output)
-        return _Result(True, seconds, output=output, benchmarks=benchmarks, outcomes=outcomes)
+        return case_results(out_file, seconds, output)
+
+    def _case_command(
+        self, interp: Interpreter, case: Case, meta: dict[str, Any], out_file: Path
+    ) -> list[str]:
+        """``bench.case_script`` for ``case`` under ``interp``, with the profile's settings."""
+        p = self.profile
+        cmd = [
+            *interp.argv, "-m", "bench.case_script",
+            "--case", case.to_json(), "--meta", json.dumps(meta), "--output", str(out_file),
+            # One interpreter start per case and round: this process measures, where
+            # pyperf's manager would start a worker (and another to calibrate).
+            "--in-process", "--processes", "1",
+            "--values", str(p.values), "--warmups", str(p.warmups_for(case)),
+            "--min-time", str(p.min_time), "--inherit-environ", ",".join(INHERITED_ENV),
+        ]  # fmt: skip
+        return cmd if case.calibrate else [*cmd, "--loops", "1"]
 
     def _record_example(
         self, sup: Supervisor, interp: Interpreter, entry: schema.InterpreterEntry,
@@ -484,17 +478,17 @@ class Run:
 
     # -- the whole run ------------------------------------------------------
     def execute(self, progress: Progress) -> int:
-        pairs = list(zip(self.s.interpreters, self.manifest.interpreters, strict=True))
+        pairs = list(zip(self.settings.interpreters, self.manifest.interpreters, strict=True))
         runnable = {
-            e.label: {c.name for c in self.s.cases} - {s["case"] for s in e.skipped}
+            e.label: {c.name for c in self.settings.cases} - {s["case"] for s in e.skipped}
             for _, e in pairs
         }
         plan = [
             (r, interp, entry, case)
             for r, ordered in enumerate(
-                order_rounds(self.s.cases, self.rounds, self.seed, self.round_limit), 1
+                order_rounds(self.settings.cases, self.rounds, self.seed, self.round_limit), 1
             )
-            for group in _groups_in_order(ordered)
+            for group in groups_in_order(ordered)
             for interp, entry in pairs
             for case in group
             if case.name in runnable[entry.label]
@@ -546,7 +540,11 @@ class Run:
                 progress.step(key, label, result.seconds, "ok" if result.ok else "FAILED")
                 if not result.ok:
                     progress.say(f"    {result.reason}")
-        return EXIT_FAILURES if any(e.failures for e in self.manifest.interpreters) else EXIT_OK
+        return (
+            exit_codes.FAILURES
+            if any(e.failures for e in self.manifest.interpreters)
+            else exit_codes.OK
+        )
 
     def finish(self, status: str) -> None:
         """Write what is still unwritten (unless writing failed already) and the status."""
@@ -566,12 +564,12 @@ class Run:
 
 
 def _group_key(step: tuple[int, Interpreter, schema.InterpreterEntry, Case]) -> tuple[int, str]:
-    """The round and group of one step of the plan, as :func:`_groups_in_order` cuts them."""
+    """The round and group of one step of the plan, as :func:`groups_in_order` cuts them."""
     r, _, _, case = step
     return r, probe_target(case) or case.group
 
 
-def _groups_in_order(ordered: list[Case]) -> list[list[Case]]:
+def groups_in_order(ordered: list[Case]) -> list[list[Case]]:
     """``ordered`` cut into its groups; a capacity probe joins the group it precedes, so
     that every interpreter's probe runs right before its own cases of that group."""
     groups: list[list[Case]] = []
@@ -597,7 +595,7 @@ def run(settings: Settings, progress: Progress | None = None) -> Outcome:
         f"run {job.run_dir} (seed {job.seed}, {job.rounds} round(s), "
         f"{len(settings.cases)} case(s), {len(settings.interpreters)} interpreter(s))"
     )
-    status, code = schema.INTERRUPTED, EXIT_INTERRUPTED
+    status, code = schema.INTERRUPTED, exit_codes.INTERRUPTED
     try:
         with _signals_interrupt():
             code = job.execute(progress)
@@ -642,11 +640,6 @@ def summary(outcome: Outcome) -> str:
 
 
 __all__ = [
-    "EXIT_FAILURES",
-    "EXIT_INTERRUPTED",
-    "EXIT_NOT_WRITTEN",
-    "EXIT_OK",
-    "EXIT_USAGE",
     "Outcome",
     "ResultsNotWritten",
     "Settings",

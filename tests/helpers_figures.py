@@ -38,7 +38,7 @@ from bench.report.figures.style import (
     MODEL_COLOURS,
     PALETTE,
     TEXT,
-    Made,
+    FigureWithAlt,
     axes_grid,
     legend_below,
     model_colour,
@@ -53,7 +53,7 @@ catalogue.figures()  # every folder's figures registered, as the report has them
 
 __all__ = [
     "CHANNEL_COLOURS", "MODEL_COLOURS", "PALETTE", "RACE_COLOURS", "SCALING_GROUP", "TEXT",
-    "TITLES", "FigureInfo", "Made", "axes_grid", "cache", "data_key", "decision_winners",
+    "TITLES", "FigureInfo", "FigureWithAlt", "axes_grid", "cache", "data_key", "decision_winners",
     "draw_cached", "figure", "figure_per_group", "figure_specs", "gil_speedups", "ipc",
     "legend_below", "make_cost", "make_decision_map", "make_gil", "make_ipc", "make_memory",
     "make_races", "make_same_work", "make_scaling", "make_scaling_group", "make_startup",
@@ -64,7 +64,7 @@ __all__ = [
 ]  # fmt: skip
 
 
-def make_scaling(frame: pd.DataFrame) -> Made:
+def make_scaling(frame: pd.DataFrame) -> FigureWithAlt:
     """The featured scaling curve."""
     return make_scaling_group(frame, SCALING_GROUP)
 

@@ -126,7 +126,7 @@ def test_each_round_opens_with_a_probe_and_probes_right_before_cpu_work() -> Non
         assert probe_target(ordered[first_cpu - 1]) == cpu_group
         assert sum(c.family == CAPACITY_FAMILY for c in ordered) == 2
         # the probe travels with its group: every interpreter probes right before its cases
-        groups = runner._groups_in_order(ordered)
+        groups = runner.groups_in_order(ordered)
         (with_probe,) = [g for g in groups if g[0].group != g[-1].group]
         assert probe_target(with_probe[0]) == cpu_group
         assert {c.group for c in with_probe[1:]} == {cpu_group}

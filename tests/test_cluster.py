@@ -83,7 +83,7 @@ def test_loky_takes_no_start_method() -> None:
 def test_a_cluster_of_processes_starts_runs_stops_and_leaves_nothing(children) -> None:
     cluster = ClusterProcesses(2)
     try:
-        procs = [psutil.Process(p.pid) for p in cluster._procs]
+        procs = [psutil.Process(p.pid) for p in cluster.processes]
         assert len(procs) == 3  # the scheduler and two workers
         groups = {os.getpgid(p.pid) for p in procs}
         assert groups == {procs[0].pid} != {os.getpgid(0)}  # one group, not ours

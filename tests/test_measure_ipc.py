@@ -167,7 +167,7 @@ def test_the_in_place_reader_must_see_the_block(
     monkeypatch: pytest.MonkeyPatch, children: Children
 ) -> None:
     """Its answer is the sum of what it read in place: a peer that did not read is caught."""
-    monkeypatch.setattr(ipc, "_shm_reader", _silent_reader)
+    monkeypatch.setattr(ipc, "shm_reader", _silent_reader)
     with pytest.raises(RuntimeError, match="did not read the block in place"):
         ipc.open_timer(case("shared_memory_inplace", 3 * 4096 + 5, START_METHODS[0]))
     assert children.left() == set()

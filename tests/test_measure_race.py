@@ -141,7 +141,7 @@ def test_worker_error_is_raised_and_threads_joined(monkeypatch: pytest.MonkeyPat
     def broken(value: int) -> int:
         raise ZeroDivisionError(value)
 
-    monkeypatch.setattr(race, "_bump", broken)
+    monkeypatch.setattr(race, "bump", broken)
     before = threading.active_count()
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         race.measure(race_case(4, 10, "racy"))

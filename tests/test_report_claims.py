@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from bench.evidence.pipeline import judge, with_family_traits
+from bench.evidence.pipeline import all_verdicts, with_family_traits
 from bench.evidence.tables import speedup_table
 from bench.families import catalogue
 from bench.families.ipc.claims import IPC_SLOWER, ipc_slower
@@ -61,7 +61,7 @@ CLAIMS_BY_ID = {each.id: each for each in CLAIMS}
 
 def evaluate(frame: pd.DataFrame) -> pd.DataFrame:
     """Every claim on ``frame``, as the evidence pipeline judges it."""
-    return judge(with_family_traits(frame), [])
+    return all_verdicts(with_family_traits(frame), [])
 
 
 BASE: dict[str, Any] = {

@@ -616,7 +616,7 @@ def test_a_new_figure_is_one_decorated_function(
     monkeypatch.setattr(registry, "TITLES", dict(registry.TITLES))
 
     @figures.figure("lost", "Lost updates, again", figures.select_races, order=45)
-    def make_lost(frame: pd.DataFrame) -> figures.Made:
+    def make_lost(frame: pd.DataFrame) -> figures.FigureWithAlt:
         if frame.empty:
             return None
         fig = figures.new_figure(1)

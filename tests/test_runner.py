@@ -143,7 +143,7 @@ def test_faults_are_recorded_and_the_run_goes_on(tmp_path: Path, python) -> None
         case("hang", "threads"),
     ]
     outcome = run(tmp_path, python, cases, timeout_s=8)
-    assert outcome.exit_code == runner.EXIT_FAILURES
+    assert outcome.exit_code == exit_codes.FAILURES
     reasons = {f["case"]: f["reason"] for f in outcome.failures}
     assert set(reasons) == {c.name for c in cases[1:]}
     assert "DeliberateError" in reasons[cases[1].name]
@@ -203,7 +203,7 @@ def test_unavailable_start_method_is_skipped_and_said(tmp_path: Path, python) ->
         seed=1,
     )
     outcome = runner.run(settings, Progress(0, stream=io.StringIO()))
-    assert outcome.exit_code == runner.EXIT_OK
+    assert outcome.exit_code == exit_codes.OK
     (skipped,) = outcome.manifest.interpreters[0].skipped
     assert skipped["case"] == bad.name and "'fork' is not available" in skipped["reason"]
 
@@ -291,7 +291,7 @@ def test_a_run_cut_off_keeps_earlier_results_and_leaves_no_process(
     if sig == signal.SIGKILL:
         assert final["status"] == "running"  # nobody could say otherwise; the data is whole
     else:
-        assert driver.returncode == runner.EXIT_INTERRUPTED, output
+        assert driver.returncode == exit_codes.INTERRUPTED, output
         assert final["status"] == "interrupted"
         assert "interrupted" in output
 
@@ -426,7 +426,7 @@ def test_a_run_writes_its_suite_once_per_group_and_keeps_every_result(
     primes = [GOOD, *(case("count_primes", m, size=200) for m in ("threads", "thread_pool"))]
     sleep = case("sleep", "sequential", workers=1, size=1)
     outcome = run(tmp_path, python, [*primes, sleep])
-    assert outcome.exit_code == runner.EXIT_OK, runner.summary(outcome)
+    assert outcome.exit_code == exit_codes.OK, runner.summary(outcome)
     assert written in ([1, 4], [3, 4])  # once per group, not once per case
     entry = outcome.manifest.interpreters[0]
     suite = pyperf.BenchmarkSuite.load(str(outcome.run_dir / str(entry.file)))
@@ -449,7 +449,7 @@ def test_an_interrupted_group_keeps_the_results_measured_before(
     monkeypatch.setattr(Progress, "step", step_then_stop)
     primes = [GOOD, *(case("count_primes", m, size=200) for m in ("threads", "thread_pool"))]
     outcome = run(tmp_path, python, primes)
-    assert outcome.exit_code == runner.EXIT_INTERRUPTED
+    assert outcome.exit_code == exit_codes.INTERRUPTED
     entry = outcome.manifest.interpreters[0]
     suite = pyperf.BenchmarkSuite.load(str(outcome.run_dir / str(entry.file)))
     assert len(suite) == 2 == entry.measured  # the group's first two cases, not the third

@@ -165,12 +165,12 @@ def fault_case(model: str, variant: str = "os_exit", method: str | None = None) 
 @pytest.mark.parametrize(
     ("isolation", "traits", "path"),
     [
-        (Isolation.INTERPRETER, {"pool": True}, "_crash_in_child"),
-        (Isolation.SHARED, {"pool": True}, "_crash_in_child"),
-        (Isolation.PROCESS, {"pool": True}, "_crash_pool"),
-        (Isolation.PROCESS, {"pool": True, "start_methods": ("fork",)}, "_crash_pool"),
+        (Isolation.INTERPRETER, {"pool": True}, "crash_in_child"),
+        (Isolation.SHARED, {"pool": True}, "crash_in_child"),
+        (Isolation.PROCESS, {"pool": True}, "crash_pool"),
+        (Isolation.PROCESS, {"pool": True, "start_methods": ("fork",)}, "crash_pool"),
         (Isolation.PROCESS, {"starts_per_run": True, "start_methods": ("fork",)},
-         "_crash_each_alone"),
+         "crash_each_alone"),
     ],
 )  # fmt: skip
 def test_fault_takes_its_path_from_the_isolation(
@@ -186,10 +186,10 @@ def test_fault_takes_its_path_from_the_isolation(
 
         return record
 
-    for name in ("_crash_in_child", "_crash_pool", "_crash_each_alone"):
+    for name in ("crash_in_child", "crash_pool", "crash_each_alone"):
         monkeypatch.setattr(fault, name, recorder(name))
     method = "fork" if "start_methods" in traits else None
-    fault._run_once(fault_case(model, method=method))
+    fault.run_once(fault_case(model, method=method))
     assert taken == [path]
 
 
@@ -209,7 +209,7 @@ def test_a_leak_in_a_model_of_this_process_is_freed_after_measuring(
     ))  # fmt: skip
     assert growth.params["freed_after_measuring"] is True
     assert all(v >= 8 * fault.MIB for v in growth.values)  # 16 MiB leaked, half of it at least
-    assert not fault._LEAKED
+    assert fault.free_leaked() == 0  # nothing was left
     assert not children.left()
 
 

@@ -16,7 +16,7 @@ import pyperf
 import pytest
 from helpers_waiting import CHILD_RUN_S
 
-from bench import interpreters, runner
+from bench import exit_codes, interpreters, runner
 from bench.cases import Case, Profile
 from bench.environment import PROJECT_ROOT
 from bench.families import catalogue
@@ -154,7 +154,7 @@ def test_the_runner_skips_an_unavailable_workload_with_its_reason(tmp_path: Path
         seed=1,
     )
     outcome = runner.run(settings, Progress(0, stream=io.StringIO()))
-    assert outcome.exit_code == runner.EXIT_OK
+    assert outcome.exit_code == exit_codes.OK
     (skipped,) = outcome.manifest.interpreters[0].skipped
     assert skipped == {"case": sort.name, "reason": f"numpy_sort: {reason}"}
 

@@ -54,7 +54,7 @@ def with_family_traits(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{capacity.NEEDS_CORES: frame["family"].isin(catalogue.NEEDS_CORES)})
 
 
-def judge(latest: pd.DataFrame, skipped: list[Skipped]) -> pd.DataFrame:
+def all_verdicts(latest: pd.DataFrame, skipped: list[Skipped]) -> pd.DataFrame:
     """The verdict of every claim of every folder on ``latest``."""
     return evaluate(latest, catalogue.claims(), skipped)
 
@@ -101,12 +101,12 @@ def evidence(frame: pd.DataFrame, figure_dir: Path) -> Evidence:
     latest = latest_runs(frame)
     skipped: list[Skipped] = []
     if latest.empty:
-        verdicts = judge(latest, skipped)
+        verdicts = all_verdicts(latest, skipped)
         return Evidence(latest, verdicts, [], make_tables(frame, latest, verdicts, skipped))
     catalogue.figures()  # every folder's figures registered before the drawing starts
     # The figures are drawn by other processes while this one judges and tabulates.
     with drawing(latest, figure_dir) as drawn:
-        verdicts = judge(latest, skipped)
+        verdicts = all_verdicts(latest, skipped)
         made = make_tables(frame, latest, verdicts, skipped)
         figures = drawn()
     return Evidence(latest, verdicts, figures.figures, made, [*figures.skipped, *skipped])

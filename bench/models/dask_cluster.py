@@ -60,7 +60,7 @@ class ClusterProcesses:
         self.workers = workers
         self.address = ""
         self._folder = scratch_folder("bench-dask-")
-        self._procs: list[subprocess.Popen[bytes]] = []
+        self.processes: list[subprocess.Popen[bytes]] = []
         try:
             self._start(timeout_s)
         except BaseException:
@@ -68,7 +68,7 @@ class ClusterProcesses:
             raise
 
     def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
-        leader = self._procs[0].pid if self._procs else 0  # 0: lead a new group
+        leader = self.processes[0].pid if self.processes else 0  # 0: lead a new group
         with (self._folder / log_name).open("wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, *_x_options(), "-m", *args],
@@ -80,7 +80,7 @@ class ClusterProcesses:
                 env={**os.environ, "DASK_TEMPORARY_DIRECTORY": str(self._folder)},
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
             )
-        self._procs.append(proc)
+        self.processes.append(proc)
         return proc
 
     def _start(self, timeout_s: float) -> None:
@@ -109,7 +109,7 @@ class ClusterProcesses:
 
     def _check(self, deadline: float, waiting_for: str) -> None:
         """Raise with the logs' tails if a process ended or the deadline passed."""
-        ended = [p for p in self._procs if p.poll() is not None]
+        ended = [p for p in self.processes if p.poll() is not None]
         if ended or time.monotonic() > deadline:
             why = f"exit {ended[0].returncode}" if ended else f"{START_TIMEOUT_S:.0f} s passed"
             raise RuntimeError(f"the Dask cluster did not start ({why}): {waiting_for}. "
@@ -131,7 +131,7 @@ class ClusterProcesses:
 
     def stop(self) -> None:
         """SIGTERM to the group, SIGKILL after ``STOP_GRACE_S``; reap; remove the folder."""
-        procs, self._procs = self._procs, []
+        procs, self.processes = self.processes, []
         if procs:
             group = procs[0].pid
             with contextlib.suppress(ProcessLookupError, PermissionError):

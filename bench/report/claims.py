@@ -51,7 +51,7 @@ class Verdict:
 Rule = Callable[[pd.DataFrame], Verdict]
 
 
-def decide(
+def verdict_of_tests(
     *, holds: bool, fails: bool, line: str, figures: dict[str, Any], reason: str = ""
 ) -> Verdict:
     """The verdict of a rule's two tests: its claim holds, else fails, else it depends,
@@ -99,7 +99,7 @@ class Judgement:
     reason: str = ""
 
 
-def judge(
+def judge_estimate(
     estimate: Estimate,
     *,
     holds: Bound,
@@ -134,7 +134,9 @@ def judge(
     return Judgement(DEPENDS, f"the interval {span} lies between {show(low)} and {show(high)}")
 
 
-def settle(judgements: dict[str, Judgement], line: str, figures: dict[str, Any]) -> Verdict:
+def verdict_of_judgements(
+    judgements: dict[str, Judgement], line: str, figures: dict[str, Any]
+) -> Verdict:
     """One verdict from the judgements of several cases (payloads, workloads, worker
     counts): holds when all hold, does not hold when none does and all are clear; else
     depends, saying which case went which way and why."""

@@ -68,7 +68,9 @@ def describe_problems(problems: Iterable[ResultsError]) -> str:
 
 
 def _schema_problem(found: Any) -> str | None:
-    """Why ``found`` is not the schema version this code reads, or None when it is."""
+    """Why files of schema version ``found`` cannot be read, or None: the current version,
+    or an older one that ``migrate`` upgrades (only a newer one, or an older one no step
+    reaches, is refused)."""
     current = schema.SCHEMA_VERSION
     if type(found) is not int:
         return f"schema version {found!r} is not a version number"

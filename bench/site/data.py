@@ -15,7 +15,13 @@ from pathlib import Path
 import pandas as pd
 
 from bench.evidence import cache as evidence_cache
-from bench.evidence.pipeline import Evidence, draw, evidence, judge, with_family_traits
+from bench.evidence.pipeline import (
+    Evidence,
+    all_verdicts,
+    draw,
+    evidence,
+    with_family_traits,
+)
 from bench.history.cache import load_site_data
 from bench.history.regress import detect_changes
 from bench.history.trends import render_trends
@@ -94,12 +100,12 @@ def load_source(source: Source, cache: Path) -> SourceData:
     figures into ``cache/<source.key>/figures`` (redrawn only when their data changed).
     A missing or empty folder gives empty data, which the pages report as such."""
     if not source.path.is_dir():
-        return SourceData(source, pd.DataFrame(), pd.DataFrame(), judge(pd.DataFrame(), []))
+        return SourceData(source, pd.DataFrame(), pd.DataFrame(), all_verdicts(pd.DataFrame(), []))
     folder = cache / source.key
     loaded = load_site_data(source.path, folder / "history", jobs=parsers(source.path))
     latest, summaries = loaded.latest, loaded.summaries
     if latest.empty:
-        return SourceData(source, latest, summaries, judge(latest, []))
+        return SourceData(source, latest, summaries, all_verdicts(latest, []))
     found = source_evidence(latest, folder)  # the newest runs: the cache kept no other
     drawn = found.figures + render_trends(summaries, folder / "trends")
     return SourceData(

@@ -56,9 +56,5 @@ def image(alt: str, target: str, page: str, title: str = "") -> str:
     return f"![{alt_text(alt)}]({relative(target, page)}{caption})"
 
 
-def verdict_badge(verdict: str) -> str:
-    return f"**{verdict}**"
-
-
 def bullet_list(lines: Sequence[str]) -> str:
     return "".join(f"- {line}\n" for line in lines)

@@ -21,11 +21,11 @@ from bench.report.claims import (
     depends,
     estimate_figures,
     estimates_by_config,
-    judge,
+    judge_estimate,
     kept_estimate,
     kept_text,
     no_data,
-    settle,
+    verdict_of_judgements,
 )
 from bench.report.estimate import Estimate
 from bench.report.figures.scaling import scaling_name
@@ -149,13 +149,13 @@ def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
     if ideal < 2:
         return depends(line, "one core: nothing can run in parallel", figures)
     line += f" (ideal {format_threshold(ideal)})"
-    judged = judge(
+    judged = judge_estimate(
         estimate,
         holds=Bound(SCALES_FRACTION * ideal, above=True),
         fails=Bound(NO_GAIN, above=False),
         dropped=dropped,
     )
-    return settle({"the process pool": judged}, line, figures)
+    return verdict_of_judgements({"the process pool": judged}, line, figures)
 
 
 @claim(
@@ -187,13 +187,13 @@ def gil_limits_threads(frame: pd.DataFrame) -> Verdict:
     )
     if ideal < 2:
         return depends(line, "one core: nothing can run in parallel", figures)
-    judged = judge(
+    judged = judge_estimate(
         estimate,
         holds=Bound(NO_GAIN, above=False),
         fails=Bound(SCALES_FRACTION * ideal, above=True),  # threads scale as processes: no GIL
         dropped=dropped,
     )
-    return settle({"the thread pool": judged}, line, figures)
+    return verdict_of_judgements({"the thread pool": judged}, line, figures)
 
 
 # --- subinterpreters against processes ------------------------------------------------------
@@ -262,10 +262,10 @@ def subinterpreters_keep_up(frame: pd.DataFrame) -> Verdict:
     }
     if float(rows["ideal"].median()) < 2:
         return depends(line, "one core: nothing can run in parallel", figures)
-    judged = judge(
+    judged = judge_estimate(
         estimate,
         holds=Bound(KEEPS_UP, above=False),
         fails=Bound(KEEPS_UP, above=True),
         dropped=dropped,
     )
-    return settle({"subinterpreters": judged}, line, figures)
+    return verdict_of_judgements({"subinterpreters": judged}, line, figures)

@@ -10,7 +10,14 @@ from bench.families.cpu.family import FEATURED_GROUP, READER_FAMILIES
 from bench.models import Role, model_of
 from bench.report.figures.registry import figure
 from bench.report.figures.scaling import cores, register_scaling
-from bench.report.figures.style import TEXT, Made, axes_grid, legend_below, model_colour, new_figure
+from bench.report.figures.style import (
+    TEXT,
+    FigureWithAlt,
+    axes_grid,
+    legend_below,
+    model_colour,
+    new_figure,
+)
 from bench.report.format import format_ratio
 from bench.report.metrics import paired_speedups
 from bench.report.select import interpreter_label, model_label, pick, series_label
@@ -50,7 +57,7 @@ def gil_speedups(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @figure(GIL_FIGURE, TITLE, select_gil, order=60)
-def make_gil(frame: pd.DataFrame) -> Made:
+def make_gil(frame: pd.DataFrame) -> FigureWithAlt:
     """Bars: speedup of threads and of the process pool at 2 workers, per interpreter."""
     speed = gil_speedups(frame)
     if speed.empty:

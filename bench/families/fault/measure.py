@@ -31,9 +31,10 @@ run by the case's model, through its own executor (``bench.models``).
   blocks are freed once measured; repeated runs then start from the same footprint.
 
 Hard crashes only ever happen in child processes, every wait has a deadline
-(``TIMEOUT_S``, where the platform has interval timers), and every child is reaped. The
-top level imports only the standard library's smallest pieces: spawned pool workers
-import this module by name to run its tasks.
+(``TIMEOUT_S``: a pool's batch is waited for on a thread of its own, a batch that ends by
+itself is timed after it) and every child is reaped. The top level imports only the
+standard library's smallest pieces: spawned pool workers import this module by name to
+run its tasks.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,8 @@ CRASH_VARIANTS = ("os_exit", "segfault")
 VARIANTS = (*CRASH_VARIANTS, "leak")
 #: The most any one run (one of ``repeat``) may take, child start-up included.
 TIMEOUT_S = 60.0
+#: How long a batch whose workers were killed gets to end.
+KILLED_S = 10.0
 MIB = 1 << 20
 
 UNITS = {
@@ -199,39 +201,57 @@ def in_this_process(spec: ModelSpec) -> bool:
 
 def run_once(case: Case) -> dict[str, Any]:
     spec = _spec(case)
-    with _deadline(case):
-        if case.variant == "leak":
-            return _leak(case, spec)
-        if in_this_process(spec):
-            return crash_in_child(case, spec)
-        if spec.starts_per_run:
-            return crash_each_alone(case)
-        return crash_pool(case)
+    deadline = time.monotonic() + TIMEOUT_S
+    if case.variant == "leak":
+        return _leak(case, spec, deadline)
+    if in_this_process(spec):
+        return crash_in_child(case, spec, deadline)
+    if spec.starts_per_run:
+        return crash_each_alone(case, deadline)
+    return crash_pool(case, spec, deadline)
 
 
-@contextlib.contextmanager
-def _deadline(case: Case) -> Iterator[None]:
-    """``TimeoutError`` once a run has taken ``TIMEOUT_S``, wherever it waits (an interval
-    timer, where the platform has one; else the runner's timeout of the case stands)."""
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
+def _timed_out(case: Case) -> TimeoutError:
+    return TimeoutError(f"fault: {case.model} gave no result within {TIMEOUT_S:.0f} s")
+
+
+def _within(case: Case, spec: ModelSpec, executor: Any, deadline: float, batch: list[Any]) -> None:
+    """``executor.run(*batch)`` for at most the time left, in a thread of its own (nothing
+    interrupts the model's code); past it, the workers the executor names are killed, which
+    ends the batch, and ``TimeoutError`` is raised. The pool is warm before: no worker
+    starts on that thread."""
+    from bench.models import Capability
+
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            executor.run(*batch)
+        except BaseException as exc:  # the model's own error: the caller reads it
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="fault-batch", daemon=True)
+    thread.start()
+    thread.join(_left(deadline))
+    if thread.is_alive():
+        if spec.has(Capability.LISTS_WORKERS):
+            _kill(executor.worker_pids())
+        thread.join(KILLED_S)
+        raise _timed_out(case)
+    if failed:
+        raise failed[0]
+
+
+def _kill(pids: list[int]) -> None:
     import signal
 
-    if (
-        not hasattr(signal, "setitimer")
-        or threading.current_thread() is not threading.main_thread()
-    ):
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"fault: {case.model} gave no result within {TIMEOUT_S:.0f} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, TIMEOUT_S)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _cause(error: BaseException) -> str:
@@ -253,8 +273,8 @@ def _recovers(case: Case) -> bool:
         again.close()
 
 
-def crash_pool(case: Case) -> dict[str, Any]:
-    """Every task in one batch of the model's pool; the marks say what finished."""
+def crash_pool(case: Case, spec: ModelSpec, deadline: float) -> dict[str, Any]:
+    """Every task in one batch of the model's warm pool; the marks say what finished."""
     from bench.models import open_executor
     from bench.models.base import SCRATCH_DIR_ENV
 
@@ -266,7 +286,8 @@ def crash_pool(case: Case) -> dict[str, Any]:
         arglist = [(i, crash_at, case.variant, folder) for i in range(case.tasks)]
         executor = open_executor(case.model, case.workers, case.start_method)
         try:
-            executor.run(marking_task, arglist)
+            executor.run(crash_task, [(i, -1, case.variant) for i in range(case.workers)])
+            _within(case, spec, executor, deadline, [marking_task, arglist])
         except TimeoutError:
             raise
         except Exception as exc:
@@ -282,7 +303,7 @@ def crash_pool(case: Case) -> dict[str, Any]:
     }
 
 
-def crash_each_alone(case: Case) -> dict[str, Any]:
+def crash_each_alone(case: Case, deadline: float) -> dict[str, Any]:
     """Each task a batch of its own on the model's executor (a process of its own for a
     model that starts its workers per batch): only the crashing one dies."""
     from bench.models import WorkerDied, open_executor
@@ -297,8 +318,10 @@ def crash_each_alone(case: Case) -> dict[str, Any]:
             except WorkerDied as exc:
                 if index == crash_at:
                     crashed_exitcode = exc.exitcode
-                continue
-            finished += index != crash_at
+            else:
+                finished += index != crash_at
+            if not _left(deadline):  # each batch ends by itself: the time is checked between
+                raise _timed_out(case)
     finally:
         executor.close()
     return {
@@ -308,7 +331,7 @@ def crash_each_alone(case: Case) -> dict[str, Any]:
     }
 
 
-def crash_in_child(case: Case, spec: ModelSpec) -> dict[str, Any]:
+def crash_in_child(case: Case, spec: ModelSpec, deadline: float) -> dict[str, Any]:
     """Run the case in a child interpreter, on the model's own executor, and watch it die."""
     import subprocess
 
@@ -334,11 +357,11 @@ def crash_in_child(case: Case, spec: ModelSpec) -> dict[str, Any]:
         env=case_environment({}),
     ) as child:
         try:
-            out, err = child.communicate()
-        except TimeoutError:
+            out, err = child.communicate(timeout=_left(deadline))
+        except subprocess.TimeoutExpired:
             child.kill()
             child.communicate()
-            raise
+            raise _timed_out(case) from None
     lines = out.splitlines()
     if not lines or lines[0] != "ready":
         raise RuntimeError(
@@ -358,7 +381,7 @@ def _rss(pid: int | None = None) -> int:
     return int(psutil.Process(pid).memory_info().rss)
 
 
-def _leak(case: Case, spec: ModelSpec) -> dict[str, Any]:
+def _leak(case: Case, spec: ModelSpec, deadline: float) -> dict[str, Any]:
     """Every task leaks through the model's executor; the parent's growth over the batch,
     and the workers' memory where the executor names them."""
     from bench.models import Capability, open_executor
@@ -369,6 +392,8 @@ def _leak(case: Case, spec: ModelSpec) -> dict[str, Any]:
     before = _rss()
     try:
         executor.run(leak_task, arglist)
+        if not _left(deadline):  # the batch ended, late: the measure's limit holds anyway
+            raise _timed_out(case)
         result["parent_rss_growth_bytes"] = _rss() - before
         if spec.has(Capability.LISTS_WORKERS):
             result["workers_rss_bytes_at_end"] = _workers_rss(executor.worker_pids())  # type: ignore[attr-defined]

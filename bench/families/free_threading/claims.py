@@ -31,10 +31,10 @@ from bench.report.claims import (
     chosen_start_method,
     claim,
     estimate_figures,
-    judge,
+    judge_estimate,
     kept_text,
     no_data,
-    settle,
+    verdict_of_judgements,
 )
 from bench.report.estimate import Estimate
 from bench.report.format import format_estimate, format_threshold
@@ -97,7 +97,7 @@ def of_pair(table: pd.DataFrame, pair: pd.Series) -> pd.DataFrame:
 def judgement_of(estimate: Estimate, dropped: int = 0) -> Judgement:
     """Holds when the whole interval of a time ratio (free-threaded over default) lies
     below ``NEARLY_AS_FAST``; does not hold when it lies above ``CLEARLY_SLOWER``."""
-    return judge(
+    return judge_estimate(
         estimate,
         holds=Bound(NEARLY_AS_FAST, above=False),
         fails=Bound(CLEARLY_SLOWER, above=True),
@@ -159,7 +159,9 @@ def free_threading_single_thread_cost(frame: pd.DataFrame) -> Verdict:
     line = f"plain loop, {pair_words(pair)}: " + ", ".join(
         f"{task_label(group)} {format_estimate(e)} the time" for group, e in estimates.items()
     )
-    return settle({task_label(g): judgement_of(e) for g, e in estimates.items()}, line, figures)
+    return verdict_of_judgements(
+        {task_label(g): judgement_of(e) for g, e in estimates.items()}, line, figures
+    )
 
 
 def free_thread_comparison(frame: pd.DataFrame) -> pd.DataFrame:
@@ -240,4 +242,4 @@ def free_threads_replace_processes(frame: pd.DataFrame) -> Verdict:
         "tasks": per_task,
     }
     line = f"{model_label(model)}, {workers} workers, {pair_words(pair)}: " + "; ".join(parts)
-    return settle(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures)

@@ -55,7 +55,6 @@ def first_preferred(_rows: pd.DataFrame, measured: Iterable[Any]) -> str | None:
 
 
 PAIR_COLUMNS = [*RUN_KEYS, "minor", "interpreter", "gil", "default_interpreter"]
-ESTIMATE_FIELDS = ("value", "low", "high", "n")
 
 
 def minor_version(version: Any) -> str | None:

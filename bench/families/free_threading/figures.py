@@ -28,7 +28,7 @@ from bench.report.figures.scaling import cores
 from bench.report.figures.style import (
     PALETTE,
     TEXT,
-    Made,
+    FigureWithAlt,
     axes_grid,
     dodge,
     errorbar,
@@ -60,7 +60,7 @@ def select_cost(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @figure(COST_FIGURE, COST_TITLE, select_cost, order=61)
-def make_cost(frame: pd.DataFrame) -> Made:
+def make_cost(frame: pd.DataFrame) -> FigureWithAlt:
     """Dots with 95 % intervals: the free-threaded loop's time over the default build's,
     per CPU workload, one colour per free-threaded interpreter; the claim's thresholds."""
     rows = select_cost(frame)
@@ -133,7 +133,7 @@ def select_same_work(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @figure(SAME_WORK_FIGURE, SAME_WORK_TITLE, select_same_work, order=62)
-def make_same_work(frame: pd.DataFrame) -> Made:
+def make_same_work(frame: pd.DataFrame) -> FigureWithAlt:
     """Speedup over the default build's loop against workers: the default build's process
     pool beside the free-threaded build's threads and thread pool, one panel per
     free-threaded interpreter and pure-Python task."""

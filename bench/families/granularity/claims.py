@@ -26,10 +26,10 @@ from bench.report.claims import (
     Verdict,
     claim,
     estimate_figures,
-    judge,
+    judge_estimate,
     kept_estimate,
     no_data,
-    settle,
+    verdict_of_judgements,
 )
 from bench.report.estimate import Estimate
 from bench.report.format import format_bytes, format_estimate, format_seconds, format_threshold
@@ -119,7 +119,7 @@ def threads_suit_frequent_communication(frame: pd.DataFrame) -> Verdict:
                 f"{label}, {task} tasks: the thread pool runs at "
                 f"{format_estimate(against[best])} the speed of {best}, the best alternative"
             )
-            judgements[label] = judge(
+            judgements[label] = judge_estimate(
                 against[best],
                 holds=Bound(THREADS_BETTER, above=True),
                 fails=Bound(THREADS_BETTER, above=False),
@@ -139,7 +139,7 @@ def threads_suit_frequent_communication(frame: pd.DataFrame) -> Verdict:
         },
     }
     line = "; ".join(texts) + f"; the thread pool is fastest in {won} of {cells} cells"
-    return settle(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures)
 
 
 # --- beyond one machine ---------------------------------------------------------------------
@@ -240,7 +240,7 @@ def cluster_keeps_up(frame: pd.DataFrame) -> Verdict:
                 continue
             case = f"{series} @ {label}"
             texts.append(f"{case}: {format_estimate(estimate)}")
-            judgements[case] = judge(
+            judgements[case] = judge_estimate(
                 estimate,
                 holds=Bound(KEEPS_UP, above=False),
                 fails=Bound(KEEPS_UP, above=True),
@@ -260,4 +260,4 @@ def cluster_keeps_up(frame: pd.DataFrame) -> Verdict:
             f"tasks of {format_seconds(CLAIM_FROM_S)} or longer on a Dask cluster ({catch_up})"
         )
     line = f"cluster time / process-pool time {', '.join(texts)}; {catch_up}"
-    return settle(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures)

@@ -9,7 +9,7 @@ from matplotlib.patches import Rectangle
 
 from bench.families.granularity.metrics import winners
 from bench.report.figures.registry import figure
-from bench.report.figures.style import Made, axes_grid, model_colour, new_figure
+from bench.report.figures.style import FigureWithAlt, axes_grid, model_colour, new_figure
 from bench.report.format import format_payload, format_ratio
 from bench.report.metrics import paired_speedups
 from bench.report.select import interpreter_label, is_loop, model_label, models_where, pick, spec_of
@@ -61,7 +61,7 @@ DECISION_MAP = "decision-map"
 
 
 @figure(DECISION_MAP, TITLE, select_decision_map, order=50)
-def make_decision_map(frame: pd.DataFrame) -> Made:
+def make_decision_map(frame: pd.DataFrame) -> FigureWithAlt:
     """A grid of task length x payload, each cell coloured and labelled by its winner."""
     winners = decision_winners(frame)
     if winners.empty:
@@ -109,10 +109,11 @@ def make_decision_map(frame: pd.DataFrame) -> Made:
     parallel = ~rows["model"].isin(models_where(is_loop))
     workers = sorted(rows.loc[parallel, "workers"].astype(int).unique())
     fig.suptitle(f"{TITLE} ({', '.join(map(str, workers))} workers)")
+    measured = ", ".join(sorted({model_label(m) for m in rows["model"]}))
     alt = (
-        "For each task length and payload size, the fastest of the sequential loop, the thread "
-        "pool and the process pool (with and without chunksize), with its speedup over the "
-        f"loop. {' '.join(summary)}"
+        f"For each task length and payload size, the fastest of the models measured ({measured}; "
+        "a pool that takes one with and without chunksize), with its speedup over the loop. "
+        f"{' '.join(summary)}"
     )
     return fig, alt
 

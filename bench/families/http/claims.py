@@ -15,9 +15,9 @@ from bench.report.claims import (
     Verdict,
     claim,
     estimate_figures,
-    judge,
+    judge_estimate,
     no_data,
-    settle,
+    verdict_of_judgements,
 )
 from bench.report.estimate import ratio_estimate
 from bench.report.format import format_bytes, format_estimate, format_percent, format_threshold
@@ -129,7 +129,7 @@ def asyncio_scales_connections(frame: pd.DataFrame) -> Verdict:
             judgements[label] = Judgement(DOES_NOT_HOLD)
             continue
         texts.append(text)
-        judgements[label] = judge(
+        judgements[label] = judge_estimate(
             estimate,
             holds=Bound(HTTP_MEMORY_RATIO, above=True),
             fails=Bound(HTTP_SAME_MEMORY, above=False),
@@ -139,4 +139,4 @@ def asyncio_scales_connections(frame: pd.DataFrame) -> Verdict:
             f"both kinds of client at {THOUSANDS:,} or more requests in flight"
             + (f" ({'; '.join(texts)})" if texts else "")
         )
-    return settle(judgements, "; ".join(texts), figures)
+    return verdict_of_judgements(judgements, "; ".join(texts), figures)

@@ -13,7 +13,7 @@ from bench.report.figures.style import (
     OCHRE,
     PURPLE,
     VERMILLION,
-    Made,
+    FigureWithAlt,
     axes_grid,
     legend_below,
     new_figure,
@@ -69,7 +69,7 @@ def select_http(frame: pd.DataFrame, group: str) -> pd.DataFrame:
     select=select_http,
     order=45,
 )
-def make_http(frame: pd.DataFrame, group: str) -> Made:
+def make_http(frame: pd.DataFrame, group: str) -> FigureWithAlt:
     """Three panels per interpreter (throughput, p99 latency, peak RSS) against requests in
     flight, log-log, a line per client: the median over rounds of each."""
     rows = select_http(frame, group)

@@ -14,10 +14,10 @@ from bench.report.claims import (
     Verdict,
     claim,
     estimate_figures,
-    judge,
+    judge_estimate,
     kept_estimate,
     no_data,
-    settle,
+    verdict_of_judgements,
 )
 from bench.report.estimate import Estimate
 from bench.report.figures.scaling import scaling_figures
@@ -97,7 +97,7 @@ def threads_suit_io(frame: pd.DataFrame) -> Verdict:
                 f"{format_estimate(rival_estimate)})"
             )
         texts.append(text)
-        judgements[str(workload)] = judge(
+        judgements[str(workload)] = judge_estimate(
             estimate, holds=Bound(IO_GAIN, above=True), fails=Bound(NO_GAIN, above=False)
         )
     if not judgements:
@@ -108,4 +108,4 @@ def threads_suit_io(frame: pd.DataFrame) -> Verdict:
         "speedup": everything,
     }
     line = "fastest thread configuration vs the loop: " + "; ".join(texts)
-    return settle(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures)

@@ -14,10 +14,10 @@ from bench.report.claims import (
     Verdict,
     claim,
     estimate_figures,
-    judge,
+    judge_estimate,
     kept_estimate,
     no_data,
-    settle,
+    verdict_of_judgements,
 )
 from bench.report.estimate import Estimate
 from bench.report.format import format_bytes, format_estimate, format_threshold
@@ -74,7 +74,7 @@ def ipc_slower(frame: pd.DataFrame) -> Verdict:
         label = size_text(int(size))
         chosen[label] = {"channel": fastest} | estimate_figures(process[fastest])
         texts.append(f"{label}: {fastest} {format_estimate(process[fastest])}")
-        judgements[label] = judge(
+        judgements[label] = judge_estimate(
             process[fastest],
             holds=Bound(IPC_SLOWER, above=True),
             fails=Bound(IPC_SLOWER, above=False),
@@ -82,7 +82,7 @@ def ipc_slower(frame: pd.DataFrame) -> Verdict:
     figures: dict[str, Any] = {"slowdown_vs_queue.Queue": per_size, "fastest_channel": chosen}
     figures["threshold"] = IPC_SLOWER
     line = "round trip of the faster process channel vs queue.Queue: " + "; ".join(texts)
-    verdict = settle(judgements, line, figures)
+    verdict = verdict_of_judgements(judgements, line, figures)
     unsure = [j.reason for j in judgements.values() if j.verdict == DEPENDS]
     thin = bool(unsure) and all("too little" in reason for reason in unsure)
     if verdict.verdict == DEPENDS and not thin:

@@ -14,7 +14,7 @@ from bench.report.figures.style import (
     PURPLE,
     TEXT,
     VERMILLION,
-    Made,
+    FigureWithAlt,
     axes_grid,
     legend_below,
     new_figure,
@@ -52,7 +52,7 @@ IPC_FIGURE = "ipc"
 
 
 @figure(IPC_FIGURE, TITLE, select_ipc, order=30)
-def make_ipc(frame: pd.DataFrame) -> Made:
+def make_ipc(frame: pd.DataFrame) -> FigureWithAlt:
     """Round-trip latency and throughput vs payload (log-log), a line per channel, the
     memcpy ceiling dashed; a row per interpreter."""
     rows = select_ipc(frame)

@@ -71,17 +71,17 @@ def open_timer(case: Case) -> ChannelTimer:
 # -- peers (module level: spawn and forkserver children import them by name) --------------
 
 
-def _thread_peer(inbox: queue.Queue[Any], outbox: queue.Queue[Any]) -> None:
+def thread_peer(inbox: queue.Queue[Any], outbox: queue.Queue[Any]) -> None:
     while (item := inbox.get()) is not None:
         outbox.put(item)
 
 
-def _queue_peer(inbox: Any, outbox: Any) -> None:
+def queue_peer(inbox: Any, outbox: Any) -> None:
     while (item := inbox.get()) is not None:
         outbox.put(item)
 
 
-def _pipe_peer(conn: Connection) -> None:
+def pipe_peer(conn: Connection) -> None:
     try:
         while (item := conn.recv()) is not None:
             conn.send(item)
@@ -91,7 +91,7 @@ def _pipe_peer(conn: Connection) -> None:
         conn.close()
 
 
-def _shm_peer(conn: Connection, name: str, size: int) -> None:
+def shm_peer(conn: Connection, name: str, size: int) -> None:
     from multiprocessing.shared_memory import SharedMemory
 
     block = SharedMemory(name=name)
@@ -109,7 +109,7 @@ def _shm_peer(conn: Connection, name: str, size: int) -> None:
         conn.close()
 
 
-def _shm_reader(conn: Connection, name: str, size: int) -> None:
+def shm_reader(conn: Connection, name: str, size: int) -> None:
     """Read the block in place: a byte per page and the last, summed, through a view."""
     from multiprocessing.shared_memory import SharedMemory
 
@@ -129,7 +129,7 @@ def _shm_reader(conn: Connection, name: str, size: int) -> None:
 
 
 def in_place_sum(data: bytes | memoryview) -> int:
-    """What ``_shm_reader`` answers for ``data``: its bytes at page starts, and its last."""
+    """What ``shm_reader`` answers for ``data``: its bytes at page starts, and its last."""
     return sum(memoryview(data)[::PAGE]) + data[-1]
 
 
@@ -277,7 +277,7 @@ class ThreadQueueTimer(_QueueRoundTrips, ChannelTimer):
         self._inbox: queue.Queue[Any] = queue.Queue()
         self._outbox: queue.Queue[Any] = queue.Queue()
         self._thread = threading.Thread(
-            target=_thread_peer, args=(self._inbox, self._outbox), name="ipc-peer", daemon=True
+            target=thread_peer, args=(self._inbox, self._outbox), name="ipc-peer", daemon=True
         )
         self._thread.start()
 
@@ -393,7 +393,7 @@ class PipeTimer(_ConnectionTimer):
     def start(self) -> None:
         child = self._connect()
         try:
-            self._start_peer(_pipe_peer, child)
+            self._start_peer(pipe_peer, child)
         finally:
             child.close()  # the peer holds its own copy: its death then reads as EOF here
         self._watch()
@@ -470,7 +470,7 @@ class SharedMemoryTimer(_SharedBlockTimer):
     channel = "shared_memory"
 
     def _peer(self) -> Callable[..., None]:
-        return _shm_peer
+        return shm_peer
 
     def roundtrip(self) -> bytes:
         return self._exchange(1, _ROUND, keep=True)
@@ -520,7 +520,7 @@ class SharedMemoryInPlaceTimer(_SharedBlockTimer):
         view[:] = self.payload
 
     def _peer(self) -> Callable[..., None]:
-        return _shm_reader
+        return shm_reader
 
     def roundtrip(self) -> bytes:
         """One request; the block as the peer read it, once its answer proves it did."""
@@ -571,7 +571,7 @@ class MpQueueTimer(_QueueRoundTrips, _ProcessTimer):
         # first put, after it: no thread is alive when a fork-started peer is forked.
         self._inbox = self._context.Queue()
         self._outbox = self._context.Queue()
-        self._start_peer(_queue_peer, self._inbox, self._outbox)
+        self._start_peer(queue_peer, self._inbox, self._outbox)
 
     def _peer_gone(self) -> Exception | None:
         return None if self._process.is_alive() else self._died()
@@ -626,7 +626,7 @@ class ManagerTimer(MpQueueTimer):
         self._manager = self._context.Manager()  # type: ignore[attr-defined]
         self._inbox = self._manager.Queue()
         self._outbox = self._manager.Queue()
-        self._start_peer(_queue_peer, self._inbox, self._outbox)
+        self._start_peer(queue_peer, self._inbox, self._outbox)
 
     def _release(self, peer_stopped: bool) -> None:
         # The proxies have no feeder thread to join: dropping them and the manager is all.

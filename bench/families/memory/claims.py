@@ -9,7 +9,7 @@ import pandas as pd
 from bench.families.memory.figures import MEMORY_FIGURE
 from bench.families.memory.metrics import memory_per_worker
 from bench.models import Role, model_of
-from bench.report.claims import Verdict, claim, decide, estimate_figures, no_data
+from bench.report.claims import Verdict, claim, estimate_figures, no_data, verdict_of_tests
 from bench.report.estimate import Estimate
 from bench.report.format import format_bytes, format_threshold
 from bench.report.select import config_label, models_where, runs_processes, where
@@ -124,7 +124,7 @@ def processes_cost_memory(frame: pd.DataFrame) -> Verdict:
         ", ".join(f"{c} {_bytes_text(e)}" for c, e in process.items())
     )
     if not (thread.known and proc.known):
-        return decide(
+        return verdict_of_tests(
             holds=False, fails=False, line=line, figures=figures,
             reason="too few values for an interval: too little data",
         )  # fmt: skip
@@ -142,4 +142,4 @@ def processes_cost_memory(frame: pd.DataFrame) -> Verdict:
             f"{format_bytes(gap_high)}, is not clear of {format_bytes(MEMORY_SAME_BYTES)} "
             f"and {format_bytes(MEMORY_GAP_BYTES)}"
         )
-    return decide(holds=holds, fails=fails, line=line, figures=figures, reason=reason)
+    return verdict_of_tests(holds=holds, fails=fails, line=line, figures=figures, reason=reason)

@@ -9,7 +9,7 @@ import pandas as pd
 from bench.families.memory.metrics import memory_per_worker
 from bench.report.figures.registry import figure
 from bench.report.figures.style import (
-    Made,
+    FigureWithAlt,
     axes_grid,
     legend_below,
     new_figure,
@@ -36,7 +36,7 @@ MEMORY_FIGURE = "memory"
 
 
 @figure(MEMORY_FIGURE, TITLE, select_memory, order=20)
-def make_memory(frame: pd.DataFrame) -> Made:
+def make_memory(frame: pd.DataFrame) -> FigureWithAlt:
     """Total PSS (USS where PSS is not measured) of the process tree vs live workers,
     per model and start method; a row per interpreter, a column per working set."""
     rows = select_memory(frame)

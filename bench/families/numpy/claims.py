@@ -19,10 +19,10 @@ from bench.report.claims import (
     claim,
     depends,
     estimate_figures,
-    judge,
+    judge_estimate,
     kept_estimate,
     no_data,
-    settle,
+    verdict_of_judgements,
 )
 from bench.report.estimate import ratio_estimate
 from bench.report.format import format_estimate, format_percent, format_threshold
@@ -121,7 +121,7 @@ def numpy_threads_speed_up(frame: pd.DataFrame) -> Verdict:
         contrast = " (contrast: pure Python, which holds the GIL where there is one)"
         texts.append(shown + (contrast if workload == CONTRAST else ""))
         if workload in RELEASING:
-            judgements[short(workload)] = judge(
+            judgements[short(workload)] = judge_estimate(
                 estimate,
                 holds=Bound(SCALES_FRACTION * ideal, above=True),
                 fails=Bound(NO_GAIN, above=False),
@@ -142,7 +142,7 @@ def numpy_threads_speed_up(frame: pd.DataFrame) -> Verdict:
     )
     if ideal < 2:
         return depends(line, "one core: nothing can run in parallel", figures)
-    return settle(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures)
 
 
 def copy_costs(ratios: pd.DataFrame, workload: str) -> tuple[Any, Any] | None:
@@ -221,10 +221,12 @@ def numpy_processes_copy_arrays(frame: pd.DataFrame) -> Verdict:
             continue
         texts.append(text)
         holds, fails = Bound(COPY_LOSS, above=True), Bound(NO_LOSS, above=False)
-        judgements[f"{short(workload)} (threads)"] = judge(loss, holds=holds, fails=fails)
+        judgements[f"{short(workload)} (threads)"] = judge_estimate(loss, holds=holds, fails=fails)
         if gain is not None:
-            judgements[f"{short(workload)} (shared memory)"] = judge(gain, holds=holds, fails=fails)
+            judgements[f"{short(workload)} (shared memory)"] = judge_estimate(
+                gain, holds=holds, fails=fails
+            )
     if not judgements:
         return no_data("a process pool on the large-array NumPy workloads")
     line = f"{config}, {workers} workers: " + "; ".join(texts)
-    return settle(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures)

@@ -12,7 +12,7 @@ from bench.models import Role, model_of
 from bench.report.figures.registry import figure
 from bench.report.figures.style import (
     TEXT,
-    Made,
+    FigureWithAlt,
     axes_grid,
     legend_below,
     model_colour,
@@ -86,7 +86,7 @@ def series_label(model: str, variant: str, method: object) -> str:
 
 
 @figure("numpy", TITLE, select_numpy, order=65)
-def make_numpy(frame: pd.DataFrame) -> Made:
+def make_numpy(frame: pd.DataFrame) -> FigureWithAlt:
     """Grouped bars per workload: each model's speedup and its interval, one panel per
     interpreter; the loop (1x) dotted."""
     speed = numpy_speedups(frame)

@@ -10,7 +10,7 @@ from bench.report.figures.style import (
     GREEN,
     TEXT,
     VERMILLION,
-    Made,
+    FigureWithAlt,
     axes_grid,
     errorbar,
     legend_below,
@@ -32,7 +32,7 @@ RACES_FIGURE = "races"
 
 
 @figure(RACES_FIGURE, TITLE, select_races, order=40)
-def make_races(frame: pd.DataFrame) -> Made:
+def make_races(frame: pd.DataFrame) -> FigureWithAlt:
     """Lost updates per million increments vs threads, racy and locked, per interpreter."""
     rows = select_races(frame)
     rows = rows.dropna(subset=["value"]) if not rows.empty else rows

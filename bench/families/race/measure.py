@@ -32,7 +32,7 @@ class Counter:
         self.value = 0
 
 
-def _bump(value: int) -> int:
+def bump(value: int) -> int:
     """The "modify" step; being a Python call, its entry is a GIL switch point."""
     return value + 1
 
@@ -40,7 +40,7 @@ def _bump(value: int) -> int:
 def _increment_racy(counter: Counter, times: int) -> None:
     for _ in range(times):
         v = counter.value
-        v = _bump(v)
+        v = bump(v)
         counter.value = v
 
 
@@ -48,7 +48,7 @@ def _increment_locked(counter: Counter, times: int, lock: threading.Lock) -> Non
     for _ in range(times):
         with lock:
             v = counter.value
-            v = _bump(v)
+            v = bump(v)
             counter.value = v
 
 

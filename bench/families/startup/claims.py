@@ -15,9 +15,9 @@ from bench.report.claims import (
     chosen_start_method,
     claim,
     estimate_figures,
-    judge,
+    judge_estimate,
     no_data,
-    settle,
+    verdict_of_judgements,
 )
 from bench.report.estimate import Estimate
 from bench.report.format import format_estimate, format_threshold
@@ -71,7 +71,7 @@ def threads_start_faster(frame: pd.DataFrame) -> Verdict:
         estimate = startup_estimate(mine.iloc[0])
         texts.append(f"{case}: {format_estimate(estimate)}")
         default_figures[case] = estimate_figures(estimate)
-        judgements[case] = judge(
+        judgements[case] = judge_estimate(
             estimate, holds=Bound(STARTUP_CHEAPER, above=True), fails=Bound(1.0, above=False)
         )
     if not judgements:
@@ -89,7 +89,7 @@ def threads_start_faster(frame: pd.DataFrame) -> Verdict:
         "pool_vs_thread_pool": by_config(pools.assign(slowdown=1 / pools["speedup"]), "slowdown"),
     }  # fmt: skip
     line = f"start+join, a process ({method}, the default) vs a thread: " + "; ".join(texts)
-    return settle(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures)
 
 
 def startup_estimate(row: pd.Series) -> Estimate:

@@ -11,7 +11,7 @@ from bench.report.figures.registry import figure
 from bench.report.figures.style import (
     PALETTE,
     TEXT,
-    Made,
+    FigureWithAlt,
     axes_grid,
     legend_below,
     new_figure,
@@ -46,7 +46,7 @@ STARTUP_FIGURE = "startup"
 
 
 @figure(STARTUP_FIGURE, TITLE, select_startup, order=10)
-def make_startup(frame: pd.DataFrame) -> Made:
+def make_startup(frame: pd.DataFrame) -> FigureWithAlt:
     """Start+join time of threads and of processes per start method, log scale."""
     rows = select_startup(frame)
     if rows.empty or rows["time_s"].dropna().empty:

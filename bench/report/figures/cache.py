@@ -17,7 +17,7 @@ import matplotlib
 import pandas as pd
 
 import bench.models as registry
-from bench.report.figures.style import Made, save
+from bench.report.figures.style import FigureWithAlt, save
 from bench.untrusted import read_regular_file
 
 #: Part of every cache key: bump it when a figure's drawing changes.
@@ -145,7 +145,7 @@ def draw_cached(
     name: str,
     title: str,
     rows: pd.DataFrame,
-    make: Callable[[pd.DataFrame], Made],
+    make: Callable[[pd.DataFrame], FigureWithAlt],
     out_dir: Path,
     key: str | None = None,
 ) -> FigureInfo | None:

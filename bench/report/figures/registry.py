@@ -20,13 +20,13 @@ from pathlib import Path
 import pandas as pd
 
 from bench.report.figures.cache import FigureInfo, data_key, draw_cached, from_cache
-from bench.report.figures.style import Made, styled
+from bench.report.figures.style import FigureWithAlt, styled
 from bench.report.skipped import Skipped
 
 Select = Callable[[pd.DataFrame], pd.DataFrame]
-Make = Callable[[pd.DataFrame], Made]
+Make = Callable[[pd.DataFrame], FigureWithAlt]
 SelectGroup = Callable[[pd.DataFrame, str], pd.DataFrame]
-MakeGroup = Callable[[pd.DataFrame, str], Made]
+MakeGroup = Callable[[pd.DataFrame, str], FigureWithAlt]
 
 
 @dataclass(frozen=True)

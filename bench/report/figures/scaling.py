@@ -16,7 +16,7 @@ from bench.report.capacity import round_capacity
 from bench.report.figures.registry import MakeGroup, figure_per_group
 from bench.report.figures.style import (
     TEXT,
-    Made,
+    FigureWithAlt,
     axes_grid,
     dodge,
     errorbar,
@@ -133,7 +133,7 @@ def register_scaling(
 
 
 @styled
-def make_scaling_group(frame: pd.DataFrame, group: str) -> Made:
+def make_scaling_group(frame: pd.DataFrame, group: str) -> FigureWithAlt:
     """Speedup (paired within rounds) vs workers, one line per model and start method,
     one panel per interpreter, against the ideal: min(workers, cores) for CPU work,
     the worker count for I/O (waiting needs no core)."""

@@ -76,7 +76,7 @@ STYLE: dict[Any, Any] = {
 }
 
 #: What a figure's ``make`` returns: the figure and its alt text, or None without data.
-Made = tuple[Figure, str] | None
+FigureWithAlt = tuple[Figure, str] | None
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -136,7 +136,7 @@ def settle_layout(fig: Figure) -> None:
         fig.set_layout_engine("none")
 
 
-def save_made(made: Made, path: Path) -> str | None:
+def save_made(made: FigureWithAlt, path: Path) -> str | None:
     """Save a made figure to ``path`` and return its alt text; None (and no file) without."""
     if made is None:
         return None
