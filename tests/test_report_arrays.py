@@ -6,17 +6,15 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from helpers_rows import tidy_row
 from test_report_claims import CLAIMS_BY_ID
 
 from bench.families.numpy.figures import make_numpy, numpy_speedups
 from bench.report.claims import DEPENDS, DOES_NOT_HOLD, HOLDS, NO_DATA
 
-BASE: dict[str, Any] = {
-    "machine": "m", "run_id": "r", "interpreter": "cpython-3.13", "python_build": "default",
-    "gil_enabled": "enabled", "family": "numpy", "size": 0, "tasks": 8, "timed": "tasks",
-    "measure": "batch", "payload_bytes": 0, "chunksize": 1, "cpu_count": 2, "metric": "time",
-    "unit": "second", "python_version": "3.13.0", "platform": "Linux",
-}  # fmt: skip
+#: The NumPy family's rows: CPython 3.13 on Linux.
+NUMPY = {"interpreter": "cpython-3.13", "family": "numpy", "python_version": "3.13.0",
+         "platform": "Linux"}  # fmt: skip
 #: Per-round factors: the machine drifts (cancelled by pairing) and is a little noisy.
 DRIFT = (1.0, 1.4, 1.2, 0.9, 1.1)
 NOISE = (1.0, 1.03, 0.97, 1.02, 0.98)
@@ -24,13 +22,14 @@ NOISE = (1.0, 1.03, 0.97, 1.02, 0.98)
 
 def case(workload: str, model: str, seconds: float, **fields: Any) -> list[dict[str, Any]]:
     """One case's time per round (5 rounds)."""
-    out = BASE | {"workload": workload, "group": f"numpy:{workload}[s]", "size_label": "s",
-                  "model": model, "workers": 1 if model == "sequential" else 2,
-                  "start_method": "fork" if model == "process_pool" else "n/a",
-                  "variant": "none"} | fields  # fmt: skip
-    out["benchmark"] = f"{workload} {model} w={out['workers']} {out['variant']}"
+    out = NUMPY | {
+        "workload": workload, "group": f"numpy:{workload}[s]", "size_label": "s",
+        "model": model, "workers": 1 if model == "sequential" else 2,
+        "start_method": "fork" if model == "process_pool" else "n/a",
+    } | fields  # fmt: skip
+    out["benchmark"] = f"{workload} {model} w={out['workers']} {out.get('variant', 'none')}"
     return [
-        out | {"round": r, "value": seconds * d * n, "time_s": seconds * d * n}
+        tidy_row(**out, round=r, value=seconds * d * n)
         for r, (d, n) in enumerate(zip(DRIFT, NOISE, strict=True), start=1)
     ]
 
@@ -118,11 +117,13 @@ def test_a_round_the_host_gave_one_core_is_dropped_from_the_numpy_verdicts() -> 
     frame.loc[starved, ["value", "time_s"]] *= 1 / 0.55
     probes = pd.DataFrame(
         [
-            BASE | {"family": "capacity", "workload": "capacity", "group": "capacity",
-                    "measure": "capacity", "model": "spinning_processes", "workers": 2,
-                    "start_method": "n/a", "variant": "round start", "size_label": "40ms",
-                    "metric": "cores", "unit": "ratio", "benchmark": "capacity cores",
-                    "round": r, "value": cores, "time_s": float("nan")}
+            tidy_row(**(NUMPY | {
+                "family": "capacity", "workload": "capacity", "group": "capacity",
+                "measure": "capacity", "model": "spinning_processes", "workers": 2,
+                "start_method": "n/a", "variant": "round start", "size_label": "40ms",
+                "metric": "cores", "unit": "ratio", "benchmark": "capacity cores",
+                "round": r, "value": cores,
+            }))
             for r, cores in enumerate((1.95, 1.0, 1.9, 1.92, 1.97), start=1)
         ]
     )  # fmt: skip

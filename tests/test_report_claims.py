@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from helpers_rows import DEFAULTS, tidy_frame, tidy_row
 
 from bench.evidence.pipeline import all_verdicts, with_family_traits
 from bench.evidence.tables import speedup_table
@@ -64,43 +65,7 @@ def evaluate(frame: pd.DataFrame) -> pd.DataFrame:
     return all_verdicts(with_family_traits(frame), [])
 
 
-BASE: dict[str, Any] = {
-    "machine": "m",
-    "run_id": "r",
-    "interpreter": "cpython-3.11",
-    "python_build": "default",
-    "gil_enabled": "enabled",
-    "family": "",
-    "workload": "",
-    "group": "",
-    "size": 0,
-    "size_label": "",
-    "tasks": 8,
-    "model": "sequential",
-    "start_method": "n/a",
-    "workers": 1,
-    "timed": "tasks",
-    "measure": "batch",
-    "variant": "none",
-    "payload_bytes": 0,
-    "chunksize": 1,
-    "cpu_count": 2,
-    "round": 1,
-    "metric": "time",
-    "unit": "second",
-}
-
-
-def row(**fields: Any) -> dict[str, Any]:
-    out = BASE | fields
-    method = "" if out["start_method"] == "n/a" else f"/{out['start_method']}"
-    out.setdefault(
-        "benchmark",
-        f"{out['group']} {out['model']}{method} w={out['workers']} {out['variant']} "
-        f"chunksize={out['chunksize']} {out['metric']}",
-    )
-    out["time_s"] = out["value"] if out["unit"] == "second" else float("nan")
-    return out
+row = tidy_row
 
 
 #: Per-round factors on a candidate's time: a spread wide enough that 3 rounds give an
@@ -138,8 +103,7 @@ def outcomes(metric: str, unit: str, values: list[Any], **fields: Any) -> list[d
     return [row(metric=metric, unit=unit, value=v, **fields) for v in values]
 
 
-def frame(*parts: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame([r for part in parts for r in part])
+frame = tidy_frame
 
 
 def rule(claim_id: str) -> Callable[[pd.DataFrame], Verdict]:
@@ -611,9 +575,7 @@ def test_frequent_communication_depends_when_mixed_noisy_or_thin() -> None:
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
 def test_every_claim_says_no_data_without_its_measurement(claim: claims.Claim) -> None:
     assert claim.rule(pd.DataFrame()).verdict == NO_DATA
-    assert claim.rule(pd.DataFrame(columns=[*BASE, "benchmark", "value", "time_s"])).verdict == (
-        NO_DATA
-    )
+    assert claim.rule(pd.DataFrame(columns=[*DEFAULTS, "benchmark", "time_s"])).verdict == (NO_DATA)
     # another claim's measurement is no evidence for this one
     unrelated = frame(race([10], [0])) if claim.id != "races_lose_updates" else frame(faults())
     assert claim.rule(unrelated).verdict == NO_DATA

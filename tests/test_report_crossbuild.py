@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from helpers_rows import tidy_frame, tidy_row
 from test_report_claims import CLAIMS_BY_ID
 
 from bench.families.free_threading import crossbuild
@@ -58,29 +59,10 @@ GROUP = "cpu_python:count_primes[100ms]"
 
 
 def row(interpreter: str, model: str, seconds: float, round_no: int, **fields: Any) -> dict:
-    out: dict[str, Any] = {
-        "machine": "m",
-        "run_id": "r1",
-        "interpreter": interpreter,
-        **BUILDS[interpreter],
-        **TASK,
-        "group": GROUP,
-        "tasks": 8,
-        "model": model,
-        "start_method": "n/a",
-        "workers": 1,
-        "timed": "tasks",
-        "measure": "batch",
-        "variant": "none",
-        "payload_bytes": 0,
-        "chunksize": 1,
-        "cpu_count": 2,
-        "round": round_no,
-        "metric": "time",
-        "unit": "second",
-    } | fields
+    given = {"run_id": "r1", "interpreter": interpreter, **BUILDS[interpreter], **TASK,
+             "group": GROUP, "model": model, "round": round_no, "value": seconds}  # fmt: skip
+    out = tidy_row(**(given | fields))
     out["benchmark"] = f"{out['group']} {model}/{out['start_method']} w={out['workers']}"
-    out["value"] = out["time_s"] = seconds
     return out
 
 
@@ -96,8 +78,7 @@ def case(
     ]
 
 
-def frame(*parts: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([r for part in parts for r in part])
+frame = tidy_frame
 
 
 def builds_with(cost: float, rounds: int = 3, noise: tuple[float, ...] = ()) -> pd.DataFrame:

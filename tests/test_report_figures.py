@@ -10,6 +10,7 @@ import helpers_figures as figures
 import matplotlib
 import pandas as pd
 import pytest
+from helpers_rows import tidy_row
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.container import BarContainer, ErrorbarContainer
@@ -27,43 +28,16 @@ TIMES = "\N{MULTIPLICATION SIGN}"  # after a ratio, as bench.report.format write
 
 
 def row(**kw: Any) -> dict[str, Any]:
-    """One tidy row, as ``load_run`` makes them; unit second unless told."""
+    """One tidy row of the featured CPU group, the build and GIL of its interpreter."""
     interpreter = kw.get("interpreter", GIL)
-    base: dict[str, Any] = {
-        "machine": "m",
-        "run_id": "r",
-        "interpreter": interpreter,
-        "python_build": "free-threading" if interpreter == FT else "default",
-        "gil_enabled": "disabled" if interpreter == FT else "enabled",
-        "family": "cpu_python",
-        "workload": "count_primes",
-        "group": figures.SCALING_GROUP,
-        "size": 90_000,
+    free = interpreter == FT
+    featured = {
+        "interpreter": interpreter, "python_build": "free-threading" if free else "default",
+        "gil_enabled": "disabled" if free else "enabled", "family": "cpu_python",
+        "workload": "count_primes", "group": figures.SCALING_GROUP, "size": 90_000,
         "size_label": "100ms",
-        "tasks": 8,
-        "model": "sequential",
-        "start_method": "n/a",
-        "workers": 1,
-        "timed": "tasks",
-        "measure": "batch",
-        "variant": "none",
-        "payload_bytes": 0,
-        "chunksize": 1,
-        "cpu_count": 2,
-        "round": 1,
-        "metric": "time",
-        "unit": "second",
-        "value": 1.0,
-    }
-    out = base | kw
-    method = out["start_method"]
-    out.setdefault(
-        "benchmark",
-        f"{out['group']} {out['model']}{'' if method == 'n/a' else '/' + method} "
-        f"w={out['workers']} {out['variant']} c={out['chunksize']}",
-    )
-    out["time_s"] = out["value"] if out["unit"] == "second" else float("nan")
-    return out
+    }  # fmt: skip
+    return tidy_row(**(featured | kw))
 
 
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
