@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -191,77 +192,96 @@ def _drift(logs: pd.DataFrame, reference: list[str]) -> pd.Series:
 
 
 def _series_changes(series: pd.DataFrame, window: int) -> list[dict[str, object]]:
+    """Each benchmark's newest median against its last ``window`` runs: what the reference
+    runs predict, the direction and the moderated p value (the verdict comes later)."""
     runs = sorted(series["run_id"].unique())
     newest, reference = runs[-1], runs[:-1][-window:]
-    # A changed definition is another series: its runs before the change are no reference.
-    known = series[DEFINITION_HASH_KEY].fillna("") if DEFINITION_HASH_KEY in series else ""
-    series = series.assign(**{DEFINITION_HASH_KEY: known})
-    keys = ["benchmark", "metric", "unit", DEFINITION_HASH_KEY]
-    medians = series.pivot_table(index=keys, columns="run_id", values="median", aggfunc="first")
-    positive = medians.where(medians > 0)
-    logs = np.log(positive)
+    medians = _medians_by_run(series)
+    logs = np.log(medians.where(medians > 0))
     timings = logs[logs.index.get_level_values("unit") == "second"]
     factors = _drift(timings, reference) if reference and not timings.empty else None
-    new_rows = series[series["run_id"] == newest]
-    first = new_rows.iloc[0]
+    first = series[series["run_id"] == newest].iloc[0]
     rows = []
     fits: list[tuple[dict[str, object], _Fit, float]] = []
-    for (benchmark, metric, unit, definition), raw in medians[newest].dropna().items():
-        ref = (
-            medians.loc[(benchmark, metric, unit, definition), reference].dropna()
-            if reference
-            else pd.Series(dtype=float)
-        )
-        row: dict[str, object] = {
-            "machine": first["machine"],
-            "interpreter": first["interpreter"],
-            "benchmark": benchmark,
-            "metric": metric,
-            "unit": unit,
-            "run_id": newest,
-            "date": first["date"],
-            "runs": len(ref),
-            "before": float(np.median(ref)) if len(ref) else math.nan,
-            "after": float(raw),
-            "expected": math.nan,
-            "drift": math.nan,
-            "p_value": math.nan,
-            "direction": None,
-            "verdict": TOO_FEW,
-        }
-        before = float(row["before"])  # type: ignore[arg-type]
-        row["change"] = raw / before if before > 0 else math.nan
-        if len(ref) < MIN_RUNS:
-            rows.append(row)
-            continue
-        if raw <= 0 or (ref <= 0).any():
-            rows.append(row | {"verdict": NOT_POSITIVE})
-            continue
-        y = np.log(ref.to_numpy(dtype=float))
-        f = f_new = None
-        if unit == "second" and factors is not None:
-            f = factors[ref.index].to_numpy(dtype=float)
-            f_new = float(factors[newest])
-        fit = _prediction(y, f, f_new if f_new is not None else 0.0)
-        if fit is None:
-            rows.append(row)
-            continue
-        y_new = math.log(raw)
-        if f is not None and f_new is not None:
-            row["drift"] = math.exp(f_new - float(np.median(f)))
-        row |= {
-            "expected": math.exp(fit.pred),
-            "direction": _direction(str(unit), y_new > fit.pred),
-            "verdict": NO_CHANGE,
-        }
+    for key, raw in medians[newest].dropna().items():
+        ref = medians.loc[key, reference].dropna() if reference else pd.Series(dtype=float)
+        row = _change_row(first, key, newest, float(raw), ref)
         rows.append(row)
-        fits.append((row, fit, y_new - fit.pred))
+        fitted = _fit_change(row, float(raw), ref, factors, newest)
+        if fitted is not None:
+            fits.append(fitted)
     for unit in {str(r["unit"]) for r, _, _ in fits}:
         mine = [(r, fit, resid) for r, fit, resid in fits if r["unit"] == unit]
         s0, d0 = prior_variance([fit.s2 for _, fit, _ in mine], [fit.df for _, fit, _ in mine])
         for r, fit, resid in mine:
             r["p_value"] = moderated_p(resid, fit, s0, d0)
     return rows
+
+
+def _medians_by_run(series: pd.DataFrame) -> pd.DataFrame:
+    """One row per benchmark, metric, unit and definition; one column of medians per run."""
+    # A changed definition is another series: its runs before the change are no reference.
+    known = series[DEFINITION_HASH_KEY].fillna("") if DEFINITION_HASH_KEY in series else ""
+    series = series.assign(**{DEFINITION_HASH_KEY: known})
+    keys = ["benchmark", "metric", "unit", DEFINITION_HASH_KEY]
+    return series.pivot_table(index=keys, columns="run_id", values="median", aggfunc="first")
+
+
+def _change_row(
+    first: pd.Series, key: Any, newest: str, raw: float, ref: pd.Series
+) -> dict[str, object]:
+    """The row of one benchmark's newest median beside its reference runs' median; no
+    verdict but too few runs until ``_fit_change`` fills it."""
+    benchmark, metric, unit, _definition = key
+    before = float(np.median(ref)) if len(ref) else math.nan
+    return {
+        "machine": first["machine"],
+        "interpreter": first["interpreter"],
+        "benchmark": benchmark,
+        "metric": metric,
+        "unit": unit,
+        "run_id": newest,
+        "date": first["date"],
+        "runs": len(ref),
+        "before": before,
+        "after": raw,
+        "expected": math.nan,
+        "drift": math.nan,
+        "p_value": math.nan,
+        "direction": None,
+        "verdict": TOO_FEW,
+        "change": raw / before if before > 0 else math.nan,
+    }
+
+
+def _fit_change(
+    row: dict[str, object], raw: float, ref: pd.Series, factors: pd.Series | None, newest: str
+) -> tuple[dict[str, object], _Fit, float] | None:
+    """Fill ``row``'s expectation from its reference runs, on a log scale and, for timings,
+    beside the machine's drift; the fit and the newest run's residual, or None where there
+    is nothing to fit."""
+    if len(ref) < MIN_RUNS:
+        return None
+    if raw <= 0 or (ref <= 0).any():
+        row["verdict"] = NOT_POSITIVE
+        return None
+    y = np.log(ref.to_numpy(dtype=float))
+    f = f_new = None
+    if row["unit"] == "second" and factors is not None:
+        f = factors[ref.index].to_numpy(dtype=float)
+        f_new = float(factors[newest])
+    fit = _prediction(y, f, f_new if f_new is not None else 0.0)
+    if fit is None:
+        return None
+    y_new = math.log(raw)
+    if f is not None and f_new is not None:
+        row["drift"] = math.exp(f_new - float(np.median(f)))
+    row |= {
+        "expected": math.exp(fit.pred),
+        "direction": _direction(str(row["unit"]), y_new > fit.pred),
+        "verdict": NO_CHANGE,
+    }
+    return row, fit, y_new - fit.pred
 
 
 def detect_changes(

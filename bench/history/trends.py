@@ -11,12 +11,14 @@ hash of the rows drawn (``<name>.svg.key``) like the report's figures.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.ticker import FuncFormatter
 
@@ -113,52 +115,17 @@ def make_trend(rows: pd.DataFrame, key: TrendKey) -> tuple[Any, str] | None:
             if line.empty:
                 continue
             line = line.sort_values(["date", "run_id"], kind="stable")
-            x = date2num(pd.to_datetime(line["date"]).dt.tz_localize(None).to_numpy())
-            colour = PALETTE[k % len(PALETTE)]
-            # One segment per benchmark definition: a changed definition breaks the line.
-            segment = (
-                line[DEFINITION_HASH_KEY]
-                .fillna("")
-                .ne(line[DEFINITION_HASH_KEY].fillna("").shift())
-                .cumsum()
-                .to_numpy()
-            )
-            for n in np.unique(segment):
-                part = segment == n
-                if n > 1:
-                    ax.axvline(x[part][0], color=colour, linestyle=":", linewidth=1)
-                ax.fill_between(
-                    x[part], line["low"].to_numpy(float)[part], line["high"].to_numpy(float)[part],
-                    color=colour, alpha=0.18, linewidth=0,
-                )  # fmt: skip
-                ax.plot(
-                    x[part],
-                    line["median"].to_numpy(float)[part],
-                    color=colour,
-                    marker=MARKERS[k % len(MARKERS)],
-                    linestyle=LINESTYLES[k % len(LINESTYLES)],
-                    markersize=4 if len(line) <= MARKED_POINTS else 0,  # a year: styles tell
-                    linewidth=1.5,
-                    label=series_label(machine, interpreter, machines) if n == 1 else None,
-                )
+            name = series_label(machine, interpreter, machines)
+            changed = _draw_series(ax, line, k, name)
             first, last = line.iloc[0], line.iloc[-1]
-            changed = int(segment.max()) - 1
             described.append(
-                f"{label}, {series_label(machine, interpreter, machines)}: "
+                f"{label}, {name}: "
                 f"{fmt(float(first['median']))} on {_day(first['date'])}, "
                 f"{fmt(float(last['median']))} on {_day(last['date'])} ({len(line)} run(s)"
                 + (f"; its definition changed {changed} time(s), a dotted line marks each"
                    if changed else "") + ")"
             )  # fmt: skip
-        lines = ax.get_lines()
-        xs = np.concatenate([ln.get_xdata() for ln in lines]) if lines else np.array([])
-        if xs.size and np.ptp(xs) < 1:  # one night: a day either side, not minute ticks
-            ax.set_xlim(float(np.mean(xs)) - 1, float(np.mean(xs)) + 1)
-        locator = AutoDateLocator(minticks=2, maxticks=6)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, f=fmt: f(v)))
-        ax.set_ylim(bottom=0)
+        _date_axis(ax, fmt)
         ax.set_title(label)
         ax.set_ylabel(f"median {metric}" if metric != "time" else "median time")
     fig.suptitle(key.title)
@@ -168,6 +135,47 @@ def make_trend(rows: pd.DataFrame, key: TrendKey) -> tuple[Any, str] | None:
         f"one line per machine and interpreter. " + "; ".join(described) + "."
     )
     return fig, alt
+
+
+def _draw_series(ax: Axes, line: pd.DataFrame, k: int, name: str) -> int:
+    """One machine's and interpreter's medians by date, the ``k``-th style; one segment per
+    benchmark definition, as a changed definition breaks the line. How often it changed."""
+    x = date2num(pd.to_datetime(line["date"]).dt.tz_localize(None).to_numpy())
+    colour = PALETTE[k % len(PALETTE)]
+    definition = line[DEFINITION_HASH_KEY].fillna("")
+    segment = definition.ne(definition.shift()).cumsum().to_numpy()
+    for n in np.unique(segment):
+        part = segment == n
+        if n > 1:
+            ax.axvline(x[part][0], color=colour, linestyle=":", linewidth=1)
+        ax.fill_between(
+            x[part], line["low"].to_numpy(float)[part], line["high"].to_numpy(float)[part],
+            color=colour, alpha=0.18, linewidth=0,
+        )  # fmt: skip
+        ax.plot(
+            x[part],
+            line["median"].to_numpy(float)[part],
+            color=colour,
+            marker=MARKERS[k % len(MARKERS)],
+            linestyle=LINESTYLES[k % len(LINESTYLES)],
+            markersize=4 if len(line) <= MARKED_POINTS else 0,  # a year: styles tell
+            linewidth=1.5,
+            label=name if n == 1 else None,
+        )
+    return int(segment.max()) - 1
+
+
+def _date_axis(ax: Axes, fmt: Callable[[float], str]) -> None:
+    """Dates along x (a day either side of a single night), values from 0 along y."""
+    lines = ax.get_lines()
+    xs = np.concatenate([ln.get_xdata() for ln in lines]) if lines else np.array([])
+    if xs.size and np.ptp(xs) < 1:  # one night: a day either side, not minute ticks
+        ax.set_xlim(float(np.mean(xs)) - 1, float(np.mean(xs)) + 1)
+    locator = AutoDateLocator(minticks=2, maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, f=fmt: f(v)))
+    ax.set_ylim(bottom=0)
 
 
 def _day(value: Any) -> str:

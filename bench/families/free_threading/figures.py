@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from bench.families.free_threading.claims import (
     CAPACITY,
@@ -161,52 +162,11 @@ def make_same_work(frame: pd.DataFrame) -> FigureWithAlt:
         if part.empty:
             ax.set_visible(False)
             continue
-        default = str(part["default_interpreter"].iloc[0])
-        thread_pool, process_pool = model_of(Role.THREAD_POOL), model_of(Role.PROCESS_POOL)
-        reference = (
-            part[part["model"] == thread_pool] if (part["model"] == thread_pool).any() else part
+        line = _same_work_panel(
+            ax, part, interpreter_label(rows, interpreter), workers, ideal_cores
         )
-        reference = reference.sort_values("workers")
-        method = reference["pool_start_method"].iloc[0]
-        series = [
-            (f"{default}: {series_label(process_pool, method)}", process_pool, method,
-             reference, "pool_vs_loop"),
-            *(
-                (f"free-threaded: {model_label(model)}", model, None, part[part["model"] == model]
-                 .sort_values("workers"), "vs_loop")
-                for model in models_where(runs_threads)
-                if (part["model"] == model).any()
-            ),
-        ]  # fmt: skip
-        for k, (label, model, start, data, prefix) in enumerate(series):
-            style = series_style(model, start)
-            errorbar(
-                ax,
-                data["workers"].to_numpy(float) * dodge(k, len(series)),
-                data[prefix],
-                data[f"{prefix}_low"].fillna(data[prefix]),
-                data[f"{prefix}_high"].fillna(data[prefix]),
-                label=label,
-                color=model_colour(model),
-                linestyle=style["linestyle"],
-                marker=style["marker"],
-            )
-        ideal = [min(w, ideal_cores) for w in workers]
-        ax.plot(workers, ideal, color=TEXT, linestyle="--", linewidth=1, label="ideal")
-        ax.axhline(1, color=TEXT, linestyle=":", linewidth=1.2, label=f"{default}'s loop")
-        worker_axis(ax, workers)
-        ax.set_title(f"{interpreter_label(rows, interpreter)}\n{task_label(group)}", fontsize=9)
-        at_two = part[part["workers"] == 2]
-        if not at_two.empty:
-            pool = estimate_of(reference[reference["workers"] == 2].iloc[0], "pool_vs_loop")
-            threads = ", ".join(
-                f"{model_label(row['model'])} {format_estimate(estimate_of(row, 'vs_loop'))}"
-                for _, row in at_two.iterrows()
-            )
-            summary.append(
-                f"{interpreter_label(rows, interpreter)}, {task_label(group)}, 2 workers: "
-                f"{default}'s process pool {format_estimate(pool)}, free-threaded {threads}"
-            )
+        if line:
+            summary.append(line)
     fig.suptitle(SAME_WORK_TITLE)
     fig.supylabel("speedup over the default build's loop (\N{MULTIPLICATION SIGN})")
     legend_below(fig, list(axes.flat), ncols=3)
@@ -217,3 +177,55 @@ def make_same_work(frame: pd.DataFrame) -> FigureWithAlt:
         f"and pure-Python task. {'; '.join(summary)}."
     )
     return fig, alt
+
+
+def _same_work_panel(
+    ax: Axes, part: pd.DataFrame, interpreter: str, workers: list[int], ideal_cores: int
+) -> str | None:
+    """One interpreter's panel for one task; its sentence for the alt text at 2 workers."""
+    group = str(part["group"].iloc[0])
+    default = str(part["default_interpreter"].iloc[0])
+    thread_pool, process_pool = model_of(Role.THREAD_POOL), model_of(Role.PROCESS_POOL)
+    reference = part[part["model"] == thread_pool] if (part["model"] == thread_pool).any() else part
+    reference = reference.sort_values("workers")
+    method = reference["pool_start_method"].iloc[0]
+    series = [
+        (f"{default}: {series_label(process_pool, method)}", process_pool, method,
+         reference, "pool_vs_loop"),
+        *(
+            (f"free-threaded: {model_label(model)}", model, None, part[part["model"] == model]
+             .sort_values("workers"), "vs_loop")
+            for model in models_where(runs_threads)
+            if (part["model"] == model).any()
+        ),
+    ]  # fmt: skip
+    for k, (label, model, start, data, prefix) in enumerate(series):
+        style = series_style(model, start)
+        errorbar(
+            ax,
+            data["workers"].to_numpy(float) * dodge(k, len(series)),
+            data[prefix],
+            data[f"{prefix}_low"].fillna(data[prefix]),
+            data[f"{prefix}_high"].fillna(data[prefix]),
+            label=label,
+            color=model_colour(model),
+            linestyle=style["linestyle"],
+            marker=style["marker"],
+        )
+    ideal = [min(w, ideal_cores) for w in workers]
+    ax.plot(workers, ideal, color=TEXT, linestyle="--", linewidth=1, label="ideal")
+    ax.axhline(1, color=TEXT, linestyle=":", linewidth=1.2, label=f"{default}'s loop")
+    worker_axis(ax, workers)
+    ax.set_title(f"{interpreter}\n{task_label(group)}", fontsize=9)
+    at_two = part[part["workers"] == 2]
+    if at_two.empty:
+        return None
+    pool = estimate_of(reference[reference["workers"] == 2].iloc[0], "pool_vs_loop")
+    threads = ", ".join(
+        f"{model_label(row['model'])} {format_estimate(estimate_of(row, 'vs_loop'))}"
+        for _, row in at_two.iterrows()
+    )
+    return (
+        f"{interpreter}, {task_label(group)}, 2 workers: "
+        f"{default}'s process pool {format_estimate(pool)}, free-threaded {threads}"
+    )

@@ -5,10 +5,9 @@ A chart the CPU and I/O families share: each registers it for its own groups
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from bench.capacity import FAMILY as CAPACITY_FAMILY
 from bench.capacity import METRIC as CAPACITY_METRIC
@@ -167,34 +166,7 @@ def make_scaling_group(frame: pd.DataFrame, group: str) -> FigureWithAlt:
         measured = capacity.loc[capacity["interpreter"] == interpreter, "capacity"].astype(float)
         if not waits and not measured.empty:
             _draw_capacity(ax, xs, measured)
-        lines = list(part.groupby(["model", "start_method"], dropna=False))
-        noted = False
-        for k, ((model, method), group_rows) in enumerate(lines):
-            line = group_rows.sort_values("workers")
-            errorbar(
-                ax,
-                line["workers"] * dodge(k, len(lines)),
-                line["speedup"],
-                line["low"],
-                line["high"],
-                label=series_label(model, method),
-                **series_style(model, method),
-            )
-            noise = line[line["above"]]
-            if not noise.empty:
-                style = series_style(model, method)
-                ax.plot(
-                    noise["workers"] * dodge(k, len(lines)),
-                    noise["speedup"],
-                    linestyle="none",
-                    marker=style["marker"],
-                    markerfacecolor="white",
-                    markeredgecolor=style["color"],
-                    zorder=3,
-                )
-                noted = True
-        if noted:  # one neutral legend entry for every hollow marker
-            ax.plot([], [], "o", markerfacecolor="white", color=TEXT, label=ABOVE_CAPACITY)
+        _draw_model_lines(ax, part)
         worker_axis(ax, workers)
         ax.set_ylim(bottom=0)
         title = f"{interpreter_label(rows, interpreter)}, {core_count} cores"
@@ -216,7 +188,40 @@ def make_scaling_group(frame: pd.DataFrame, group: str) -> FigureWithAlt:
     return fig, alt
 
 
-def _draw_capacity(ax: Any, xs: np.ndarray, measured: pd.Series) -> None:
+def _draw_model_lines(ax: Axes, part: pd.DataFrame) -> None:
+    """One line per model and start method, hollow markers where the workers exceed the
+    capacity measured in the round."""
+    lines = list(part.groupby(["model", "start_method"], dropna=False))
+    noted = False
+    for k, ((model, method), group_rows) in enumerate(lines):
+        line = group_rows.sort_values("workers")
+        errorbar(
+            ax,
+            line["workers"] * dodge(k, len(lines)),
+            line["speedup"],
+            line["low"],
+            line["high"],
+            label=series_label(model, method),
+            **series_style(model, method),
+        )
+        noise = line[line["above"]]
+        if not noise.empty:
+            style = series_style(model, method)
+            ax.plot(
+                noise["workers"] * dodge(k, len(lines)),
+                noise["speedup"],
+                linestyle="none",
+                marker=style["marker"],
+                markerfacecolor="white",
+                markeredgecolor=style["color"],
+                zorder=3,
+            )
+            noted = True
+    if noted:  # one neutral legend entry for every hollow marker
+        ax.plot([], [], "o", markerfacecolor="white", color=TEXT, label=ABOVE_CAPACITY)
+
+
+def _draw_capacity(ax: Axes, xs: np.ndarray, measured: pd.Series) -> None:
     """The capacity measured in the run beside the ideal: min(workers, capacity) at its
     median over the rounds, and the band of the rounds' lowest to highest."""
     low, high = float(measured.min()), float(measured.max())
