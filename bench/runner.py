@@ -477,13 +477,16 @@ class Run:
         entry.article_output = example_lines(output)
 
     # -- the whole run ------------------------------------------------------
-    def execute(self, progress: Progress) -> int:
-        pairs = list(zip(self.settings.interpreters, self.manifest.interpreters, strict=True))
+    def _plan(
+        self, pairs: list[tuple[Interpreter, schema.InterpreterEntry]]
+    ) -> list[tuple[int, Interpreter, schema.InterpreterEntry, Case]]:
+        """Every round's groups in the round's order, each interpreter in turn on a group,
+        less the cases an interpreter skips."""
         runnable = {
             e.label: {c.name for c in self.settings.cases} - {s["case"] for s in e.skipped}
             for _, e in pairs
         }
-        plan = [
+        return [
             (r, interp, entry, case)
             for r, ordered in enumerate(
                 order_rounds(self.settings.cases, self.rounds, self.seed, self.round_limit), 1
@@ -493,6 +496,32 @@ class Run:
             for case in group
             if case.name in runnable[entry.label]
         ]
+
+    def _measure(
+        self,
+        sup: Supervisor,
+        step: tuple[int, Interpreter, schema.InterpreterEntry, Case],
+        env: dict[str, str],
+        scratch: Path,
+    ) -> _Result:
+        """One case on one interpreter in one round: run, logged, and its results or its
+        failure recorded."""
+        r, interp, entry, case = step
+        meta = self._meta(entry, r) | {schema.DEFINITION_HASH_KEY: definition_of(case)}
+        result = self._run_case(sup, interp, case, meta, env, scratch)
+        log_file = self.run_dir / "logs" / f"{entry.label}.log"
+        with _writing(log_file, self.run_dir), log_file.open("a") as log:
+            log.write(f"\n=== round {r}: {case.name}\n{result.output}")
+        if result.ok:
+            self.recorder.add(entry, result.benchmarks, result.outcomes)
+        else:
+            entry.failures.append({"case": case.name, "round": r, "reason": result.reason})
+        return result
+
+    def execute(self, progress: Progress) -> int:
+        """Every case of the plan, a failed case not again on its interpreter; the exit code."""
+        pairs = list(zip(self.settings.interpreters, self.manifest.interpreters, strict=True))
+        plan = self._plan(pairs)
         progress.total = len(plan)
         progress.plan([f"{e.label}|{c.name}" for _, _, e, c in plan])
         failed: set[tuple[str, str]] = set()
@@ -515,26 +544,20 @@ class Run:
             for interp, entry in pairs:
                 self._record_example(sup, interp, entry, env, progress)
             self.recorder.save_manifest()
-            for i, (r, interp, entry, case) in enumerate(plan):
+            for i, step in enumerate(plan):
+                r, _, entry, case = step
                 key = f"{entry.label}|{case.name}"
                 label = f"r{r}/{self.rounds} {entry.label}: {case.name}"
                 # A group's cases are measured seconds apart: written together when it ends.
-                group_ends = i + 1 == len(plan) or _group_key(plan[i + 1]) != _group_key(plan[i])
+                group_ends = i + 1 == len(plan) or _group_key(plan[i + 1]) != _group_key(step)
                 if (entry.label, case.name) in failed:
                     progress.step(key, label, 0.0, "skip")
                     if group_ends:
                         self.recorder.checkpoint()
                     continue
-                meta = self._meta(entry, r) | {schema.DEFINITION_HASH_KEY: definition_of(case)}
-                result = self._run_case(sup, interp, case, meta, env, Path(scratch))
-                log_file = logs / f"{entry.label}.log"
-                with _writing(log_file, self.run_dir), log_file.open("a") as log:
-                    log.write(f"\n=== round {r}: {case.name}\n{result.output}")
-                if result.ok:
-                    self.recorder.add(entry, result.benchmarks, result.outcomes)
-                else:
+                result = self._measure(sup, step, env, Path(scratch))
+                if not result.ok:
                     failed.add((entry.label, case.name))
-                    entry.failures.append({"case": case.name, "round": r, "reason": result.reason})
                 if group_ends or self.recorder.due():
                     self.recorder.checkpoint()
                 progress.step(key, label, result.seconds, "ok" if result.ok else "FAILED")
