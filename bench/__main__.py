@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from bench import exit_codes, interpreters, matrix
+from bench import exit_codes, interpreters
+from bench.cases import Case, select
 from bench.environment import LOCAL_RESULTS, PROJECT_ROOT
+from bench.families import catalogue
 
 DEFAULT_RESULTS = LOCAL_RESULTS
 DEFAULT_HISTORY = PROJECT_ROOT / "history"
@@ -32,13 +34,13 @@ def _regex(value: str, option: str) -> str:
     return value
 
 
-def _cases(profile: str, only: str | None) -> list[matrix.Case]:
-    # The capacity probes go with whatever work is selected (see bench.measures.capacity).
-    return matrix.with_capacity_probes(matrix.select(matrix.PROFILES[profile].cases(), only))
+def _cases(profile: str, only: str | None) -> list[Case]:
+    # The capacity probes go with whatever work is selected (see bench.capacity).
+    return catalogue.with_probes(select(catalogue.PROFILES[profile].cases(), only))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    profile = matrix.PROFILES[args.profile]
+    profile = catalogue.PROFILES[args.profile]
     cases = _cases(args.profile, _regex(args.only, "--only") if args.only else None)
     print(f"profile {profile.name}: {profile.description}")
     print(
@@ -51,7 +53,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{case.name:<{width}}  {case.family:<12} {case.tasks:>5}  {case.timed}")
     print(f"\n{len(cases)} case(s)")
     print("\nleft out on purpose:")
-    for (where, what), why in matrix.EXCLUDED.items():
+    for (where, what), why in catalogue.EXCLUDED.items():
         print(f"  {where} x {what}: {why}")
     return 0
 
@@ -117,7 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exit_codes.USAGE
     settings = runner.Settings(
-        profile=matrix.PROFILES[args.profile],
+        profile=catalogue.PROFILES[args.profile],
         cases=cases,
         interpreters=prepared,
         results=Path(args.results),
@@ -301,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add_selection(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--profile", choices=sorted(matrix.PROFILES), default="quick")
+        p.add_argument("--profile", choices=sorted(catalogue.PROFILES), default="quick")
         p.add_argument("--only", metavar="REGEX", help="only the cases whose name matches")
 
     p_list = sub.add_parser("list", help="print the matrix of a profile")
