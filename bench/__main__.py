@@ -7,7 +7,7 @@ import math
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeAlias
 
 from bench import exit_codes, interpreters
 from bench.cases import Case, select
@@ -298,20 +298,45 @@ def _level(text: str) -> float:
     return value
 
 
+#: What ``add_subparsers`` gives: each command adds its parser to it.
+Subcommands: TypeAlias = "argparse._SubParsersAction[_Parser]"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    for add_command in (_add_list, _add_run, _add_validate, _add_report, _add_record, _add_history):
+        add_command(sub)
+    return parser
 
-    def add_selection(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--profile", choices=sorted(catalogue.PROFILES), default="quick")
-        p.add_argument("--only", metavar="REGEX", help="only the cases whose name matches")
 
+def _add_selection(p: argparse.ArgumentParser) -> None:
+    """--profile and --only: which cases."""
+    p.add_argument("--profile", choices=sorted(catalogue.PROFILES), default="quick")
+    p.add_argument("--only", metavar="REGEX", help="only the cases whose name matches")
+
+
+def _add_history_option(p: argparse.ArgumentParser) -> None:
+    """--history: the history folder."""
+    p.add_argument(
+        "--history",
+        default=str(DEFAULT_HISTORY),
+        metavar="DIR",
+        help="history folder (default: %(default)s)",
+    )
+
+
+def _add_list(sub: Subcommands) -> None:
+    """``list``: the matrix of a profile."""
     p_list = sub.add_parser("list", help="print the matrix of a profile")
-    add_selection(p_list)
+    _add_selection(p_list)
     p_list.set_defaults(func=cmd_list)
 
+
+def _add_run(sub: Subcommands) -> None:
+    """``run``: the suite under pyperf, its interpreters and its overrides."""
     p_run = sub.add_parser("run", help="run the suite under pyperf")
-    add_selection(p_run)
+    _add_selection(p_run)
     p_run.add_argument(
         "--python",
         action="append",
@@ -352,10 +377,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_run.set_defaults(func=cmd_run)
 
+
+def _add_validate(sub: Subcommands) -> None:
+    """``validate``: a results folder checked."""
     p_validate = sub.add_parser("validate", help="check every results file under a folder")
     p_validate.add_argument("dir", metavar="DIR", help="a results folder (or one run folder)")
     p_validate.set_defaults(func=cmd_validate)
 
+
+def _add_report(sub: Subcommands) -> None:
+    """``report``: the evidence of a results folder."""
     p_report = sub.add_parser("report", help="tidy CSV, figures, tables and verdicts in a folder")
     p_report.add_argument(
         "--results",
@@ -371,21 +402,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_report.set_defaults(func=cmd_report)
 
-    def add_history(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--history",
-            default=str(DEFAULT_HISTORY),
-            metavar="DIR",
-            help="history folder (default: %(default)s)",
-        )
 
+def _add_record(sub: Subcommands) -> None:
+    """``record``: a finished run copied into the history."""
     p_record = sub.add_parser("record", help="copy a finished run into the history (append-only)")
     p_record.add_argument("run_dir", metavar="RUN_DIR", help="a run folder <machine>/<run_id>")
-    add_history(p_record)
+    _add_history_option(p_record)
     p_record.set_defaults(func=cmd_record)
 
+
+def _add_history(sub: Subcommands) -> None:
+    """``history``: what changed in the newest runs."""
     p_history = sub.add_parser("history", help="what changed in the newest runs of the history")
-    add_history(p_history)
+    _add_history_option(p_history)
     p_history.add_argument(
         "--cache",
         metavar="DIR",
@@ -402,7 +431,6 @@ def build_parser() -> argparse.ArgumentParser:
     p_history.add_argument("--alpha", type=_level, default=0.01, help="significance level")
     p_history.add_argument("--all", action="store_true", help="every benchmark, not only changes")
     p_history.set_defaults(func=cmd_history)
-    return parser
 
 
 def _settings() -> None:
