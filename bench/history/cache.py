@@ -360,7 +360,7 @@ class SiteData:
     """What the site reads from a history.
 
     ``latest``: full tidy rows of the newest run (by run id) of each machine and
-    interpreter, in ``load_results`` order (``bench.report.build.latest_runs``).
+    interpreter, in ``load_results`` order (``bench.evidence.pipeline.latest_runs``).
     ``summaries``: ``run_summaries`` of every run. ``parsed``/``cached``: files
     parsed now and files read from the cache (a nightly build parses only its new run).
     """

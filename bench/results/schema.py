@@ -102,7 +102,7 @@ METADATA: dict[str, MetaKey] = {
     **_keys("run", "int", "bench_schema_version round rounds seed loops calibrate_loops "
             "inner_loops mem_max_rss worker_processes", nonnegative=True),
     **_keys("run", "number", "duration", nonnegative=True),
-    # NumPy cases (bench.workloads.arrays): the BLAS as the workers saw it, limited to 1 thread
+    # NumPy cases (bench.families.numpy): the BLAS as the workers saw it, limited to 1 thread
     **_keys("interpreter", "text", "blas_library blas_version"),
     **_keys("machine", "text", "openblas_coretype"),
     **_keys("run", "int", "blas_threads", nonnegative=True),
