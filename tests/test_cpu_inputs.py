@@ -153,8 +153,7 @@ def test_a_worker_that_cannot_map_the_block_builds_the_same_bytes() -> None:
         assert cpu.touch_input(0, 0, elsewhere) == cpu.BUILT
         assert cpu.sha256_digest(1, 0, elsewhere) == cpu.sha256_digest(1)
     finally:
-        cpu._INPUTS.pop(elsewhere.block, None)
-        cpu._BUILT.discard(elsewhere.block)
+        cpu.forget_input(elsewhere.block)
 
 
 def test_an_unknown_variant_is_refused(no_leftover_blocks) -> None:

@@ -112,6 +112,12 @@ def input_of(source: SharedInput) -> bytes | memoryview:
     return found
 
 
+def forget_input(block: str) -> None:
+    """Drop this process's entry for the input of ``block`` (its owner's, at ``close``)."""
+    _INPUTS.pop(block, None)
+    _BUILT.discard(block)
+
+
 def _data(mib: int, source: SharedInput | None) -> bytes | memoryview:
     return pattern_buffer(mib) if source is None else input_of(source)
 
@@ -172,7 +178,7 @@ class Inputs:
         """Unlink the block (idempotent)."""
         block, self.block = self.block, None
         if block is not None:
-            _INPUTS.pop(block.name, None)
+            forget_input(block.name)
             block.close()
             block.unlink()
 
