@@ -30,7 +30,7 @@ from bench.families.http import measure as http
 from bench.families.http.claims import asyncio_scales_connections
 from bench.families.http.clients import CLIENTS, ERROR_KINDS, RUNNERS, error_kind, percentile
 from bench.families.http.figures import http_groups, make_http
-from bench.report.claims import DEPENDS, DOES_NOT_HOLD, HOLDS, NO_DATA
+from bench.report.claims import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, NO_DATA
 
 KIB = 1 << 10
 
@@ -382,10 +382,10 @@ def test_the_claim_fails_when_asyncio_drops_requests_or_uses_more() -> None:
     assert "failed" in verdict.evidence
 
 
-def test_the_claim_depends_between_thresholds_and_has_no_data_below_thousands() -> None:
+def test_the_claim_is_inconclusive_between_thresholds_and_has_no_data_below_thousands() -> None:
     close = http_frame({"requests_threads": [110 * MIB, 111 * MIB, 112 * MIB],
                         "aiohttp": [100 * MIB, 100.5 * MIB, 101 * MIB]})  # fmt: skip
-    assert asyncio_scales_connections(close).verdict == DEPENDS
+    assert asyncio_scales_connections(close).verdict == INCONCLUSIVE
     low = http_frame({"requests_threads": [300 * MIB] * 2, "aiohttp": [100 * MIB] * 2},
                      workers=256)  # fmt: skip
     verdict = asyncio_scales_connections(low)

@@ -10,7 +10,7 @@ from helpers_rows import tidy_row
 from test_report_claims import CLAIMS_BY_ID
 
 from bench.families.numpy.figures import make_numpy, numpy_speedups
-from bench.report.claims import DEPENDS, DOES_NOT_HOLD, HOLDS, NO_DATA
+from bench.report.claims import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, NO_DATA
 
 #: The NumPy family's rows: CPython 3.13 on Linux.
 NUMPY = {"interpreter": "cpython-3.13", "family": "numpy", "python_version": "3.13.0",
@@ -53,7 +53,7 @@ def verdict(claim_id: str, frame: pd.DataFrame) -> str:
 
 
 @pytest.mark.parametrize(
-    ("threads", "expected"), [(0.55, HOLDS), (1.0, DOES_NOT_HOLD), (0.75, DEPENDS)]
+    ("threads", "expected"), [(0.55, HOLDS), (1.0, DOES_NOT_HOLD), (0.75, INCONCLUSIVE)]
 )
 def test_threads_speed_up_numpy_by_the_interval(threads: float, expected: str) -> None:
     frame = numpy_frame(threads=threads, pickled=1.5, shared=0.6)
@@ -72,7 +72,7 @@ def test_threads_on_numpy_show_the_python_loop_without_judging_it() -> None:
     [
         (1.5, 0.6, HOLDS),  # threads 2.7x the pickling pool, shared memory 2.5x it
         (0.5, 0.6, DOES_NOT_HOLD),  # the pickling pool beats the thread pool and shm
-        (1.5, 1.5, DEPENDS),  # threads win, but shared memory does not win it back
+        (1.5, 1.5, INCONCLUSIVE),  # threads win; shared memory wins nothing back, not clearly
     ],
 )
 def test_processes_lose_on_large_arrays_because_of_the_copy(

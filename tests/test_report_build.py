@@ -13,6 +13,7 @@ import pytest
 from bench.evidence.build import build_report
 from bench.evidence.pipeline import latest_runs
 from bench.interpreters import case_environment
+from bench.report.claims import INCONCLUSIVE, VERDICTS
 from bench.results.read import ResultsError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results"
@@ -29,7 +30,7 @@ def test_the_folder_holds_everything(report) -> None:
     assert len(tidy) == report.rows > 0
     assert {"metric", "unit", "value", "time_s", "round", "interpreter"} <= set(tidy.columns)
     verdicts = pd.read_csv(out / "claims.csv")
-    assert set(verdicts["verdict"]) <= {"holds", "does not hold", "depends", "no data"}
+    assert set(verdicts["verdict"]) <= set(VERDICTS)
     assert verdicts["interpreter"].nunique() == 2  # 3.11 and 3.13t
     for name in ("claims", "environment", "speedups", "timings", "memory", "ipc", "outcomes"):
         assert (out / "tables" / f"{name}.md").read_text().startswith("|"), name
@@ -44,7 +45,7 @@ def test_one_round_is_too_little_data_to_decide(report) -> None:
     # The smoke fixture measured one round: no interval, so no timed claim can hold or
     # fail, whatever its point value, and the verdict says why.
     gil = report.verdicts[report.verdicts["claim_id"] == "gil_limits_threads"]
-    assert set(gil["verdict"]) == {"depends"}
+    assert set(gil["verdict"]) == {INCONCLUSIVE}
     assert all("n=1" in text or "too little" in text for text in gil["evidence"])
 
 

@@ -28,9 +28,9 @@ from bench.families.free_threading.crossbuild import (
 )
 from bench.families.free_threading.figures import make_cost, make_same_work
 from bench.report.claims import (
-    DEPENDS,
     DOES_NOT_HOLD,
     HOLDS,
+    INCONCLUSIVE,
     JUDGED,
     NO_DATA,
     evaluate,
@@ -207,16 +207,16 @@ def threads_rule(data: pd.DataFrame) -> Any:
     [
         (1.05, (0.99, 1.0, 1.01), HOLDS),  # the interval lies below 1.10x
         (1.40, (0.99, 1.0, 1.01), DOES_NOT_HOLD),  # ... above 1.25x
-        (1.17, (0.99, 1.0, 1.01), DEPENDS),  # ... between the two
-        (1.08, (0.8, 1.0, 1.25), DEPENDS),  # ... straddles 1.10x
+        (1.17, (0.99, 1.0, 1.01), INCONCLUSIVE),  # ... between the two
+        (1.08, (0.8, 1.0, 1.25), INCONCLUSIVE),  # ... straddles 1.10x
     ],
 )
 def test_the_single_thread_cost_claim(cost: float, noise: tuple[float, ...], verdict: str) -> None:
     found = cost_rule(builds_with(cost, noise=noise))
     assert found.verdict == verdict
     assert "count_primes[100ms]" in found.evidence and DEFAULT in found.evidence
-    if verdict == DEPENDS:
-        assert "depends: the interval" in found.evidence
+    if verdict == INCONCLUSIVE:
+        assert "inconclusive: the interval" in found.evidence
     figures = found.figures["cost"][GROUP]
     assert figures["value"] == pytest.approx(cost, rel=0.03)
     assert NEARLY_AS_FAST < CLEARLY_SLOWER
@@ -224,14 +224,18 @@ def test_the_single_thread_cost_claim(cost: float, noise: tuple[float, ...], ver
 
 def test_one_round_is_too_little_data() -> None:
     found = cost_rule(builds_with(1.05, rounds=1))
-    assert found.verdict == DEPENDS
+    assert found.verdict == INCONCLUSIVE
     assert "too little data" in found.evidence
-    assert threads_rule(same_work_frame(0.5, 0.5, rounds=1)).verdict == DEPENDS
+    assert threads_rule(same_work_frame(0.5, 0.5, rounds=1)).verdict == INCONCLUSIVE
 
 
 @pytest.mark.parametrize(
     ("threads", "verdict"),
-    [(0.5, HOLDS), (0.75, DOES_NOT_HOLD), (0.58, DEPENDS)],  # 1.0x, 1.5x, 1.16x the pool's time
+    [
+        (0.5, HOLDS),
+        (0.75, DOES_NOT_HOLD),
+        (0.58, INCONCLUSIVE),
+    ],  # 1.0x, 1.5x, 1.16x the pool's time
 )
 def test_the_free_threads_against_processes_claim(threads: float, verdict: str) -> None:
     found = threads_rule(same_work_frame(pool=0.5, threads=threads))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ import pytest
 
 from bench.families import catalogue
 from bench.families.ipc.claims import IPC_SLOWER
-from bench.report.claims import NO_GAIN
+from bench.report.claims import NO_DATA, NO_GAIN, REFERENCE, figures_json
 from bench.report.format import format_threshold
 from bench.results.read import ResultsError
 from bench.site import build, markers, pages, sources
@@ -85,8 +86,8 @@ def test_verdicts_at_a_glance_lists_every_claim_and_interpreter(
         assert claim.statement in text
     # Readable names for the columns, not file stems.
     assert "3.11 (GIL)" in text and "3.13t" in text and "cpython-3.11.7" not in text
-    # one round of smoke: no interval, so the timed verdicts depend (too little data)
-    assert "depends" in text
+    # one round of smoke: no interval, so the timed verdicts are inconclusive (too little data)
+    assert "inconclusive" in text
 
 
 def test_evidence_shows_a_verdict_per_interpreter_and_the_chart(
@@ -94,7 +95,7 @@ def test_evidence_shows_a_verdict_per_interpreter_and_the_chart(
 ) -> None:
     text = pages.evidence([fixture_data], "threads_start_faster", "guide/threading.md")
     # one round of smoke: too little data for an interval on either interpreter
-    assert text.count('!!! warning "Depends:') == 2
+    assert text.count('!!! inconclusive "Inconclusive:') == 2
     assert "too little data" in text
     assert "](../generated/baseline/figures/startup.svg" in text
     assert "Measured by:" in text
@@ -149,6 +150,30 @@ def test_topic_pages_hold_their_families_tables(fixture_data: SourceData) -> Non
     assert "Every timing: `cpu_python`" in text
     races = next(t for t in pages.topics() if t.path == "results/races-and-faults.md")
     assert "lost" in pages.topic_page([fixture_data], races)
+
+
+def test_a_family_without_timings_gets_no_timing_heading(fixture_data: SourceData) -> None:
+    """Issue 23: "Every timing: memory" stood over "No data." right below the memory data."""
+    memory = next(t for t in pages.topics() if t.path == "results/memory.md")
+    text = pages.topic_page([fixture_data], memory)
+    assert "Every timing: `memory`" not in text
+    assert "per worker" in text  # its data are there
+
+
+def test_the_reference_build_is_marked_so_not_no_data(fixture_data: SourceData) -> None:
+    """The default build a free-threaded build is measured against is its reference: its
+    block and its cell say so, never "no data" over the data it lends."""
+    claim = "free_threading_single_thread_cost"
+    verdicts = fixture_data.verdicts.copy()
+    default = (verdicts["claim_id"] == claim) & (verdicts["interpreter"] == "cpython-3.11.7")
+    verdicts.loc[default, ["verdict", "figures"]] = [NO_DATA, figures_json({REFERENCE: True})]
+    data = dataclasses.replace(fixture_data, verdicts=verdicts)
+    glance = pages.verdicts_at_a_glance([data])
+    cost = next(line for line in glance.splitlines() if "single-threaded Python" in line)
+    assert cost.count("**reference**") == 1 and cost.count("**no data**") == 1  # 3.13t: none
+    text = pages.evidence([data], claim, "guide/b.md")
+    assert '!!! info "Reference: ' in text
+    assert text.count("No data:") == 1
 
 
 def test_environment_page_names_the_cpu_and_the_runs(fixture_data: SourceData) -> None:

@@ -25,9 +25,16 @@ from bench.report.skipped import Skipped
 
 HOLDS = "holds"
 DOES_NOT_HOLD = "does not hold"
+#: The verdict really differs by case (payload, task length, workload, the machine's cores):
+#: each case is decided, and not all the same way.
 DEPENDS = "depends"
+#: Not enough evidence either way: an interval that straddles a threshold or lies between
+#: the two, too few rounds, or no contrast to judge.
+INCONCLUSIVE = "inconclusive"
 NO_DATA = "no data"
-VERDICTS = (HOLDS, DOES_NOT_HOLD, DEPENDS, NO_DATA)
+VERDICTS = (HOLDS, DOES_NOT_HOLD, DEPENDS, INCONCLUSIVE, NO_DATA)
+#: The verdicts that decide a case, one way or the other.
+DECIDED = (HOLDS, DOES_NOT_HOLD)
 
 #: Below 1.2x, two workers gained next to nothing: what threads holding one lock in
 #: turn get (1.0x) plus the noise of a shared VM. For threads that is the GIL at work;
@@ -51,23 +58,32 @@ class Verdict:
 Rule = Callable[[pd.DataFrame], Verdict]
 
 
-def verdict_of_tests(
-    *, holds: bool, fails: bool, line: str, figures: dict[str, Any], reason: str = ""
-) -> Verdict:
-    """The verdict of a rule's two tests: its claim holds, else fails, else it depends,
-    and then ``reason`` says on what (added to the evidence)."""
-    if holds:
-        return Verdict(HOLDS, line, figures)
-    if fails:
-        return Verdict(DOES_NOT_HOLD, line, figures)
-    return depends(line, reason or "the results fall between the two thresholds", figures)
+#: How a rule over several cases words what is neither "holds" nor "does not hold".
+MIXED_OR_UNCLEAR = (
+    "depends when the cases decided go different ways; inconclusive when a case's interval "
+    "straddles a threshold or lies between the two, or rests on fewer than two rounds"
+)
+#: The same for a rule over one estimate.
+UNCLEAR = (
+    "inconclusive when the interval straddles a threshold or lies between the two, or rests "
+    "on fewer than two rounds kept; depends on the machine when it has a single core"
+)
 
 
 def depends(line: str, reason: str, figures: dict[str, Any] | None = None) -> Verdict:
-    """A verdict of "depends", always with the sentence that says on what."""
+    """A verdict of "depends" (it differs by case or machine), always with the sentence
+    that says on what, starting "on ...": "on the payload: holds at 1 MiB; ..."."""
     figures = dict(figures or {})
     figures["depends_on"] = reason
-    return Verdict(DEPENDS, f"{line}; depends: {reason}", figures)
+    return Verdict(DEPENDS, f"{line}; depends {reason}", figures)
+
+
+def inconclusive(line: str, reason: str, figures: dict[str, Any] | None = None) -> Verdict:
+    """A verdict of "inconclusive" (not enough evidence either way), always with the
+    sentence that says why: the interval, the rounds, the contrast missing."""
+    figures = dict(figures or {})
+    figures["inconclusive_because"] = reason
+    return Verdict(INCONCLUSIVE, f"{line}; inconclusive: {reason}", figures)
 
 
 # --- deciding on an interval -------------------------------------------------------------
@@ -109,17 +125,18 @@ def judge_estimate(
     interval: Callable[[Estimate], str] | None = None,
 ) -> Judgement:
     """Holds when the whole interval clears ``holds``; does not hold when it is wholly on
-    ``fails``' side; else depends: on too little data (fewer than two rounds kept, with
-    ``dropped`` rounds left out for low capacity), or on an interval that straddles a
+    ``fails``' side; else inconclusive: too little data (fewer than two rounds kept, with
+    ``dropped`` rounds left out for low capacity), or an interval that straddles a
     threshold or lies between the two. ``show`` writes a threshold, ``interval`` an
     interval (a ratio's by default)."""
     if not estimate.known:
         kept = f"only {estimate.n} round{'' if estimate.n == 1 else 's'} kept"
         if dropped:
             return Judgement(
-                DEPENDS, f"{kept} ({dropped} below the capacity threshold): too little capacity"
+                INCONCLUSIVE,
+                f"{kept} ({dropped} below the capacity threshold): too little capacity",
             )
-        return Judgement(DEPENDS, f"{kept}: too little data")
+        return Judgement(INCONCLUSIVE, f"{kept}: too little data")
     if holds.certain(estimate):
         return Judgement(HOLDS)
     if fails.certain(estimate):
@@ -128,32 +145,46 @@ def judge_estimate(
     for bound in (holds, fails):
         if bound.straddled(estimate):
             return Judgement(
-                DEPENDS, f"the interval {span} straddles the {show(bound.threshold)} threshold"
+                INCONCLUSIVE,
+                f"the interval {span} straddles the {show(bound.threshold)} threshold",
             )
     low, high = sorted((holds.threshold, fails.threshold))
-    return Judgement(DEPENDS, f"the interval {span} lies between {show(low)} and {show(high)}")
+    return Judgement(
+        INCONCLUSIVE,
+        f"the interval {span} lies between {show(low)} and {show(high)}, clear of neither",
+    )
 
 
 def verdict_of_judgements(
-    judgements: dict[str, Judgement], line: str, figures: dict[str, Any]
+    judgements: dict[str, Judgement],
+    line: str,
+    figures: dict[str, Any],
+    *,
+    across: str = "the case",
 ) -> Verdict:
     """One verdict from the judgements of several cases (payloads, workloads, worker
-    counts): holds when all hold, does not hold when none does and all are clear; else
-    depends, saying which case went which way and why."""
+    counts; ``across`` names what tells them apart): holds when all hold, does not hold
+    when all do not; depends when the decided cases went both ways, saying which went
+    which way; else inconclusive, saying which case could not be decided and why."""
     verdicts = {j.verdict for j in judgements.values()}
     if verdicts == {HOLDS}:
         return Verdict(HOLDS, line, figures)
     if verdicts == {DOES_NOT_HOLD}:
         return Verdict(DOES_NOT_HOLD, line, figures)
-    unsure = [f"{case}: {j.reason}" for case, j in judgements.items() if j.verdict == DEPENDS]
+    unsure = [f"{case}: {j.reason}" for case, j in judgements.items() if j.verdict not in DECIDED]
     if len(judgements) == 1:
-        return depends(line, unsure[0].split(": ", 1)[1], figures)
+        (only,) = judgements.values()
+        if only.verdict == DEPENDS:
+            return depends(line, only.reason, figures)
+        return inconclusive(line, only.reason, figures)
     parts = []
     for verdict, words in ((HOLDS, "holds at"), (DOES_NOT_HOLD, "does not hold at")):
         cases = [case for case, j in judgements.items() if j.verdict == verdict]
         if cases:
             parts.append(f"{words} {', '.join(cases)}")
-    return depends(line, "; ".join([*parts, *unsure]), figures)
+    if DEPENDS in verdicts or set(DECIDED) <= verdicts:
+        return depends(line, f"on {across}: " + "; ".join([*parts, *unsure]), figures)
+    return inconclusive(line, "; ".join([*parts, *unsure]), figures)
 
 
 def kept_text(rounds: int, dropped: int) -> str:
@@ -193,6 +224,30 @@ def chosen_start_method(frame: pd.DataFrame, measured: Iterable[Any]) -> str | N
 
 def no_data(what: str) -> Verdict:
     return Verdict(NO_DATA, f"not measured: {what}")
+
+
+#: The figures key marking an interpreter that is another's reference, not judged itself.
+REFERENCE = "reference"
+
+
+def reference(why: str) -> Verdict:
+    """No verdict for an interpreter that is the yardstick of another (the default build a
+    free-threaded one is measured against): its data are there, so a page calls it the
+    reference, never "no data" (``shown_verdict``)."""
+    return Verdict(NO_DATA, why, {REFERENCE: True})
+
+
+def shown_verdict(verdict: str, figures: str) -> str:
+    """The verdict as a page names it: "reference" for ``reference``'s, else the verdict.
+    ``figures`` is the JSON of ``figures_json``."""
+    if verdict == NO_DATA and figures:
+        try:
+            found = json.loads(figures)
+        except ValueError:
+            return verdict
+        if isinstance(found, dict) and found.get(REFERENCE):
+            return REFERENCE
+    return verdict
 
 
 @dataclass(frozen=True)

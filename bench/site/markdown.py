@@ -8,11 +8,14 @@ from collections.abc import Sequence
 
 from bench.report.markdown import inert
 
+#: The admonition of each verdict a page shows ("inconclusive" is styled in extra.css).
 VERDICT_KINDS = {
     "holds": "success",
     "does not hold": "failure",
     "depends": "warning",
+    "inconclusive": "inconclusive",
     "no data": "note",
+    "reference": "info",
 }
 
 

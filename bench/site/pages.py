@@ -23,6 +23,7 @@ from bench.families import catalogue
 from bench.history.regress import MIN_RUNS
 from bench.history.trends import changes_table
 from bench.report import capacity, metrics, tables
+from bench.report.claims import shown_verdict
 from bench.report.markdown import inert
 from bench.report.select import readable_interpreter_labels
 from bench.report.skipped import Skipped
@@ -126,8 +127,9 @@ def evidence(sources: Sequence[SourceData], claim_id: str, page: str) -> str:
         rows = data.verdicts[data.verdicts["claim_id"] == claim_id]
         parts = []
         for row in rows.itertuples():
-            title = f"{row.verdict.capitalize()}: {_where(data, row.machine, row.interpreter)}"
-            kind = VERDICT_KINDS.get(row.verdict, "note")
+            shown = shown_verdict(str(row.verdict), str(row.figures))
+            title = f"{shown.capitalize()}: {_where(data, row.machine, row.interpreter)}"
+            kind = VERDICT_KINDS.get(shown, "note")
             parts.append(admonition(kind, title, f"{inert(str(row.evidence))}\n"))
         if not rows.empty:
             parts.append(f"_Measured by: {inert(str(rows.iloc[0].measured_by))}._\n")
@@ -182,7 +184,10 @@ def verdicts_at_a_glance(sources: Sequence[SourceData]) -> str:
         lines = ["| " + " | ".join(inert(h) for h in head) + " |",
                  "|" + "---|" * len(head)]  # fmt: skip
         for _, part in verdicts.groupby("claim_id", sort=False):
-            by_column = {(r.machine, r.interpreter): r.verdict for r in part.itertuples()}
+            by_column = {
+                (r.machine, r.interpreter): shown_verdict(str(r.verdict), str(r.figures))
+                for r in part.itertuples()
+            }
             cells = [inert(str(part.iloc[0].statement))]
             cells += [f"**{inert(str(by_column.get(c, 'no data')))}**" for c in columns]
             lines.append("| " + " | ".join(cells) + " |")
@@ -241,7 +246,8 @@ def topic_page(sources: Sequence[SourceData], topic: ResultsPage) -> str:
             parts += [data.tables.get(name, tables.NO_DATA)]
         for family in topic.families:
             part = in_families(data.latest, [family])
-            if not part.empty:
+            # a family of bytes or counts has no timing: no heading over "no data" below its data
+            if "time_s" in part and part["time_s"].notna().any():
                 parts += [f"#### Every timing: `{family}`\n", evidence_tables.timings_table(part)]
         return "\n".join(parts)
 

@@ -14,6 +14,7 @@ from bench.families.cpu.figures import GIL_FIGURE
 from bench.models import Role, model_of
 from bench.report.claims import (
     NO_GAIN,
+    UNCLEAR,
     Bound,
     Verdict,
     chosen_start_method,
@@ -129,13 +130,13 @@ def _chosen_scaling(
     criteria=f"holds when the 95% interval of the process pool's speedup (at the platform's "
     f"default start method) lies at or above {format_percent(SCALES_FRACTION)} of the ideal "
     f"speedup min(workers, cores); does not hold when it lies below "
-    f"{format_threshold(NO_GAIN)}; depends otherwise, or on fewer than two rounds kept",
+    f"{format_threshold(NO_GAIN)}; {UNCLEAR}",
     figures=(scaling_name(FEATURED_GROUP),),
 )
 def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
     """Holds when the process pool's interval (default start method) clears 3/4 of the
     ideal speedup on the pure-Python task; does not hold when it lies under 1.2x;
-    depends between, on too few rounds, or on one core."""
+    inconclusive between or on too few rounds; depends (on the machine) on one core."""
     pools = (model_of(Role.PROCESS_POOL), model_of(Role.PROCESSES))
     found = _chosen_scaling(frame, pools, "a process pool")
     if isinstance(found, Verdict):
@@ -147,7 +148,7 @@ def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
         f"{kept_text(estimate.n, dropped)}"
     )
     if ideal < 2:
-        return depends(line, "one core: nothing can run in parallel", figures)
+        return depends(line, "on the machine: one core, nothing can run in parallel", figures)
     line += f" (ideal {format_threshold(ideal)})"
     judged = judge_estimate(
         estimate,
@@ -165,13 +166,12 @@ def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
     measured_by="speedup of threads over the plain loop on a pure-Python CPU task",
     criteria=f"holds when the 95% interval of the thread pool's speedup lies below "
     f"{format_threshold(NO_GAIN)} the loop; does not hold when it lies at or above "
-    f"{format_percent(SCALES_FRACTION)} of the ideal speedup; depends otherwise, or on fewer "
-    f"than two rounds kept",
+    f"{format_percent(SCALES_FRACTION)} of the ideal speedup; {UNCLEAR}",
     figures=(scaling_name(FEATURED_GROUP), GIL_FIGURE),
 )
 def gil_limits_threads(frame: pd.DataFrame) -> Verdict:
     """Holds when the thread pool's interval lies under 1.2x the loop; does not hold
-    when it clears 3/4 of the ideal, as on a free-threaded build; depends between."""
+    when it clears 3/4 of the ideal, as on a free-threaded build; inconclusive between."""
     threads = (model_of(Role.THREAD_POOL), model_of(Role.THREADS))
     found = _chosen_scaling(frame, threads, "threads")
     if isinstance(found, Verdict):
@@ -186,7 +186,7 @@ def gil_limits_threads(frame: pd.DataFrame) -> Verdict:
         f"GIL {gil or 'unknown'})"
     )
     if ideal < 2:
-        return depends(line, "one core: nothing can run in parallel", figures)
+        return depends(line, "on the machine: one core, nothing can run in parallel", figures)
     judged = judge_estimate(
         estimate,
         holds=Bound(NO_GAIN, above=False),
@@ -238,7 +238,7 @@ def paired_with_pool(frame: pd.DataFrame) -> tuple[pd.DataFrame, str, str, int] 
     "method) on the pure-Python CPU task, same worker count, paired within rounds",
     criteria=f"holds when the 95% interval of the subinterpreters' time over the process "
     f"pool's lies below {format_threshold(KEEPS_UP)}; does not hold when it lies at or above "
-    f"it; depends otherwise, or on fewer than two rounds kept",
+    f"it; {UNCLEAR}",
 )
 def subinterpreters_keep_up(frame: pd.DataFrame) -> Verdict:
     """Holds when subinterpreters take at most 10% longer than the process pool (the
@@ -261,7 +261,7 @@ def subinterpreters_keep_up(frame: pd.DataFrame) -> Verdict:
         "dropped_low_capacity": dropped,
     }
     if float(rows["ideal"].median()) < 2:
-        return depends(line, "one core: nothing can run in parallel", figures)
+        return depends(line, "on the machine: one core, nothing can run in parallel", figures)
     judged = judge_estimate(
         estimate,
         holds=Bound(KEEPS_UP, above=False),

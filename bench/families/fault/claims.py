@@ -9,11 +9,11 @@ import pandas as pd
 
 from bench.models import Role, model_of
 from bench.report.claims import (
-    DEPENDS,
     DOES_NOT_HOLD,
     HOLDS,
     Verdict,
     claim,
+    inconclusive,
     no_data,
 )
 from bench.report.format import format_bytes
@@ -36,13 +36,14 @@ CRASH_VARIANTS = ("os_exit", "segfault")
     "after leaking tasks",
     criteria="holds when one crashing task costs the processes model no other task, processes "
     "and pools recover, and the crash kills the threaded program; does not hold when "
-    "processes lose other tasks; depends when threads survive the crash",
+    "processes lose other tasks; inconclusive when threads survive the crash or were not "
+    "measured crashing (no contrast)",
 )
 def processes_isolate_faults(frame: pd.DataFrame) -> Verdict:
     """Holds when, one task of N crashing, the processes model finished N-1 tasks and
     processes and pools recovered, while the crash killed the threaded program; does
-    not hold when processes lost other tasks; depends when threads were not measured
-    or survived (no contrast). The process pool's breakage and the leak are shown."""
+    not hold when processes lost other tasks; inconclusive when threads were not
+    measured or survived (no contrast). The process pool's breakage and the leak are shown."""
     # the guide's processes and process pool, by their traits; any model of processes
     # (never subinterpreters or a remote cluster) must recover, any thread model contrasts
     process, process_pool = model_of(Role.PROCESSES), model_of(Role.PROCESS_POOL)
@@ -89,6 +90,8 @@ def processes_isolate_faults(frame: pd.DataFrame) -> Verdict:
         )
     if not isolated:
         return Verdict(DOES_NOT_HOLD, line, figures)
-    if not survived or any(survived):  # no contrast: thread crashes not measured, or harmless
-        return Verdict(DEPENDS, line, figures)
+    if not survived:
+        return inconclusive(line, "no contrast: threads were not measured crashing", figures)
+    if any(survived):
+        return inconclusive(line, "no contrast: the threaded program survived the crash", figures)
     return Verdict(HOLDS, line, figures)

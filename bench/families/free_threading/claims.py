@@ -24,7 +24,7 @@ from bench.families.free_threading.crossbuild import (
 from bench.models import Role, model_of
 from bench.report.claims import (
     JUDGED,
-    NO_DATA,
+    MIXED_OR_UNCLEAR,
     Bound,
     Judgement,
     Verdict,
@@ -34,6 +34,7 @@ from bench.report.claims import (
     judge_estimate,
     kept_text,
     no_data,
+    reference,
     verdict_of_judgements,
 )
 from bench.report.estimate import Estimate
@@ -48,7 +49,7 @@ from bench.report.select import (
 #: free-threaded build's single-thread overhead as roughly 5-10 %: that holds.
 NEARLY_AS_FAST = 1.10
 #: A quarter slower is a cost a program feels; the 3.13 free-threading HOWTO gave about
-#: 40 % (on pyperformance), well past it: that does not hold. Between: it depends.
+#: 40 % (on pyperformance), well past it: that does not hold. Between: inconclusive.
 CLEARLY_SLOWER = 1.25
 #: The workloads judged: the pure-Python prime counter, every task length measured.
 #: (The figure shows the other CPU workloads too.)
@@ -73,10 +74,9 @@ def judged_pair(frame: pd.DataFrame) -> tuple[pd.Series | None, Verdict | None]:
         kinds = builds(frame)
         default = kinds[kinds["interpreter"].isin(judged) & (kinds["build"] == DEFAULT_BUILD)]
         if not default.empty and default["interpreter"].isin(pairs["default_interpreter"]).any():
-            return None, Verdict(
-                NO_DATA,
+            return None, reference(
                 "this is the default build: the reference the free-threaded build beside "
-                "it is measured against",
+                "it is measured against"
             )
         return None, no_data(PAIR_NEEDED)
     newest = mine.sort_values(["run_id", "interpreter"] if "run_id" in mine else "interpreter")
@@ -115,8 +115,8 @@ THRESHOLDS = (
     f"{format_threshold(NEARLY_AS_FAST)} (at most 10% slower: the free-threaded build's "
     f"single-thread overhead of roughly 5-10% in the Python 3.14 documentation); does not "
     f"hold when it lies above {format_threshold(CLEARLY_SLOWER)} (a quarter slower, a cost "
-    f"a program feels; the Python 3.13 free-threading HOWTO gave about 40%); depends "
-    f"between, when the interval straddles a threshold, or on fewer than two rounds"
+    f"a program feels; the Python 3.13 free-threading HOWTO gave about 40%); "
+    f"{MIXED_OR_UNCLEAR}"
 )
 
 
@@ -140,7 +140,7 @@ SAME_WORK_FIGURE = "free-threading-same-work"
 def free_threading_single_thread_cost(frame: pd.DataFrame) -> Verdict:
     """Holds when, for every pure-Python task length, the interval of the free-threaded
     loop's time over the default build's lies below 1.10x; does not hold when every one
-    lies above 1.25x; depends otherwise (saying on what)."""
+    lies above 1.25x; depends or is inconclusive otherwise (saying on what)."""
     pair, instead = judged_pair(frame)
     if pair is None:
         return instead or no_data(PAIR_NEEDED)
@@ -160,7 +160,10 @@ def free_threading_single_thread_cost(frame: pd.DataFrame) -> Verdict:
         f"{task_label(group)} {format_estimate(e)} the time" for group, e in estimates.items()
     )
     return verdict_of_judgements(
-        {task_label(g): judgement_of(e) for g, e in estimates.items()}, line, figures
+        {task_label(g): judgement_of(e) for g, e in estimates.items()},
+        line,
+        figures,
+        across="the task length",
     )
 
 
@@ -196,7 +199,7 @@ def judged_workers(table: pd.DataFrame) -> int | None:
 def free_threads_replace_processes(frame: pd.DataFrame) -> Verdict:
     """Holds when, for every pure-Python task length, the interval of the free-threaded
     thread pool's time over the default build's process pool's lies below 1.10x; does not
-    hold when every one lies above 1.25x; depends otherwise (saying on what)."""
+    hold when every one lies above 1.25x; depends or is inconclusive otherwise."""
     pair, instead = judged_pair(frame)
     if pair is None:
         return instead or no_data(PAIR_NEEDED)
@@ -242,4 +245,4 @@ def free_threads_replace_processes(frame: pd.DataFrame) -> Verdict:
         "tasks": per_task,
     }
     line = f"{model_label(model)}, {workers} workers, {pair_words(pair)}: " + "; ".join(parts)
-    return verdict_of_judgements(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures, across="the task length")

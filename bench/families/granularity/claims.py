@@ -21,6 +21,7 @@ from bench.families.granularity.figures import DECISION_MAP
 from bench.families.granularity.metrics import crossovers
 from bench.models import Isolation, Role, model_of
 from bench.report.claims import (
+    MIXED_OR_UNCLEAR,
     Bound,
     Judgement,
     Verdict,
@@ -36,66 +37,74 @@ from bench.report.format import format_bytes, format_estimate, format_seconds, f
 from bench.report.metrics import paired_ratios, round_times
 from bench.report.select import model_label, models_where, where
 
-#: Threads "serve better" when the thread pool beats the best alternative: it must be
-#: faster (interval above 1x) than the loop and every process pool, chunked or not.
+#: Threads "serve better" than processes when the process pool takes longer than the thread
+#: pool (its time over the thread pool's, interval and all, above 1x); they serve worse when
+#: the whole interval lies below. Judged against both ways of handing tasks to processes.
 THREADS_BETTER = 1.0
-
-#: At most 10% over the process pool's time: the cluster "keeps up".
-KEEPS_UP = 1.1
-#: The claim: tasks of 100 ms or longer (nominal task lengths of the granularity family).
-CLAIM_FROM_S = 0.1
-_LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(us|ms|s)$")
-_UNIT_S = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+#: The two ways a process pool is handed tasks, as the evidence names them.
+ONE_PER_MESSAGE = "one task per message"
+CHUNKED = "chunked"
 
 
 def payload_text(size: int) -> str:
     return f"{format_bytes(size)} payload" if size else "no payload"
 
 
-def thread_pool_against(rows: pd.DataFrame) -> dict[str, Estimate]:
-    """The thread pool's speed against each alternative of one cell (payload and task
-    length): the alternative's time / the thread pool's, per round (> 1: threads are
-    faster). Alternatives: the loop, a process pool sending one message per task and
-    a process pool with the largest chunksize measured."""
-    out: dict[str, Estimate] = {}
-    loop = rows[rows["model"] == model_of(Role.LOOP)]
-    if not loop.empty:
-        out["the loop"] = kept_estimate(loop)[0].inverse()
+def process_pools_against(rows: pd.DataFrame) -> dict[str, tuple[Estimate, int]]:
+    """The process pool's time over the thread pool's in one cell (payload and task length),
+    per way of handing it tasks (> 1: threads are faster): one message per task
+    (chunksize 1) and the largest chunksize measured; with that chunksize (1 for the first)."""
+    out: dict[str, tuple[Estimate, int]] = {}
     pools = rows[rows["model"] == model_of(Role.PROCESS_POOL)]
-    if not pools.empty:
-        single = pools[pools["chunksize"] == 1]
-        if not single.empty:
-            out["a process pool, one message per task"] = kept_estimate(single)[0].inverse()
-        largest = pools["chunksize"].max()
-        if largest > 1:
-            chunked = pools[pools["chunksize"] == largest]
-            out[f"a process pool, chunksize {int(largest)}"] = kept_estimate(chunked)[0].inverse()
+    if pools.empty:
+        return out
+    single = pools[pools["chunksize"] == 1]
+    if not single.empty:
+        out[ONE_PER_MESSAGE] = (kept_estimate(single)[0].inverse(), 1)
+    largest = int(pools["chunksize"].max())
+    if largest > 1:
+        chunked = pools[pools["chunksize"] == largest]
+        out[CHUNKED] = (kept_estimate(chunked)[0].inverse(), largest)
     return out
+
+
+def loop_against(rows: pd.DataFrame) -> Estimate | None:
+    """The loop's time over the thread pool's in one cell (< 1: the loop is faster), shown
+    beside the verdict: the claim is about threads against processes, not about the loop."""
+    loop = rows[rows["model"] == model_of(Role.LOOP)]
+    return kept_estimate(loop)[0].inverse() if not loop.empty else None
+
+
+def _hand_over_text(way: str, chunksize: int) -> str:
+    pool = "the process pool"
+    return f"{pool}, {way}," if way == ONE_PER_MESSAGE else f"{pool}, {chunksize} tasks a message,"
 
 
 @claim(
     "threads_suit_frequent_communication",
     order=90,
     statement="For small tasks that pass data around often, threads serve better than processes.",
-    measured_by="the thread pool against the best alternative (the loop, a process pool with "
-    "one message per task, a chunked process pool) at the shortest tasks, per payload",
-    criteria=f"holds when, for every payload, at the shortest tasks the thread pool beats the "
-    f"best of the loop and the process pools, chunked or not (the 95% interval of their time "
-    f"over the thread pool's lies above {format_threshold(THREADS_BETTER)}); does not hold "
-    f"when for every payload something beats it (the interval lies below); depends otherwise",
+    measured_by="the thread pool against a process pool handed one task per message and one "
+    "handed tasks in chunks, at the shortest tasks, per payload (the loop shown beside)",
+    criteria=f"judged at the shortest tasks of every payload, against a process pool both ways "
+    f"of handing it tasks (one per message, and chunked); holds when, for every payload and "
+    f"both ways, the 95% interval of the process pool's time over the thread pool's lies "
+    f"above {format_threshold(THREADS_BETTER)}; does not hold when it lies below for every "
+    f"one; {MIXED_OR_UNCLEAR}",
     figures=(DECISION_MAP,),
 )
 def threads_suit_frequent_communication(frame: pd.DataFrame) -> Verdict:
-    """Holds when at the shortest tasks of every payload the thread pool beats the
-    best alternative, the loop and a chunked process pool included; does not hold
-    when something beats it for every payload; depends otherwise. Where the loop or a
-    chunked pool wins, that is what the evidence names, never threads."""
+    """Holds when at the shortest tasks of every payload the thread pool beats a process
+    pool handed one task per message and one handed chunks; does not hold when both
+    beat it; depends on the hand-over (or payload) when they go different ways. The
+    loop is named beside, where it beats the threads: for tasks this small neither
+    workers may pay."""
     ratios = paired_ratios(
         where(frame, family=("granularity", CAPACITY_FAMILY)),
         baseline=model_of(Role.THREAD_POOL),
     )
     if ratios.empty or not (ratios["model"] == model_of(Role.PROCESS_POOL)).any():
-        return no_data("task granularity: loop, thread pool and process pool")
+        return no_data("task granularity: thread pool and process pool")
     judgements: dict[str, Judgement] = {}
     shortest: dict[str, Any] = {}
     texts = []
@@ -103,33 +112,41 @@ def threads_suit_frequent_communication(frame: pd.DataFrame) -> Verdict:
     for payload, part in ratios.groupby("payload_bytes", sort=True):
         label = payload_text(int(payload))
         for size, cell in part.groupby("size", sort=True):
-            against = thread_pool_against(cell)
+            against = process_pools_against(cell)
             if not against:
                 continue
-            best = min(against, key=lambda name: against[name].value)
             cells += 1
-            won += int(against[best].value > THREADS_BETTER)
+            won += int(all(e.value > THREADS_BETTER for e, _ in against.values()))
             if size != part["size"].min():
                 continue
             task = str(cell["size_label"].iloc[0])
-            shortest[label] = {"task": task, "best_alternative": best} | {
-                "thread_pool_vs": {name: e.value for name, e in against.items()}
+            loop = loop_against(cell)
+            shortest[label] = {
+                "task": task,
+                "process_pool_over_thread_pool": {
+                    way: estimate_figures(e) | {"chunksize": c} for way, (e, c) in against.items()
+                },
+                "loop_over_thread_pool": None if loop is None else estimate_figures(loop),
             }
-            texts.append(
-                f"{label}, {task} tasks: the thread pool runs at "
-                f"{format_estimate(against[best])} the speed of {best}, the best alternative"
-            )
-            judgements[label] = judge_estimate(
-                against[best],
-                holds=Bound(THREADS_BETTER, above=True),
-                fails=Bound(THREADS_BETTER, above=False),
-            )
+            shown = [
+                f"{_hand_over_text(way, c)} {format_estimate(e)}" for way, (e, c) in against.items()
+            ]
+            text = f"{label}, {task} tasks: {', '.join(shown)}"
+            if loop is not None:
+                text += f"; the plain loop {format_estimate(loop)}"
+            texts.append(text)
+            for way, (estimate, _) in against.items():
+                judgements[f"{label} ({way})"] = judge_estimate(
+                    estimate,
+                    holds=Bound(THREADS_BETTER, above=True),
+                    fails=Bound(THREADS_BETTER, above=False),
+                )
     if not judgements:
-        return no_data("the thread pool against the loop and a process pool")
+        return no_data("the thread pool against a process pool at the shortest tasks")
     found = crossovers(frame)
     figures: dict[str, Any] = {
         "shortest_task": shortest,
-        "cells_thread_pool_fastest": won,
+        "cells_thread_pool_beats_processes": won,
         "cells": cells,
         "crossover": {
             f"payload={int(p)} chunksize={c}": x
@@ -138,11 +155,22 @@ def threads_suit_frequent_communication(frame: pd.DataFrame) -> Verdict:
             )
         },
     }
-    line = "; ".join(texts) + f"; the thread pool is fastest in {won} of {cells} cells"
-    return verdict_of_judgements(judgements, line, figures)
+    line = (
+        "time over the thread pool's, "
+        + "; ".join(texts)
+        + f"; the thread pool beats the process pool both ways in {won} of {cells} cells"
+    )
+    return verdict_of_judgements(judgements, line, figures, across="the hand-over and payload")
 
 
 # --- beyond one machine ---------------------------------------------------------------------
+
+#: At most 10% over the process pool's time: the cluster "keeps up".
+KEEPS_UP = 1.1
+#: The claim: tasks of 100 ms or longer (nominal task lengths of the granularity family).
+CLAIM_FROM_S = 0.1
+_LENGTH = re.compile(r"^(\d+(?:\.\d+)?)(us|ms|s)$")
+_UNIT_S = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
 def is_remote(spec: Any) -> bool:
@@ -179,17 +207,25 @@ def cluster_ratios(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def startup_seconds(frame: pd.DataFrame) -> dict[str, float]:
+def startup_seconds(frame: pd.DataFrame) -> dict[str, tuple[float, int]]:
     """Median time to start a cluster, run one task per worker and stop it (pool_startup
-    family, ``lifecycle``), per cluster model and worker count."""
+    family, ``lifecycle``), per cluster model and worker count, with the rounds it rests on."""
     rows = round_times(where(frame, family="pool_startup"))
     if rows.empty or "model" not in rows.columns:
         return {}
     rows = rows[rows["model"].isin(models_where(is_remote)) & (rows["timed"] == "lifecycle")]
     return {
-        f"{model_label(model)}, {int(workers)} workers": float(part["time_s"].median())
+        f"{model_label(model)}, {int(workers)} workers": (
+            float(part["time_s"].median()),
+            int(part["round"].nunique()) if "round" in part else len(part),
+        )
         for (model, workers), part in rows.groupby(["model", "workers"])
     }
+
+
+def median_text(value: float, n: int) -> str:
+    """A median with the count it rests on, where no interval is given."""
+    return f"{format_seconds(value)} (median of {n} round{'' if n == 1 else 's'})"
 
 
 def catch_up_length(part: pd.DataFrame) -> str | None:
@@ -213,7 +249,7 @@ def catch_up_length(part: pd.DataFrame) -> str | None:
     criteria=f"holds when, for every cluster model, payload and task length of at least "
     f"{format_seconds(CLAIM_FROM_S)}, the 95% interval of the cluster's time over the "
     f"process pool's lies below {format_threshold(KEEPS_UP)}; does not hold when it lies at "
-    f"or above it for every one; depends otherwise",
+    f"or above it for every one; {MIXED_OR_UNCLEAR}",
 )
 def cluster_keeps_up(frame: pd.DataFrame) -> Verdict:
     """Judged at 100 ms and longer; the figures add the shortest length from which on the
@@ -223,7 +259,12 @@ def cluster_keeps_up(frame: pd.DataFrame) -> Verdict:
         return no_data("a Dask cluster beside a process pool in the granularity family")
     judgements: dict[str, Judgement] = {}
     texts: list[str] = []
-    figures: dict[str, Any] = {"startup_s": startup_seconds(frame), "catch_up": {}}
+    starts = startup_seconds(frame)
+    figures: dict[str, Any] = {
+        "startup_s": {name: value for name, (value, _) in starts.items()},
+        "startup_rounds": {name: n for name, (_, n) in starts.items()},
+        "catch_up": {},
+    }
     for (model, payload), part in ratios.groupby(["model", "payload_bytes"], sort=True):
         series = f"{model_label(model)}" + (f", {format_bytes(payload)} payload" if payload else "")
         figures["catch_up"][series] = catch_up_length(part)
@@ -231,6 +272,7 @@ def cluster_keeps_up(frame: pd.DataFrame) -> Verdict:
         figures.setdefault("extra_per_task_s", {})[series] = float(
             shortest["extra_per_task_s"].median()
         )
+        figures.setdefault("extra_per_task_rounds", {})[series] = len(shortest)
         figures.setdefault("shortest", {})[series] = str(shortest["size_label"].iloc[0])
         for (task_s, label), at in part.groupby(["task_s", "size_label"], sort=True):
             speedup, dropped = kept_estimate(at)
@@ -246,18 +288,19 @@ def cluster_keeps_up(frame: pd.DataFrame) -> Verdict:
                 fails=Bound(KEEPS_UP, above=True),
                 dropped=dropped,
             )
+    extra, rounds = figures["extra_per_task_s"], figures["extra_per_task_rounds"]
     catch_up = "; ".join(
         f"{series} keeps up from {length or 'no length measured'}, "
-        f"{format_seconds(figures['extra_per_task_s'][series])} more per task at "
+        f"{median_text(extra[series], rounds[series])} more per task at "
         f"{figures['shortest'][series]}"
         for series, length in figures["catch_up"].items()
     )
-    if figures["startup_s"]:
-        starts = ", ".join(f"{k}: {format_seconds(v)}" for k, v in figures["startup_s"].items())
-        catch_up += f"; start, one task per worker and stop: {starts}"
+    if starts:
+        started = ", ".join(f"{k}: {median_text(v, n)}" for k, (v, n) in starts.items())
+        catch_up += f"; start, one task per worker and stop: {started}"
     if not judgements:
         return no_data(
             f"tasks of {format_seconds(CLAIM_FROM_S)} or longer on a Dask cluster ({catch_up})"
         )
     line = f"cluster time / process-pool time {', '.join(texts)}; {catch_up}"
-    return verdict_of_judgements(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures, across="the cluster and payload")

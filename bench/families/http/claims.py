@@ -10,6 +10,7 @@ from bench.families.http.clients import CLIENTS
 from bench.families.http.figures import HTTP_FIGURES
 from bench.report.claims import (
     DOES_NOT_HOLD,
+    MIXED_OR_UNCLEAR,
     Bound,
     Judgement,
     Verdict,
@@ -78,7 +79,7 @@ def error_fraction(rows: pd.DataFrame, model: str, workers: int) -> float | None
     f"asyncio client, holds when it failed at most {format_percent(HANDLED_ERRORS)} of its "
     f"requests and the 95% interval of the threads' peak RSS over its own lies at or above "
     f"{format_threshold(HTTP_MEMORY_RATIO)}; does not hold when it failed more, or the "
-    f"interval lies below {format_threshold(HTTP_SAME_MEMORY)}; depends otherwise; the "
+    f"interval lies below {format_threshold(HTTP_SAME_MEMORY)}; {MIXED_OR_UNCLEAR}; the "
     f"claim holds when it holds for every asyncio client measured",
     figures=(HTTP_FIGURES,),
 )
@@ -139,4 +140,4 @@ def asyncio_scales_connections(frame: pd.DataFrame) -> Verdict:
             f"both kinds of client at {THOUSANDS:,} or more requests in flight"
             + (f" ({'; '.join(texts)})" if texts else "")
         )
-    return verdict_of_judgements(judgements, "; ".join(texts), figures)
+    return verdict_of_judgements(judgements, "; ".join(texts), figures, across="the client")

@@ -8,6 +8,7 @@ import pandas as pd
 
 from bench.models import Role, model_of
 from bench.report.claims import (
+    MIXED_OR_UNCLEAR,
     NO_GAIN,
     Bound,
     Judgement,
@@ -65,12 +66,13 @@ def best_named(found: dict[str, tuple[Estimate, int, str]], models: tuple[str, .
     criteria=f"holds when, on every wait, the 95% interval of the fastest thread "
     f"configuration (model and worker count, named) lies at or above "
     f"{format_threshold(IO_GAIN)} the loop's throughput; does not hold when it lies below "
-    f"{format_threshold(NO_GAIN)} on every wait; depends otherwise",
+    f"{format_threshold(NO_GAIN)} on every wait; {MIXED_OR_UNCLEAR}",
     figures=(scaling_figures("io"),),
 )
 def threads_suit_io(frame: pd.DataFrame) -> Verdict:
     """Holds when, on sleep and on TCP, the fastest thread configuration's interval lies
-    at or above 2x the loop; does not hold when under 1.2x on all; depends otherwise.
+    at or above 2x the loop; does not hold when under 1.2x on all; else depends or is
+    inconclusive.
     The configuration is named; asyncio's best is shown beside."""
     ratios = paired_ratios(where(frame, family="io"))
     ratios = ratios[ratios["model"] != model_of(Role.LOOP)] if not ratios.empty else ratios
@@ -108,4 +110,4 @@ def threads_suit_io(frame: pd.DataFrame) -> Verdict:
         "speedup": everything,
     }
     line = "fastest thread configuration vs the loop: " + "; ".join(texts)
-    return verdict_of_judgements(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures, across="the wait")

@@ -8,7 +8,10 @@ import pandas as pd
 
 from bench.families.ipc.figures import IPC_FIGURE
 from bench.report.claims import (
+    DECIDED,
     DEPENDS,
+    INCONCLUSIVE,
+    MIXED_OR_UNCLEAR,
     Bound,
     Judgement,
     Verdict,
@@ -44,14 +47,14 @@ def size_text(size: int) -> str:
     measured_by="round trip of a payload through queue.Queue vs multiprocessing Queue and Pipe",
     criteria=f"holds when at every payload size the 95% interval of the faster of mp.Queue and "
     f"mp.Pipe lies at or above {format_threshold(IPC_SLOWER)} the round trip of queue.Queue; "
-    f"does not hold when it lies below at every payload size; depends when mixed or unclear",
+    f"does not hold when it lies below at every payload size; {MIXED_OR_UNCLEAR}",
     figures=(IPC_FIGURE,),
 )
 def ipc_slower(frame: pd.DataFrame) -> Verdict:
     """Holds when at every payload size the faster of mp.Queue and mp.Pipe takes 1.25x
     queue.Queue's round trip or more, interval and all; does not hold when below at
-    every size; depends when mixed, saying at which sizes. The faster channel is the
-    one that could refute the claim. shared_memory is shown beside: it is the way
+    every size; depends when mixed, saying at which sizes; else inconclusive. The faster
+    channel is the one that could refute the claim. shared_memory is shown beside: it is the way
     round the claim, not the claim."""
     ratios = paired_ratios(where(frame, measure="ipc"), baseline=REFERENCE_CHANNEL)
     channels = where(ratios, model=PROCESS_CHANNELS)
@@ -82,10 +85,10 @@ def ipc_slower(frame: pd.DataFrame) -> Verdict:
     figures: dict[str, Any] = {"slowdown_vs_queue.Queue": per_size, "fastest_channel": chosen}
     figures["threshold"] = IPC_SLOWER
     line = "round trip of the faster process channel vs queue.Queue: " + "; ".join(texts)
-    verdict = verdict_of_judgements(judgements, line, figures)
-    unsure = [j.reason for j in judgements.values() if j.verdict == DEPENDS]
+    verdict = verdict_of_judgements(judgements, line, figures, across="the payload size")
+    unsure = [j.reason for j in judgements.values() if j.verdict not in DECIDED]
     thin = bool(unsure) and all("too little" in reason for reason in unsure)
-    if verdict.verdict == DEPENDS and not thin:
+    if verdict.verdict in (DEPENDS, INCONCLUSIVE) and not thin:
         # why it can go both ways: the copy grows with the payload, the wake-up does not
         verdict = Verdict(
             verdict.verdict,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bench.families.memory.metrics import memory_per_worker
+from bench.families.memory.metrics import WORKING_SETS, memory_per_worker
 from bench.models import Role, model_of
 from bench.report.format import DASH, Formatter, format_bytes, is_missing
 from bench.report.select import model_label
@@ -56,11 +56,7 @@ def memory_table(fits: pd.DataFrame) -> str:
 
 
 #: The structures every forked worker reads, as a reader knows them, in reading order.
-COPY_ON_WRITE_LABELS = {
-    "working_set": "one bytes object",
-    "small_objects": "small objects (distinct ints in a list)",
-    "small_objects_frozen": "small objects, gc.freeze() before the workers start",
-}
+COPY_ON_WRITE_LABELS = WORKING_SETS
 
 
 def copy_on_write_table(fits: pd.DataFrame) -> str:

@@ -11,6 +11,7 @@ from bench.capacity import FAMILY as CAPACITY_FAMILY
 from bench.families.cpu.claims import SCALES_FRACTION
 from bench.models import Role, model_of
 from bench.report.claims import (
+    MIXED_OR_UNCLEAR,
     NO_GAIN,
     Bound,
     Judgement,
@@ -88,12 +89,13 @@ def thread_rows(rows: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
     criteria=f"holds when, on every NumPy workload that releases the GIL, the 95% interval "
     f"of the thread pool's speedup lies at or above {format_percent(SCALES_FRACTION)} of "
     f"the ideal speedup min(workers, cores); does not hold when it lies below "
-    f"{format_threshold(NO_GAIN)} on every one; depends otherwise (the Python loop is "
+    f"{format_threshold(NO_GAIN)} on every one; {MIXED_OR_UNCLEAR} (the Python loop is "
     f"shown, not judged)",
 )
 def numpy_threads_speed_up(frame: pd.DataFrame) -> Verdict:
     """Holds when the thread pool's interval clears 3/4 of the ideal speedup on every
-    GIL-releasing NumPy workload; does not hold under 1.2x on all; depends between."""
+    GIL-releasing NumPy workload; does not hold under 1.2x on all; else depends or is
+    inconclusive (saying which)."""
     # the capacity probes come along: they flag the rounds the host withheld cores
     ratios = paired_ratios(where(frame, family=(NUMPY_FAMILY, CAPACITY_FAMILY)))
     if not ratios.empty:
@@ -141,8 +143,8 @@ def numpy_threads_speed_up(frame: pd.DataFrame) -> Verdict:
         f"{format_threshold(ideal)}): " + "; ".join(texts)
     )
     if ideal < 2:
-        return depends(line, "one core: nothing can run in parallel", figures)
-    return verdict_of_judgements(judgements, line, figures)
+        return depends(line, "on the machine: one core, nothing can run in parallel", figures)
+    return verdict_of_judgements(judgements, line, figures, across="the workload")
 
 
 def copy_costs(ratios: pd.DataFrame, workload: str) -> tuple[Any, Any] | None:
@@ -180,12 +182,12 @@ def copy_costs(ratios: pd.DataFrame, workload: str) -> tuple[Any, Any] | None:
     f"pool's speedup over the pickling process pool lies at or above "
     f"{format_threshold(COPY_LOSS)} and that of the shared-memory pool over the pickling "
     f"pool too (the copy is what it loses to); does not hold when both lie below "
-    f"{format_threshold(NO_LOSS)}; depends otherwise",
+    f"{format_threshold(NO_LOSS)}; {MIXED_OR_UNCLEAR}",
 )
 def numpy_processes_copy_arrays(frame: pd.DataFrame) -> Verdict:
     """Holds when the thread pool beats the pickling pool by 1.2x or more and shared
     memory wins that back (1.2x or more), on every large-array workload; does not hold
-    when neither is faster; depends otherwise."""
+    when neither is faster; else depends or is inconclusive."""
     pool = model_of(Role.PROCESS_POOL)
     ratios = paired_ratios(
         where(frame, family=(NUMPY_FAMILY, CAPACITY_FAMILY)),
@@ -229,4 +231,4 @@ def numpy_processes_copy_arrays(frame: pd.DataFrame) -> Verdict:
     if not judgements:
         return no_data("a process pool on the large-array NumPy workloads")
     line = f"{config}, {workers} workers: " + "; ".join(texts)
-    return verdict_of_judgements(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures, across="the workload")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bench.families.race.figures import RACES_FIGURE
-from bench.report.claims import DEPENDS, DOES_NOT_HOLD, HOLDS, Verdict, claim, no_data
+from bench.report.claims import DOES_NOT_HOLD, HOLDS, Verdict, claim, inconclusive, no_data
 from bench.report.format import format_number
 from bench.report.select import numbers, where
 
@@ -19,12 +19,13 @@ from bench.report.select import numbers, where
     statement="Threads that change shared data without a lock lose updates.",
     measured_by="lost updates of a shared counter, unsynchronised and locked",
     criteria="holds when the unlocked counter loses updates in some run and the locked one in "
-    "none; does not hold when no run loses any; depends when the lock loses some",
+    "none; does not hold when no run loses any; inconclusive when the lock loses some (the "
+    "harness is then suspect)",
     figures=(RACES_FIGURE,),
 )
 def races_lose_updates(frame: pd.DataFrame) -> Verdict:
     """Holds when the unsynchronised counter lost updates in some run and the locked
-    one in none; does not hold when no run lost any; depends when the lock lost some."""
+    one in none; does not hold when no run lost any; inconclusive when the lock lost some."""
     race = where(frame, measure="race", metric="lost_updates")
     racy = numbers(where(race, variant="racy"))
     locked = numbers(where(race, variant="locked"))
@@ -49,8 +50,9 @@ def races_lose_updates(frame: pd.DataFrame) -> Verdict:
         f"with a lock: at most {format_number(max(locked))} lost"
     )
     if max(locked) > 0:  # a lock that loses updates means the measurement is broken
-        return Verdict(DEPENDS, line + " (the locked counter lost updates: check the harness)",
-                       figures)  # fmt: skip
+        return inconclusive(
+            line, "the locked counter lost updates, so the harness, not Python, is suspect", figures
+        )
     if max(racy) > 0:
         return Verdict(HOLDS, line, figures)
     return Verdict(DOES_NOT_HOLD, line, figures)

@@ -8,6 +8,7 @@ from bench.families.startup.figures import STARTUP_FIGURE
 from bench.families.startup.metrics import startup_slowdowns
 from bench.models import Role, model_of
 from bench.report.claims import (
+    MIXED_OR_UNCLEAR,
     Bound,
     Judgement,
     Verdict,
@@ -42,13 +43,13 @@ def _workers_text(workers: float, family: str) -> str:
     criteria=f"holds when, at the platform's default start method and every worker count, "
     f"the 95% interval of a process's start-up time over a thread's lies at or above "
     f"{format_threshold(STARTUP_CHEAPER)}; does not hold when it lies below "
-    f"{format_threshold(1)} at every count; depends otherwise",
+    f"{format_threshold(1)} at every count; {MIXED_OR_UNCLEAR}",
     figures=(STARTUP_FIGURE,),
 )
 def threads_start_faster(frame: pd.DataFrame) -> Verdict:
     """Holds when starting and joining processes by the default start method takes 2x
     the threads' time or more, interval and all, at every worker count measured; does
-    not hold when under 1x at all; depends otherwise. The other start methods are
+    not hold when under 1x at all; else depends or is inconclusive. The other start methods are
     shown beside; the start-up figure quotes the same estimates."""
     slowdowns = startup_slowdowns(frame)
     if slowdowns.empty:
@@ -89,7 +90,7 @@ def threads_start_faster(frame: pd.DataFrame) -> Verdict:
         "pool_vs_thread_pool": by_config(pools.assign(slowdown=1 / pools["speedup"]), "slowdown"),
     }  # fmt: skip
     line = f"start+join, a process ({method}, the default) vs a thread: " + "; ".join(texts)
-    return verdict_of_judgements(judgements, line, figures)
+    return verdict_of_judgements(judgements, line, figures, across="the worker count")
 
 
 def startup_estimate(row: pd.Series) -> Estimate:
