@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 from pathlib import Path
 from typing import NoReturn, TypeAlias
 
 from bench import exit_codes, interpreters
-from bench.cases import Case, select
+from bench.cases import Case, select, usable_cores
 from bench.environment import LOCAL_RESULTS, PROJECT_ROOT
 from bench.families import catalogue
 
@@ -34,19 +35,36 @@ def _regex(value: str, option: str) -> str:
     return value
 
 
-def _cases(profile: str, only: str | None) -> list[Case]:
+def _cores(asked: int | None, *, at_most_usable: bool) -> tuple[int, str]:
+    """The cores to plan for, and why: ``--cores`` where given (for ``run``, at most the
+    cores this process may use), else the usable cores (``cases.usable_cores``)."""
+    usable = usable_cores()
+    found = f"the cores this process may use ({usable} of {os.cpu_count() or usable} logical)"
+    if asked is None:
+        return usable, found
+    if at_most_usable and asked > usable:
+        raise UsageError(f"--cores {asked}: this process may use {usable} core(s) ({found})")
+    return asked, f"--cores {asked}"
+
+
+def _cases(profile: str, only: str | None, cores: int) -> list[Case]:
     # The capacity probes go with whatever work is selected (see bench.capacity).
-    return catalogue.with_probes(select(catalogue.PROFILES[profile].cases(), only))
+    return catalogue.with_probes(select(catalogue.PROFILES[profile].cases(cores), only), cores)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     profile = catalogue.PROFILES[args.profile]
-    cases = _cases(args.profile, _regex(args.only, "--only") if args.only else None)
+    cores, why = _cores(args.cores, at_most_usable=False)
+    cases = _cases(args.profile, _regex(args.only, "--only") if args.only else None, cores)
     print(f"profile {profile.name}: {profile.description}")
     print(
         f"  {profile.rounds} round(s) x {profile.values} value(s), {profile.warmups} warmup(s), "
         f"timeout {profile.timeout_s:g}s per case"
     )
+    plan = profile.plan(cores, why)
+    print(f"  planned for {cores} core(s): {why}")
+    for name, counts in plan["relative_counts"].items():
+        print(f"    {name}: {', '.join(map(str, counts))}")
     width = max((len(c.name) for c in cases), default=10)
     print(f"\n{'case':<{width}}  {'family':<12} {'tasks':>5}  timed")
     for case in cases:
@@ -104,7 +122,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bench.progress import Progress
 
     machine = _machine(args.machine)
-    cases = _cases(args.profile, _regex(args.only, "--only") if args.only else None)
+    cores, why = _cores(args.cores, at_most_usable=True)
+    cases = _cases(args.profile, _regex(args.only, "--only") if args.only else None, cores)
     if not cases:
         print(f"error: no case of profile {args.profile!r} matches {args.only!r}", file=sys.stderr)
         return exit_codes.USAGE
@@ -127,6 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         rounds=args.rounds,
         timeout_s=args.timeout,
         dask_cluster=dask_cluster,
+        plan=catalogue.PROFILES[args.profile].plan(cores, why),
         **({"machine": machine} if machine else {}),
     )
     try:
@@ -314,6 +334,13 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
     """--profile and --only: which cases."""
     p.add_argument("--profile", choices=sorted(catalogue.PROFILES), default="quick")
     p.add_argument("--only", metavar="REGEX", help="only the cases whose name matches")
+    p.add_argument(
+        "--cores",
+        type=_count,
+        metavar="N",
+        help="plan worker counts and batches for N usable cores (default: the cores this "
+        "process may use; run takes at most those)",
+    )
 
 
 def _add_history_option(p: argparse.ArgumentParser) -> None:
@@ -451,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exit_codes.USAGE
+    except BrokenPipeError:  # `bench list | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return exit_codes.OK
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ and children of the spawn and forkserver start methods import this module.
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import os
 import sys
@@ -26,7 +27,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bench.cases import Case, Size, Subject, SubjectKind
+from bench.cases import Case, Size, Subject, SubjectKind, usable_cores
 from bench.measurement import Measurement
 from bench.workloads.catalog import Workload
 
@@ -46,18 +47,15 @@ SPIN = Size("40ms", 1_500_000, 2)
 ROUND_START = "round start"  # the variant of the probe that opens every round
 BEFORE = "before "  # the variant of a probe right before a group: "before <group>"
 
-#: A round keeps its w-worker speedups when its capacity is at least this share of
-#: min(w, cores): below it the host withheld a core for part of the round.
-KEEP_FRACTION = 0.9
 #: Pairs of (one alone, k together) per probe: each gives one capacity.
 PAIRS = 3
-#: The most processes a probe runs: the most workers a CPU case uses (its families), so
-#: every speedup the report shows is limited by a capacity measured with as many.
-MAX_PROCESSES = 8
-#: Metric of the probe with k = the core count (at most MAX_PROCESSES; 2 at the least).
-METRIC = "cores"
-#: Metric of the probe with k = 2, recorded beside it where the cores are more than two.
-METRIC_TWO = "cores_with_2_processes"
+#: The metric of the probe with k processes: one per k probed, 2, 4, 8 ... up to the
+#: cores the run plans for, and those cores.
+METRIC_PREFIX, METRIC_SUFFIX = "cores_with_", "_processes"
+#: Before the probe followed the cores it ran k = 2 and k = min(cores, 8), the latter as
+#: this metric; results of that time still read (``processes_of``).
+LEGACY_METRIC = "cores"
+LEGACY_MAX_PROCESSES = 8
 BARRIER_TIMEOUT_S = 60.0
 REPLY_TIMEOUT_S = 120.0
 
@@ -86,16 +84,27 @@ def capacity(processes: int, alone_s: float, together_s: float) -> float:
 
 
 def probe_sizes(cores: int) -> tuple[int, ...]:
-    """The k to probe: 2, and the core count (at most MAX_PROCESSES) where it is more."""
-    top = max(2, min(cores, MAX_PROCESSES))
-    return (2,) if top == 2 else (2, top)
+    """The k to probe on ``cores`` cores: 2, 4, 8 ... up to the cores, and the cores
+    themselves (2 at the least: one process alone is the reference, never a probe)."""
+    top = max(2, cores)
+    return tuple(sorted({*(1 << e for e in range(1, top.bit_length()) if 1 << e <= top), top}))
 
 
-def usable_cores() -> int:
-    """The logical cores this process may run on (its affinity where the OS has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+def metric_for(processes: int) -> str:
+    """The metric of the probe with ``processes`` spinning at once."""
+    return f"{METRIC_PREFIX}{processes}{METRIC_SUFFIX}"
+
+
+def processes_of(metric: str, cores: float | None = None) -> int | None:
+    """How many processes spun for ``metric`` (None: no capacity metric). The legacy
+    metric ran min(cores, 8): ``cores`` is then the machine's count."""
+    if metric.startswith(METRIC_PREFIX) and metric.endswith(METRIC_SUFFIX):
+        middle = metric[len(METRIC_PREFIX) : -len(METRIC_SUFFIX)]
+        return int(middle) if middle.isdigit() else None
+    if metric == LEGACY_METRIC:
+        known = cores is not None and not math.isnan(cores) and cores >= 1
+        return max(2, min(int(cores) if known else 2, LEGACY_MAX_PROCESSES))  # type: ignore[arg-type]
+    return None
 
 
 def probe(makespan: Makespan, processes: int, pairs: int = PAIRS) -> list[float]:
@@ -198,12 +207,11 @@ class Spinners:
 def run(
     case: Case, repeat: int = 1, context: BaseContext | None = None
 ) -> tuple[list[dict[str, Any]], list[Measurement]]:
-    """Probe the capacity (at least :data:`PAIRS` pairs per k, ``repeat`` where more);
-    returns the spinners' facts (GIL state, affinity, as ``case_script.probe_metadata``
-    reads them) and the measurements: :data:`METRIC`, and :data:`METRIC_TWO` where
-    the cores are more than two."""
-    cores = usable_cores()
-    sizes = probe_sizes(cores)
+    """Probe the capacity for every k of ``probe_sizes(case.workers)`` (the cores the run
+    plans for; at least :data:`PAIRS` pairs per k, ``repeat`` where more); returns the
+    spinners' facts (GIL state, affinity, as ``case_script.probe_metadata`` reads them)
+    and one measurement per k (``metric_for(k)``): the machine's own scaling curve."""
+    sizes = probe_sizes(case.workers)
     pairs = max(PAIRS, repeat)
     spinners = Spinners(max(sizes), sizes, context)
     try:
@@ -212,10 +220,10 @@ def run(
         found = {k: probe(makespan, k, pairs) for k in reversed(sizes)}
     finally:
         spinners.close()
-    params = {"spin_iterations": case.size, "cores_seen": cores}
-    results = [Measurement(METRIC, "ratio", found[max(sizes)], params | {"processes": max(sizes)})]
-    if len(sizes) > 1:
-        results.append(Measurement(METRIC_TWO, "ratio", found[2], params | {"processes": 2}))
+    params = {"spin_iterations": case.size, "cores_seen": usable_cores()}
+    results = [
+        Measurement(metric_for(k), "ratio", found[k], params | {"processes": k}) for k in sizes
+    ]
     return spinners.facts, results
 
 
@@ -227,9 +235,10 @@ def measure(case: Case, repeat: int = 1) -> list[Measurement]:
 # --- the probe cases the runner adds ------------------------------------------------------
 
 
-def probe_case(before: str | None = None) -> Case:
+def probe_case(cores: int, before: str | None = None) -> Case:
     """The capacity probe that opens every round, or the one run right before ``before``
-    (a group of a family that needs cores)."""
+    (a group of a family that needs cores), for a run planned for ``cores`` cores: it
+    spins up to that many processes at once."""
     return Case(
         family=FAMILY,
         workload=WORKLOAD.name,
@@ -237,7 +246,7 @@ def probe_case(before: str | None = None) -> Case:
         size=SPIN.value,
         tasks=SPIN.tasks,
         model=SPINNER,
-        workers=SPIN.tasks,
+        workers=max(2, cores),
         measure=MEASURE,
         variant=f"{BEFORE}{before}" if before else ROUND_START,
     )
@@ -251,41 +260,64 @@ def probe_target(case: Case) -> str | None:
     return case.variant.removeprefix(BEFORE) if case.variant.startswith(BEFORE) else ""
 
 
-def with_probes(cases: Iterable[Case], needs_cores: Collection[str]) -> list[Case]:
-    """``cases`` and the capacity probes they need (none are added to no work): one at
-    the start of every round and one right before every group of the families
-    ``needs_cores`` names."""
+def with_probes(cases: Iterable[Case], needs_cores: Collection[str], cores: int) -> list[Case]:
+    """``cases`` and the capacity probes they need (none are added to no work), for a run
+    planned for ``cores`` cores: one at the start of every round and one right before
+    every group of the families ``needs_cores`` names."""
     given = list(cases)
     work = [c for c in given if c.family != FAMILY]
     if not work:
         return given
     limited = sorted({c.group for c in work if c.family in needs_cores})
     have = {c.name for c in given}
-    wanted = [probe_case(), *(probe_case(group) for group in limited)]
+    wanted = [probe_case(cores), *(probe_case(cores, group) for group in limited)]
     return given + [p for p in wanted if p.name not in have]
 
 
 # --- reading the probes back ---------------------------------------------------------------
 
 
-def describe(records: Sequence[dict[str, Any]], cores: int) -> str | None:
-    """One line on the capacity in outcome records (as the case script writes them): the
-    median of the rounds' capacities (each round's the median of its probes), their
-    range, and how many rounds fell below KEEP_FRACTION of the cores a speedup at every
-    core needs. None without probes."""
+def describe(records: Sequence[dict[str, Any]]) -> str | None:
+    """One line on the capacity in outcome records (as the case script writes them): at
+    the most processes probed, the median of the rounds' capacities (each round's the
+    median of its probes), their range, and the rounds unusually low against the others
+    (``LOW_AGAINST_OTHERS``), which the report leaves out. None without probes."""
     by_round: dict[Any, list[float]] = {}
+    top = 0
     for record in records:
-        if record.get("metric") == METRIC and record.get("metadata", {}).get("family") == FAMILY:
+        k = processes_of(str(record.get("metric", "")), record.get("metadata", {}).get("cpu_count"))
+        if k is None or record.get("metadata", {}).get("family") != FAMILY:
+            continue
+        if k > top:
+            top, by_round = k, {}
+        if k == top:
             by_round.setdefault(record["metadata"].get("round"), []).extend(record["values"])
     if not by_round:
         return None
-    rounds = sorted(_median(values) for values in by_round.values())
-    threshold = KEEP_FRACTION * max(1, min(cores, MAX_PROCESSES))
-    below = sum(value < threshold for value in rounds)
+    per_round = [_median(values) for values in by_round.values()]
+    low = sum(is_unusually_low(v, others) for v, others in _each_against_the_rest(per_round))
+    rounds = sorted(per_round)
     return (
-        f"capacity {_median(rounds):.2f} cores (median of {len(rounds)} round(s), "
-        f"{rounds[0]:.2f}-{rounds[-1]:.2f}); {below} round(s) below {threshold:.2f}"
+        f"capacity with {top} processes: {_median(rounds):.2f} cores (median of {len(rounds)} "
+        f"round(s), {rounds[0]:.2f}-{rounds[-1]:.2f}); {low} round(s) unusually low"
     )
+
+
+#: A round is left out of an estimate when its capacity is below this share of the median
+#: of the run's other rounds: the host withheld cores then. Judged against the machine's
+#: own rounds, never against the ideal: a machine with two hardware threads a core, or a
+#: shared host, never gives its logical cores in full, and that is the machine, not noise.
+LOW_AGAINST_OTHERS = 0.85
+
+
+def is_unusually_low(value: float, others: Sequence[float]) -> bool:
+    """Whether ``value`` is below ``LOW_AGAINST_OTHERS`` of the median of ``others`` (at
+    least two of them: with fewer there is nothing to be unusual against)."""
+    return len(others) >= 2 and value < LOW_AGAINST_OTHERS * _median(others)
+
+
+def _each_against_the_rest(values: Sequence[float]) -> list[tuple[float, list[float]]]:
+    return [(value, [*values[:i], *values[i + 1 :]]) for i, value in enumerate(values)]
 
 
 def _median(values: Sequence[float]) -> float:

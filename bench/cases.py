@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from itertools import product
+from typing import Any
 
 from bench.models import MODELS, START_METHODS, Isolation, ModelSpec, Role
 
@@ -26,6 +27,47 @@ def binary_size_name(n: int) -> str:
         if n >= scale and n % scale == 0:
             return f"{n // scale}{unit}"
     return f"{n}B"
+
+
+# --- worker counts stated relative to the machine -----------------------------------------
+
+
+@dataclass(frozen=True)
+class PerCores:
+    """Worker counts stated relative to the usable cores, made numbers when a plan is made
+    for a machine (``counts_for``): a profile says "every power of two up to the cores",
+    not "1, 2 and 4", so that it measures a 16-core machine at 16 workers."""
+
+    name: str  # what the manifest and ``bench list`` say of it
+    counts: Callable[[int], tuple[int, ...]]
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def powers_of_two_up_to(cores: int) -> tuple[int, ...]:
+    return tuple(1 << k for k in range(max(1, cores).bit_length()) if 1 << k <= cores)
+
+
+POWERS_OF_TWO = PerCores("every power of two up to the cores", powers_of_two_up_to)
+HALF_THE_CORES = PerCores("half the cores", lambda cores: (max(1, cores // 2),))
+THE_CORES = PerCores("the cores", lambda cores: (max(1, cores),))
+#: More workers than cores: what oversubscription costs (or gains, for waits).
+TWICE_THE_CORES = PerCores("twice the cores", lambda cores: (2 * max(1, cores),))
+#: A family's scaling curve: 1, 2, 4 ... up to the cores, the cores, and oversubscribed.
+SCALING = (POWERS_OF_TWO, THE_CORES, TWICE_THE_CORES)
+#: The same curve in fewer points, for a profile with a time budget on any machine.
+FEW = (1, HALF_THE_CORES, THE_CORES, TWICE_THE_CORES)
+
+WorkerCount = int | PerCores
+
+
+def counts_for(counts: Iterable[WorkerCount], cores: int) -> tuple[int, ...]:
+    """``counts`` as numbers for a machine of ``cores`` usable cores, sorted, once each."""
+    found: set[int] = set()
+    for count in counts:
+        found.update(count.counts(cores) if isinstance(count, PerCores) else (count,))
+    return tuple(sorted(found))
 
 
 # --- subjects: what a case runs under ------------------------------------------------------
@@ -156,7 +198,7 @@ class Pick:
     family_id: str
     sizes: tuple[str, ...] | None = None
     models: tuple[str, ...] | None = None
-    workers: tuple[int, ...] | None = None
+    workers: tuple[WorkerCount, ...] | None = None
     start_methods: tuple[str, ...] = START_METHODS
     variants: tuple[str, ...] | None = None
 
@@ -170,7 +212,7 @@ class Family:
     workload: str
     sizes: tuple[Size, ...]
     models: tuple[str, ...]  # the subjects' names, of ``kind``
-    workers: tuple[int, ...]
+    workers: tuple[WorkerCount, ...]
     # Some subjects make sense only up to a point (64 spawned processes per batch
     # measures process creation, not the workload): subject -> largest worker count.
     max_workers: dict[str, int] = field(default_factory=dict)
@@ -187,7 +229,14 @@ class Family:
     #: cores from (``bench.report.capacity``).
     needs_cores: bool = False
 
-    def cases(self, pick: Pick) -> Iterator[Case]:
+    def counts(self, pick: Pick, cores: int) -> tuple[int, ...]:
+        """The worker counts ``pick`` measures on a machine of ``cores`` usable cores."""
+        return counts_for(pick.workers or self.workers, cores)
+
+    def cases(self, pick: Pick, cores: int, most_workers: int = 0) -> Iterator[Case]:
+        """The cases of ``pick`` for ``cores`` usable cores. ``most_workers``: the most
+        workers this family measures in the plan, which a batch of a family that needs
+        cores must cover twice (see ``batch_tasks``)."""
         for size in self.sizes:
             if pick.sizes is not None and size.label not in pick.sizes:
                 continue
@@ -198,18 +247,27 @@ class Family:
                 methods: tuple[str | None, ...] = (None,)
                 if subject.start_methods:  # those of the pick it takes: maybe none
                     methods = tuple(m for m in pick.start_methods if m in subject.start_methods)
-                counts = (1,) if subject.baseline else (pick.workers or self.workers)
+                counts = (1,) if subject.baseline else self.counts(pick, cores)
                 for method, w, variant in product(methods, counts, self.variants):
                     if w > self.max_workers.get(name, w):
                         continue
                     if pick.variants is not None and variant not in pick.variants:
                         continue
-                    yield from self._variants(size, subject, method, w, variant)
+                    tasks = self.batch_tasks(size, w, most_workers)
+                    yield from self._variants(size, subject, method, w, variant, tasks)
+
+    def batch_tasks(self, size: Size, workers: int, most_workers: int) -> int:
+        """Tasks in one timed batch: the size's own, or one per worker where it has none.
+        A family that needs cores holds at least twice the most workers it measures, the
+        loop's batch the same work: 8 tasks could never show a speedup past 8."""
+        if not size.tasks:
+            return workers
+        return max(size.tasks, 2 * most_workers) if self.needs_cores else size.tasks
 
     def _variants(
-        self, size: Size, subject: Subject, method: str | None, workers: int, variant: str
-    ) -> Iterator[Case]:
-        tasks = size.tasks or workers
+        self, size: Size, subject: Subject, method: str | None, workers: int, variant: str,
+        tasks: int,
+    ) -> Iterator[Case]:  # fmt: skip
         # A process takes milliseconds to start: one loop per value is enough, and
         # pyperf's calibration run would cost another start. Threads and IPC round
         # trips take microseconds and need pyperf to pick the loop count.
@@ -256,7 +314,10 @@ class Profile:
     #: The families its picks name, by id, and the cases they need beside them (the
     #: capacity probes): given by the catalogue that gathers them.
     families: Mapping[str, Family] = field(default_factory=dict, compare=False, repr=False)
-    companions: Callable[[list[Case]], list[Case]] = field(default=list, compare=False, repr=False)
+    #: The cases that go with the profile's for a machine of so many cores (the probes).
+    companions: Callable[[list[Case], int], list[Case]] = field(
+        default=lambda cases, cores: cases, compare=False, repr=False
+    )
     #: Families always given every round (the capacity probe goes with any round).
     every_round: tuple[str, ...] = ()
 
@@ -272,12 +333,55 @@ class Profile:
         probe starts every worker, and a batch of tasks runs one task a worker first."""
         return self.warmups if case.calibrate else 0
 
-    def cases(self) -> list[Case]:
+    def cases(self, cores: int | None = None) -> list[Case]:
+        """The profile's cases planned for ``cores`` usable cores (None: this machine's)."""
+        cores = usable_cores() if cores is None else cores
+        most: dict[str, int] = {}
+        for pick in self.picks:
+            counts = self.families[pick.family_id].counts(pick, cores)
+            most[pick.family_id] = max(most.get(pick.family_id, 1), *counts)
         seen: dict[str, Case] = {}
         for pick in self.picks:
-            for case in self.families[pick.family_id].cases(pick):
+            family = self.families[pick.family_id]
+            for case in family.cases(pick, cores, most[pick.family_id]):
                 seen.setdefault(case.name, case)
-        return self.companions(list(seen.values()))
+        return self.companions(list(seen.values()), cores)
+
+    def worker_counts(self, cores: int) -> dict[str, list[int]]:
+        """Per family id, the worker counts the profile measures on ``cores`` cores."""
+        found: dict[str, set[int]] = {}
+        for pick in self.picks:
+            counts = self.families[pick.family_id].counts(pick, cores)
+            found.setdefault(pick.family_id, set()).update(counts)
+        return {family: sorted(counts) for family, counts in sorted(found.items())}
+
+    def plan(self, cores: int, why: str) -> dict[str, Any]:
+        """What the profile's cases were planned for, as the manifest records it: the
+        cores and ``why`` those, the counts stated relative to them and what they came to
+        per family, and the tasks a batch holds where a family needs cores."""
+        relative = {p for pick in self.picks for p in (pick.workers or
+                    self.families[pick.family_id].workers) if isinstance(p, PerCores)}  # fmt: skip
+        needing = {f.family for f in self.families.values() if f.needs_cores}
+        batches = {case.group: case.tasks for case in self.cases(cores) if case.family in needing}
+        return {
+            "cores": cores,
+            "cores_from": why,
+            "relative_counts": {r.name: list(r.counts(cores)) for r in sorted(relative, key=repr)},
+            "worker_counts": self.worker_counts(cores),
+            "batch_tasks": dict(sorted(batches.items())),
+        }
+
+
+def usable_cores() -> int:
+    """The logical cores this process may run on: its affinity where the OS has one
+    (a container's or ``taskset``'s limit), else what ``os.process_cpu_count`` (3.13+) or
+    ``os.cpu_count`` says."""
+    import os
+
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    count = getattr(os, "process_cpu_count", os.cpu_count)()
+    return int(count or 1)
 
 
 def select(cases: Iterable[Case], pattern: str | None) -> list[Case]:
@@ -343,8 +447,12 @@ class Trend:
 
 
 def one_case(family: Family, pick: Pick) -> Case:
-    """The one case ``pick`` takes of ``family`` (a trend's benchmark, say)."""
-    found = list(family.cases(pick))
+    """The one case ``pick`` takes of ``family`` (a trend's benchmark, say): its worker
+    count is a number, the same on every machine, so that the name follows the nights."""
+    if any(isinstance(w, PerCores) for w in pick.workers or family.workers):
+        raise ValueError(f"{pick} states its workers relative to the cores: not one case")
+    counts = [w for w in pick.workers or family.workers if isinstance(w, int)]
+    found = list(family.cases(pick, cores=max(counts, default=1)))
     if len(found) != 1:
         raise ValueError(f"{pick} takes {len(found)} cases of {family.id!r}, not one")
     return found[0]

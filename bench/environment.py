@@ -41,6 +41,14 @@ def logical_cpus() -> int:
     return os.cpu_count() or 1
 
 
+def physical_cpus() -> int | None:
+    """The physical cores (psutil; None where the OS does not say): past them, workers
+    share a core's hardware threads, and a speedup cannot follow the logical count."""
+    import psutil
+
+    return psutil.cpu_count(logical=False)
+
+
 def machine_id() -> str:
     """A stable name for this kind of machine: OS, architecture, cores and CPU model.
 

@@ -73,6 +73,9 @@ class Settings:
     timeout_s: float | None = None  # None: the profile's
     #: The user's Dask cluster (--dask-scheduler): its workers, threads, hosts.
     dask_cluster: dict[str, Any] | None = None
+    #: What the cases were planned for: the cores and the worker counts chosen, and why
+    #: (``bench.cases.Profile.plan``), recorded in the manifest.
+    plan: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -381,6 +384,7 @@ class Run:
             host=self._host(),
             cases=[asdict(c) | {"name": c.name} for c in self.settings.cases],
             interpreters=entries,
+            plan=self.settings.plan,
         )
 
     def _host(self) -> dict[str, Any]:
@@ -388,6 +392,7 @@ class Run:
         return {
             "cpu_model": environment.cpu_model(),
             "logical_cpus": environment.logical_cpus(),
+            "physical_cpus": environment.physical_cpus(),
             "platform": platform.platform(),
             "hostname": platform.node(),
             **({"dask_cluster": cluster} if cluster else {}),
@@ -409,6 +414,7 @@ class Run:
             "run_started": self.started.isoformat(),
             "host_cpu_model": host["cpu_model"] or "unknown",
             "host_logical_cpus": host["logical_cpus"],
+            **({"physical_cpu_count": host["physical_cpus"]} if host.get("physical_cpus") else {}),
         }
 
     def _run_case(
@@ -636,8 +642,7 @@ def run(settings: Settings, progress: Progress | None = None) -> Outcome:
         except ResultsNotWritten:
             if status != schema.FAILED:
                 raise
-    cores = int(job.manifest.host.get("logical_cpus") or 1)
-    probed = {label: capacity.describe(records, cores) for label, records in job.outcomes.items()}
+    probed = {label: capacity.describe(records) for label, records in job.outcomes.items()}
     return Outcome(
         job.run_dir, job.manifest, code, {k: v for k, v in probed.items() if v is not None}
     )

@@ -9,7 +9,6 @@ from bench.capacity import SPINNER
 from bench.cases import START_METHODS, Case, Pick, select
 from bench.families import catalogue
 from bench.families.catalogue import EXCLUDED, FAMILIES, MEASURES, PROFILES, WORKLOADS, check
-from bench.families.cpu.family import CPU_WORKERS
 from bench.families.ipc.channels import CHANNELS
 from bench.families.pitfalls.apis import PROCESS_APIS
 from bench.models import MODELS
@@ -17,9 +16,14 @@ from bench.models import MODELS
 PROCESS_MODELS = {name for name, spec in MODELS.items() if spec.uses_processes}
 
 
+#: The cores the profiles are planned for here: two, whatever this machine has
+#: (tests/test_plan_cores.py plans for other machines).
+CORES = 2
+
+
 @pytest.fixture(scope="module")
 def cases_by_profile() -> dict[str, list[Case]]:
-    return {name: profile.cases() for name, profile in PROFILES.items()}
+    return {name: profile.cases(CORES) for name, profile in PROFILES.items()}
 
 
 def all_cases(cases_by_profile: dict[str, list[Case]]) -> list[Case]:
@@ -94,17 +98,16 @@ def test_smoke_is_small(cases_by_profile: dict[str, list[Case]]) -> None:
     assert PROFILES["smoke"].rounds == 1
 
 
-def test_cpu_families_use_1_2_4_8_workers_in_standard(
+def test_cpu_families_follow_the_cores_in_standard(
     cases_by_profile: dict[str, list[Case]],
 ) -> None:
-    assert CPU_WORKERS == (1, 2, 4, 8)
     cpu = [c for c in cases_by_profile["standard"] if c.family in ("cpu_python", "cpu_c")]
     assert cpu
     for model in ("threads", "thread_pool", "processes", "process_pool"):
         for workload in ("count_primes", "sha256"):  # zlib: the full profile only
             counts = {c.workers for c in cpu if c.model == model and c.workload == workload}
-            assert counts == set(CPU_WORKERS), (model, workload)
-    full = {c.workload for c in PROFILES["full"].cases() if c.family == "cpu_c"}
+            assert counts == {1, 2, 4}, (model, workload)  # 1, the 2 cores, twice the cores
+    full = {c.workload for c in PROFILES["full"].cases(CORES) if c.family == "cpu_c"}
     assert full == {"sha256", "zlib"}
 
 
@@ -228,7 +231,7 @@ def test_a_pick_narrows_its_family() -> None:
         workers=(2,),
         start_methods=("spawn",),
     )
-    cases = list(family.cases(pick))
+    cases = list(family.cases(pick, CORES))
     assert {(c.model, c.workers, c.start_method, c.size_label) for c in cases} == {
         ("threads", 2, None, "1ms"),
         ("processes", 2, "spawn", "1ms"),
@@ -242,6 +245,6 @@ def test_every_channel_has_a_timer() -> None:
 
 
 def test_deterministic_measurements_run_once_and_timings_every_round() -> None:
-    for case in PROFILES["standard"].cases():
+    for case in PROFILES["standard"].cases(CORES):
         once = ("memory", "fault", "pitfalls", "cpu_limits", "copy_on_write")
         assert case.once == (case.measure in once), case.name

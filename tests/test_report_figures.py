@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from bench.report.figures import registry, style
+from bench.report.figures.style import FigureWithAlt
 from bench.report.format import format_bytes, format_payload, format_rate, format_seconds
 from bench.results.read import load_run
 
@@ -185,9 +186,10 @@ def errorbars(ax: Axes) -> list[ErrorbarContainer]:
     return [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
 
 
-def made(result: tuple[Figure, str] | None) -> tuple[Figure, str]:
+def made(result: FigureWithAlt) -> tuple[Figure, str]:
+    """The figure and alt text a make function drew (the numbers behind it apart)."""
     assert result is not None
-    return result
+    return result[0], result[1]
 
 
 # --- the figures ---------------------------------------------------------------------
@@ -416,7 +418,7 @@ def test_a_settled_layout_keeps_every_text_inside_the_figure() -> None:
         made = spec.make(spec.select(data))
         if made is None:  # no data for it here
             continue
-        fig, _ = made
+        fig = made[0]
         checked.append(spec.name)
         with matplotlib.rc_context(style.STYLE):
             style.settle_layout(fig)

@@ -18,7 +18,6 @@ from bench.report.metrics import (
     median_ci,
     paired_ratios,
     paired_speedups,
-    parallel_efficiency,
     summarize,
 )
 
@@ -265,23 +264,53 @@ def test_speedups_over_another_baseline_match_worker_counts() -> None:
     assert procs.to_dict() == {1: pytest.approx(0.1), 5: pytest.approx(0.05)}
 
 
-def test_efficiency_is_speedup_over_min_of_workers_and_cores() -> None:
+def probe(round_: int, processes: int, cores: float, machine_cores: int = 16) -> dict:
+    """A capacity probe of ``processes`` spinning at once that got ``cores`` cores."""
+    return {
+        "interpreter": "py", "family": "capacity", "group": "capacity:capacity[40ms]",
+        "benchmark": f"capacity {processes}", "model": "spinning_processes", "workers": 2,
+        "round": round_, "metric": f"cores_with_{processes}_processes", "unit": "ratio",
+        "value": cores, "measure": "capacity", "cpu_count": machine_cores,
+    }  # fmt: skip
+
+
+def hyperthreaded_machine(withheld_round: int | None = None) -> pd.DataFrame:
+    """8 physical cores, 16 logical ones: capacity flat past 8 (about 8.5 at 16), and a
+    process pool that gets what the machine gives. In ``withheld_round`` the host gave
+    half of that."""
     rows = []
-    for rnd in (1, 2, 3):
-        rows += [
-            timing("sequential", rnd, 1.0),
-            timing("process_pool", rnd, 0.6, 2),
-            timing("threads", rnd, 0.5, 4),
-        ]
-    frame = pd.DataFrame(rows).assign(cpu_count=2)
-    result = parallel_efficiency(frame).set_index("model")
-    assert result.loc["process_pool", "ideal"] == 2
-    assert result.loc["process_pool", "efficiency"] == pytest.approx((1 / 0.6) / 2)
-    assert result.loc["threads", "ideal"] == 2  # 4 workers, 2 cores
-    assert result.loc["threads", "efficiency"] == pytest.approx(1.0)
-    assert result.loc["sequential", "efficiency"] == pytest.approx(1.0)
-    no_cores = parallel_efficiency(frame.drop(columns="cpu_count")).set_index("model")
-    assert no_cores.loc["threads", "ideal"] == 4
+    curve = {2: 2.0, 4: 3.95, 8: 7.8, 16: 8.5}
+    for rnd in (1, 2, 3, 4):
+        share = 0.5 if rnd == withheld_round else 1.0
+        rows += [probe(rnd, k, c * share) for k, c in curve.items()]
+        rows += [timing("sequential", rnd, 1.6), timing("threads", rnd, 1.6 * 1.3, 16)]
+        rows += [timing("process_pool", rnd, 1.6 / (c * share * 0.97), k) for k, c in curve.items()]
+    return pd.DataFrame(rows).assign(cpu_count=16, needs_cores=True)
+
+
+def test_speedups_past_the_physical_cores_are_kept_with_efficiency_against_capacity() -> None:
+    result = paired_speedups(hyperthreaded_machine())
+    pool = result[result["model"] == "process_pool"].set_index("workers")
+    assert pool.loc[16, "speedup"] == pytest.approx(8.5 * 0.97)  # far below the ideal 16
+    assert (pool["dropped"] == 0).all() and (pool["rounds"] == 4).all()
+    assert pool.loc[16, "capacity"] == pytest.approx(8.5)
+    assert pool["efficiency"].to_numpy() == pytest.approx([0.97] * 4)
+    threads = result[result["model"] == "threads"].set_index("workers")
+    assert threads.loc[16, "efficiency"] == pytest.approx(1 / 1.3 / 8.5)
+
+
+def test_a_round_in_which_the_host_withheld_half_the_cores_is_dropped() -> None:
+    result = paired_speedups(hyperthreaded_machine(withheld_round=3))
+    pool = result[result["model"] == "process_pool"].set_index("workers")
+    assert (pool["dropped"] == 1).all() and (pool["rounds"] == 3).all()
+    assert pool.loc[16, "speedup"] == pytest.approx(8.5 * 0.97)  # the others tell it
+    assert pool.loc[16, "capacity"] == pytest.approx(8.5)  # what the machine gives
+
+
+def test_without_probes_there_is_no_capacity_and_no_efficiency() -> None:
+    frame = hyperthreaded_machine()
+    result = paired_speedups(frame[frame["family"] != "capacity"])
+    assert result["capacity"].isna().all() and result["efficiency"].isna().all()
 
 
 # --- winners ----------------------------------------------------------------------------

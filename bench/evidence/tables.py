@@ -12,8 +12,8 @@ from bench.families import catalogue
 from bench.report.format import (
     DASH,
     MISSING,
-    format_any,
     format_interval,
+    format_percent,
     format_ratio,
     format_seconds,
     is_missing,
@@ -45,16 +45,21 @@ def speedup_table(speedups: pd.DataFrame) -> str:
     """Paired speedups (``metrics.paired_speedups``): one row per case, grouped by
     workload, the baseline first; the speedup is the one estimate of a ratio (the
     geometric mean of the rounds' ratios) with its 95 % interval in parentheses, as
-    the verdicts and figures write it; ``rounds`` counts the rounds it rests on."""
+    the verdicts and figures write it; ``rounds`` counts the rounds it rests on, and the
+    efficiency is the speedup over what the machine gave at that count (its capacity,
+    where the run probed it), shown where known."""
     if speedups.empty:
         return NO_DATA
     frame = sorted_rows(
-        ensure_columns(speedups, ["group", "start_method"]),
+        ensure_columns(speedups, ["group", "start_method", "efficiency"]),
         [*identity_keys(speedups), "group", "workers", "model", "start_method", "benchmark"],
     )
     frame["speedup_text"] = [
         _speedup_text(m, lo, hi)
         for m, lo, hi in zip(frame["speedup"], frame["low"], frame["high"], strict=True)
+    ]
+    frame["efficiency_text"] = [
+        None if is_missing(e) else format_percent(float(e)) for e in frame["efficiency"]
     ]
     columns = [
         ("benchmark", "benchmark"),
@@ -64,11 +69,13 @@ def speedup_table(speedups: pd.DataFrame) -> str:
         ("speedup_text", "speedup (95% CI)"),
         ("rounds", "rounds"),
     ]
+    if frame["efficiency_text"].notna().any():
+        columns.append(("efficiency_text", "of what the machine gave"))
     return markdown_table(
         frame,
         with_identity(frame, columns),
         {"model": model_label},
-        right=["workers", "speedup_text", "rounds"],
+        right=["workers", "speedup_text", "rounds", "efficiency_text"],
     )
 
 
@@ -110,9 +117,9 @@ def environment_table(frame: pd.DataFrame) -> str:
 
 def capacity_table(summary: pd.DataFrame) -> str:
     """The parallel capacity of each run (``capacity.capacity_summary``), per interpreter:
-    the median of its rounds' capacities in cores, with their range, how many rounds
-    were probed and how many fell below the threshold a speedup at every core needs
-    (their speedups at that many workers are left out of the estimates)."""
+    at the most processes probed, the median of its rounds' capacities in cores with their
+    range, the machine's logical and physical cores, how many rounds were probed and how
+    many were unusually low against the run's others (left out of the estimates)."""
     if summary.empty:
         return NO_DATA
     table = sorted_rows(summary, [*identity_keys(summary)])
@@ -121,22 +128,26 @@ def capacity_table(summary: pd.DataFrame) -> str:
             None if is_missing(m) else f"{significant(float(m))} ({_cores_range(lo, hi)})"
             for m, lo, hi in zip(table["median"], table["low"], table["high"], strict=True)
         ],
-        below_text=[
-            None if is_missing(t) else f"{int(b)} (below {significant(float(t))})"
-            for b, t in zip(table["below"], table["threshold"], strict=True)
+        cores_text=[
+            None if is_missing(c) else
+            f"{int(c)}" + ("" if is_missing(p) else f" ({int(p)} physical)")
+            for c, p in zip(table["cores"], table["physical_cores"], strict=True)
         ],
-    )
+    )  # fmt: skip
     columns = [
         ("interpreter", "interpreter"),
-        ("cores", "cores"),
+        ("cores_text", "cores"),
+        ("processes", "processes probed"),
         ("rounds", "rounds"),
         ("capacity_text", "capacity, cores: median (range)"),
-        ("below_text", "rounds below threshold"),
+        ("unusually_low", "rounds unusually low"),
     ]
     shown = [c for c in IDENTITY if c[0] != "interpreter" and c[0] in table.columns
              and table[c[0]].nunique(dropna=True) > 1]  # fmt: skip
     return markdown_table(
-        table, [*shown, *columns], {"cores": format_any}, right=["cores", "rounds"]
+        table,
+        [*shown, *columns],
+        right=["cores_text", "processes", "rounds", "unusually_low"],
     )
 
 

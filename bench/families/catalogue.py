@@ -110,9 +110,10 @@ EXCLUDED: dict[tuple[str, str], str] = {
 NEEDS_CORES: frozenset[str] = frozenset(f.family for f in FAMILIES.values() if f.needs_cores)
 
 
-def with_probes(cases: Iterable[Case]) -> list[Case]:
-    """``cases`` and the capacity probes they need (``bench.capacity.with_probes``)."""
-    return capacity.with_probes(cases, NEEDS_CORES)
+def with_probes(cases: Iterable[Case], cores: int) -> list[Case]:
+    """``cases`` and the capacity probes they need on ``cores`` cores
+    (``bench.capacity.with_probes``)."""
+    return capacity.with_probes(cases, NEEDS_CORES, cores)
 
 
 def _profile(settings: ProfileSettings) -> Profile:

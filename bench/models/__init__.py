@@ -100,6 +100,8 @@ class ModelSpec:
     #: Modules it imports that the project does not require, and the extra that has them.
     requires: tuple[str, ...] = ()
     extra: str = ""
+    #: Its matplotlib marker: with the colour, no two models look alike in a chart.
+    marker: str = "o"
 
     @property
     def uses_processes(self) -> bool:
@@ -129,40 +131,43 @@ class ModelSpec:
 GREY, BLUE, GREEN, VERMILLION, PURPLE, OCHRE = (
     "#7f7f7f", "#0072b2", "#009e73", "#d55e00", "#cc79a7", "#aa7700"
 )  # fmt: skip
-SKY, INDIGO, TEAL, BROWN = "#3b8fc4", "#7575b0", "#2a9d8f", "#a86c55"
+SKY, INDIGO, OLIVE, BROWN = "#3b8fc4", "#7575b0", "#808000", "#a86c55"
 HOLDS, LISTS = Capability.HOLDS_WORKERS, Capability.LISTS_WORKERS
 
 MODELS: dict[str, ModelSpec] = {
     m.name: m
     for m in (
         ModelSpec("sequential", "bench.models.sequential", "loop", GREY, Isolation.SHARED,
-                  baseline=True, role=Role.LOOP),
+                  baseline=True, role=Role.LOOP, marker="o"),
         ModelSpec("threads", "bench.models.threads", "threads", BLUE, Isolation.SHARED,
-                  starts_per_run=True, role=Role.THREADS, capabilities=frozenset({HOLDS})),
+                  starts_per_run=True, role=Role.THREADS, capabilities=frozenset({HOLDS}),
+                  marker="v"),
         ModelSpec(
             "processes", "bench.models.processes", "processes", VERMILLION, Isolation.PROCESS,
             start_methods=START_METHODS, starts_per_run=True, role=Role.PROCESSES,
-            capabilities=frozenset({HOLDS}),
+            capabilities=frozenset({HOLDS}), marker="s",
         ),
         ModelSpec("thread_pool", "bench.models.thread_pool", "thread pool", GREEN,
-                  Isolation.SHARED, pool=True, role=Role.THREAD_POOL),
+                  Isolation.SHARED, pool=True, role=Role.THREAD_POOL, marker="^"),
         ModelSpec(
             "process_pool", "bench.models.process_pool", "process pool", PURPLE,
             Isolation.PROCESS, start_methods=START_METHODS, chunksize=True, pool=True,
-            role=Role.PROCESS_POOL, capabilities=frozenset({HOLDS, LISTS}),
+            role=Role.PROCESS_POOL, capabilities=frozenset({HOLDS, LISTS}), marker="D",
         ),
         ModelSpec("asyncio", "bench.models.coroutines", "asyncio", OCHRE, Isolation.SHARED,
-                  is_async=True, role=Role.EVENT_LOOP),
+                  is_async=True, role=Role.EVENT_LOOP, marker="P"),
         ModelSpec("loky", "bench.models.loky_pool", "loky", SKY, Isolation.PROCESS, pool=True,
-                  capabilities=frozenset({HOLDS}), requires=("loky",), extra="loky"),
+                  capabilities=frozenset({HOLDS}), requires=("loky",), extra="loky", marker="X"),
         ModelSpec("dask_local", "bench.models.dask_local", "Dask LocalCluster", INDIGO,
-                  Isolation.REMOTE, pool=True, requires=("distributed",), extra="dask"),
+                  Isolation.REMOTE, pool=True, requires=("distributed",), extra="dask",
+                  marker="h"),
         ModelSpec("dask_cluster", "bench.models.dask_cluster", "Dask cluster", BROWN,
-                  Isolation.REMOTE, pool=True, requires=("distributed",), extra="dask"),
+                  Isolation.REMOTE, pool=True, requires=("distributed",), extra="dask",
+                  marker="*"),
         ModelSpec(
-            "subinterpreters", "bench.models.subinterpreters", "subinterpreters", TEAL,
+            "subinterpreters", "bench.models.subinterpreters", "subinterpreters", OLIVE,
             Isolation.INTERPRETER, pool=True, role=Role.SUBINTERPRETERS,
-            capabilities=frozenset({HOLDS}), extra="interpreters",
+            capabilities=frozenset({HOLDS}), extra="interpreters", marker="p",
             requires=("backports.interpreters",) if (3, 12) <= sys.version_info < (3, 14) else (),
         ),
     )

@@ -150,7 +150,16 @@ def paired_ratios(
     columns = [*present(per_round, [*RUN_KEYS, *CASE_KEYS, *DESCRIPTIVE, *FAMILY_TRAITS]), "round"]
     if per_round.empty or "model" not in per_round.columns:
         return pd.DataFrame(
-            columns=[*columns, "time_s", "baseline_s", "ratio", "capacity", "low_capacity"]
+            columns=[
+                *columns,
+                "time_s",
+                "baseline_s",
+                "ratio",
+                "capacity",
+                "machine_capacity",
+                "probed_processes",
+                "low_capacity",
+            ]
         )
     baseline = baseline or model_of(Role.LOOP)
     pair_on = present(per_round, [*RUN_KEYS, "interpreter", "group", *match, "round"])
@@ -176,17 +185,21 @@ def paired_speedups(
 
     ``speedup`` is the geometric mean of the per-round ratios, ``low``/``high`` its
     95 % interval (NaN with fewer than two rounds), ``rounds`` how many rounds it
-    rests on and ``dropped`` how many were left out for low capacity.
+    rests on and ``dropped`` how many were left out for low capacity. Where the run
+    probed the machine's capacity (``bench.report.capacity``): ``capacity``, what the
+    machine gave at min(workers, cores), and ``efficiency`` = speedup / capacity (the
+    share of what the machine gave that the model used; NaN where not probed at that k).
     """
     ratios = paired_ratios(frame, baseline, match)
     keys = present(ratios, [*RUN_KEYS, *CASE_KEYS, *DESCRIPTIVE, *FAMILY_TRAITS])
-    columns = [*keys, "speedup", "low", "high", "rounds", "dropped"]
+    columns = [*keys, "speedup", "low", "high", "rounds", "dropped", "capacity", "efficiency"]
     if ratios.empty:
         return pd.DataFrame(columns=columns)
     rows = []
     for key, part in ratios.groupby(keys, dropna=False, sort=True):
         kept = part[~part["low_capacity"].astype(bool)]
         found = ratio_estimate(kept["ratio"].tolist())
+        capacity = _capacity_at_the_count(part)
         rows.append(
             dict(zip(keys, key, strict=True))
             | {
@@ -195,26 +208,26 @@ def paired_speedups(
                 "high": found.high,
                 "rounds": found.n,
                 "dropped": len(part) - len(kept),
+                "capacity": capacity,
+                "efficiency": found.value / capacity if capacity > 0 else math.nan,
             }
         )
     return pd.DataFrame(rows, columns=columns)
 
 
-def parallel_efficiency(frame: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
-    """``paired_speedups`` with the ideal speedup and the share of it reached.
-
-    The ideal is ``min(workers, cores)`` with the machine's ``cpu_count`` (the
-    worker count alone where the frame lacks it): past the core count more
-    workers cannot run more work at once, so 4 workers on 2 cores are held to 2x.
-    ``efficiency`` = speedup / ideal (1.0: perfect scaling).
-    """
-    speedups = paired_speedups(frame, baseline)
-    if speedups.empty:
-        return speedups.assign(ideal=pd.Series(dtype=float), efficiency=pd.Series(dtype=float))
-    workers = speedups["workers"].astype(float)
-    if "cpu_count" in speedups.columns:
-        cores = pd.to_numeric(speedups["cpu_count"], errors="coerce").fillna(workers)
-        ideal = np.minimum(workers, cores)
-    else:
-        ideal = workers
-    return speedups.assign(ideal=ideal, efficiency=speedups["speedup"] / ideal)
+def _capacity_at_the_count(part: pd.DataFrame) -> float:
+    """What the machine gave at min(workers, cores) in the run of ``part`` (one case's
+    rounds), where the probe ran exactly that many processes; else NaN: the capacity at
+    another count is no yardstick for this one."""
+    if "machine_capacity" not in part or "probed_processes" not in part:
+        return math.nan
+    workers = pd.to_numeric(part["workers"], errors="coerce").astype(float)
+    cores = (
+        pd.to_numeric(part["cpu_count"], errors="coerce").astype(float)
+        if "cpu_count" in part
+        else workers
+    )
+    wanted = np.minimum(workers, cores.fillna(workers))
+    exact = part[part["probed_processes"].astype(float) == wanted]
+    found = pd.to_numeric(exact["machine_capacity"], errors="coerce").dropna()
+    return float(found.median()) if not found.empty else math.nan

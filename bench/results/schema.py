@@ -85,8 +85,8 @@ METADATA: dict[str, MetaKey] = {
     **_keys("machine", "identifier", "machine"),
     **_keys("machine", "text", "cpu_model_name host_cpu_model hostname platform cpu_config "
             "cpu_freq aslr boot_time worker_cpu_affinity"),
-    **_keys("machine", "int", "cpu_count host_logical_cpus worker_cpu_count runnable_threads",
-            nonnegative=True),
+    **_keys("machine", "int", "cpu_count host_logical_cpus worker_cpu_count runnable_threads "
+            "physical_cpu_count", nonnegative=True),
     **_keys("machine", "number", "uptime load_avg_1min", nonnegative=True),
     # A Dask cluster's workers, threads and hosts (comma-separated), as its scheduler says.
     **_keys("machine", "int", "dask_workers dask_threads", nonnegative=True),
@@ -113,7 +113,8 @@ PARAM_KEYS = (
     "run_id", "machine", "profile", "interpreter", "python_version", "python_build",
     "python_options", "python_pgo", "python_lto", "gil_enabled", "family", "workload", "group",
     "size", "size_label", "tasks", "model", "start_method", "workers", "timed", "measure",
-    "variant", "payload_bytes", "chunksize", "cpu_count", "cpu_model_name", "round", "date",
+    "variant", "payload_bytes", "chunksize", "cpu_count", "physical_cpu_count",
+    "cpu_model_name", "round", "date",
     DEFINITION_HASH_KEY, "platform",
 )  # fmt: skip
 
@@ -383,6 +384,8 @@ class Manifest:
     host: dict[str, Any]
     cases: list[dict[str, Any]]
     interpreters: list[InterpreterEntry]
+    #: What the cases were planned for: cores and worker counts, and why (absent before).
+    plan: dict[str, Any] = field(default_factory=dict)
     finished_utc: str | None = None
     status: str = RUNNING
     kind: str = MANIFEST_KIND
@@ -452,7 +455,7 @@ MANIFEST_FIELDS: dict[str, FieldRule] = {
     "seed": _is(int, "a whole number"), "git_commit": _is(str, "text", optional=True),
     "process_token": _is(str, "text"), "started_utc": _is(str, "a time"),
     "host": _is(dict, "an object"), "cases": _list_of(dict, "objects"),
-    "interpreters": _list_of(dict, "objects"),
+    "interpreters": _list_of(dict, "objects"), "plan": _is(dict, "an object"),
     "finished_utc": _is(str, "a time", optional=True), "status": _status,
     "kind": _is(str, "text"), "schema_version": _count,
 }  # fmt: skip

@@ -1,9 +1,13 @@
 """CPU-bound work: pure-Python prime counting (holds the GIL) and C code that releases it
-(hashing, compression), from 1 to 8 workers against the plain loop."""
+(hashing, compression), from one worker to twice the machine's cores against the plain
+loop."""
 
 from __future__ import annotations
 
 from bench.cases import (
+    FEW,
+    SCALING,
+    THE_CORES,
     Family,
     Pick,
     ResultsPage,
@@ -19,8 +23,6 @@ from bench.models import Role, model_names, model_of
 from bench.workloads.catalog import Workload
 
 ORDER = 20
-#: Past the 2-4 cores of CI machines on purpose: oversubscription.
-CPU_WORKERS = (1, 2, 4, 8)
 
 WORKLOADS = (
     # Count primes below a limit by trial division: pure Python, holds the GIL.
@@ -40,19 +42,22 @@ CPU_MODELS = model_names(lambda m: not m.is_async)
 # Pure Python, ~1 ms and ~100 ms per task: count_primes(3000) and (90000) on 3.11 here.
 COUNT_PRIMES = Family(
     "count_primes", "cpu_python", "count_primes",
-    (Size("1ms", 3_000, 64), Size("100ms", 90_000, 8)), CPU_MODELS, CPU_WORKERS,
+    (Size("1ms", 3_000, 64), Size("100ms", 90_000, 8)), CPU_MODELS, SCALING,
     needs_cores=True,
 )  # fmt: skip
 # C code that releases the GIL: ~10 ms of hashing, ~20 ms of compression per task.
-SHA256 = Family("sha256", "cpu_c", "sha256", (Size("16MiB", 16, 8),), CPU_MODELS, CPU_WORKERS,
+SHA256 = Family("sha256", "cpu_c", "sha256", (Size("16MiB", 16, 8),), CPU_MODELS, SCALING,
                 needs_cores=True)  # fmt: skip
-ZLIB = Family("zlib", "cpu_c", "zlib", (Size("1MiB", 1, 8),), CPU_MODELS, CPU_WORKERS,
+ZLIB = Family("zlib", "cpu_c", "zlib", (Size("1MiB", 1, 8),), CPU_MODELS, SCALING,
               needs_cores=True)  # fmt: skip
 FAMILIES = (COUNT_PRIMES, SHA256, ZLIB)
 #: The families as a reader names them: each of their groups gets a scaling chart.
 READER_FAMILIES = tuple(dict.fromkeys(f.family for f in FAMILIES))
 #: The featured group: pure-Python CPU work, ~100 ms per task.
-FEATURED_GROUP = next(COUNT_PRIMES.cases(Pick("count_primes", sizes=("100ms",)))).group
+FEATURED_GROUP = next(COUNT_PRIMES.cases(Pick("count_primes", sizes=("100ms",)), cores=1)).group
+
+#: The models quick measures along the machine's curve (the rest at the cores only).
+QUICK_CURVE = ("sequential", "threads", "thread_pool", "process_pool")
 
 # fmt: off
 PICKS = {
@@ -63,32 +68,35 @@ PICKS = {
         Pick("count_primes", sizes=("1ms",), models=("subinterpreters",), workers=(2,)),
     ),
     "quick": (
-        # the key speedups: every model on this machine at 2 workers, processes under
-        # fork (start methods and clusters: standard)
-        Pick("count_primes", sizes=("100ms",), workers=(2,), start_methods=FORK,
-             models=local_models(COUNT_PRIMES)),
-        Pick("sha256", workers=(2,), start_methods=FORK,
+        # The key speedups in a few points of the machine's curve (1, half the cores, the
+        # cores, twice the cores): the loop, threads and the two pools; processes under
+        # fork (start methods and clusters: standard). The other models at the cores.
+        Pick("count_primes", sizes=("100ms",), workers=FEW, start_methods=FORK,
+             models=QUICK_CURVE),
+        Pick("count_primes", sizes=("100ms",), workers=(THE_CORES,), start_methods=FORK,
+             models=tuple(m for m in local_models(COUNT_PRIMES) if m not in QUICK_CURVE)),
+        Pick("sha256", workers=(THE_CORES,), start_methods=FORK,
              models=("sequential", "threads", "thread_pool", "process_pool")),
     ),
     "standard": (
-        # The pure-Python 100 ms task carries the central claims: the pool under every
-        # start method, since the verdict takes the platform's default (fork on Linux
-        # before 3.14, forkserver from 3.14, spawn on macOS and Windows); per-batch
-        # processes under fork (the start-up families measure every method's start).
-        Pick("count_primes", sizes=("100ms",), workers=(1, 2, 4),
+        # The pure-Python 100 ms task carries the central claims, along the machine's
+        # whole curve: the pool under every start method, since the verdict takes the
+        # platform's default (fork on Linux before 3.14, forkserver from 3.14, spawn on
+        # macOS and Windows); per-batch processes under fork (the start-up families
+        # measure every method's start).
+        Pick("count_primes", sizes=("100ms",),
              models=("sequential", "threads", "thread_pool", "process_pool")),
-        Pick("count_primes", sizes=("100ms",), models=("processes",), workers=(1, 2, 4),
-             start_methods=FORK),
+        Pick("count_primes", sizes=("100ms",), models=("processes",), start_methods=FORK),
         # The rest compares models; a start method matters for start-up.
         Pick("count_primes", sizes=("1ms",), start_methods=FORK,
              models=names_without(COUNT_PRIMES, OPTIONAL_MODELS)),
         Pick("sha256", start_methods=FORK, models=names_without(SHA256, OPTIONAL_MODELS)),
-        # The optional models at 2 workers where the others have every count: the 100 ms
-        # task (subinterpreters against the process pool; short tasks are the granularity
-        # family's) and C code (subinterpreters).
-        Pick("count_primes", sizes=("100ms",), workers=(2,),
+        # The optional models at the cores where the others have the whole curve: the
+        # 100 ms task (subinterpreters against the process pool; short tasks are the
+        # granularity family's) and C code (subinterpreters).
+        Pick("count_primes", sizes=("100ms",), workers=(THE_CORES,),
              models=names_of(COUNT_PRIMES, *OPTIONAL_MODELS)),
-        Pick("sha256", workers=(2,), models=("subinterpreters",)),
+        Pick("sha256", workers=(THE_CORES,), models=("subinterpreters",)),
     ),
 }
 # fmt: on
@@ -107,8 +115,10 @@ PAGE = ResultsPage(
     figures=("scaling-cpu-*", "gil-vs-free-threaded"),
     speedups=True,
     intro="Pure-Python prime counting and C code that releases the GIL (hashing, "
-    "compression), from 1 to 8 workers. Speedups are taken over the plain loop within "
-    "each round. Then what Python counts, and what a pool gains, under a CPU limit.",
+    "compression), from one worker to twice the machine's cores. Speedups are taken over "
+    "the plain loop within each round, and judged against what the machine gave at that "
+    "count (its parallel capacity, probed in the same round). Then what Python counts, and "
+    "what a pool gains, under a CPU limit.",
     order=10,
 )
 

@@ -4,7 +4,7 @@ each task's array pickled or (variant ``shared_memory``) a block's slice."""
 
 from __future__ import annotations
 
-from bench.cases import Family, Pick, Size
+from bench.cases import THE_CORES, Family, Pick, Size
 from bench.families.profiles import FORK
 from bench.models import Isolation, model_names
 from bench.workloads.catalog import Workload
@@ -46,18 +46,18 @@ PICKS = {
     "smoke": (Pick("numpy_ufuncs_shm", workers=(2,), start_methods=FORK),),
     "quick": (
         # The copy claim on ufuncs, the thread-pool claim on ufuncs and matmul.
-        Pick("numpy_ufuncs", workers=(2,), start_methods=FORK,
+        Pick("numpy_ufuncs", workers=(THE_CORES,), start_methods=FORK,
              models=("sequential", "thread_pool", "process_pool")),
-        Pick("numpy_ufuncs_shm", workers=(2,), start_methods=FORK),
-        Pick("numpy_matmul", workers=(2,), models=("sequential", "thread_pool")),
+        Pick("numpy_ufuncs_shm", workers=(THE_CORES,), start_methods=FORK),
+        Pick("numpy_matmul", workers=(THE_CORES,), models=("sequential", "thread_pool")),
     ),
     "standard": (
-        # Every array workload at 2 workers against the loop; threads started per batch
+        # Every array workload with a worker per core against the loop; threads started per batch
         # are the thread pool's twins here (quick and full have them).
-        *(Pick(f"numpy_{name}", workers=(2,), start_methods=FORK,
+        *(Pick(f"numpy_{name}", workers=(THE_CORES,), start_methods=FORK,
                models=("sequential", "thread_pool", "process_pool"))
           for name in ("matmul", "ufuncs", "sort", "python_loop")),
-        *(Pick(f"numpy_{name}_shm", workers=(2,), start_methods=FORK)
+        *(Pick(f"numpy_{name}_shm", workers=(THE_CORES,), start_methods=FORK)
           for name in ("matmul", "ufuncs", "sort")),
     ),
 }  # fmt: skip

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from bench.capacity import FAMILY as CAPACITY_FAMILY
-from bench.capacity import METRIC as CAPACITY_METRIC
 from bench.models import Role, model_of
 from bench.report.figures.registry import figure
 from bench.report.figures.style import (
@@ -53,7 +52,7 @@ def select_numpy(frame: pd.DataFrame) -> pd.DataFrame:
     """The NumPy timings and the capacity probes of the same runs: a round the host
     withheld cores in is dropped here as in the verdicts (one estimator for both)."""
     rows = pick(frame, family=FAMILY, metric="time")
-    probes = pick(frame, family=CAPACITY_FAMILY, metric=CAPACITY_METRIC)
+    probes = pick(frame, family=CAPACITY_FAMILY)
     return rows if rows.empty or probes.empty else pd.concat([rows, probes])
 
 

@@ -18,11 +18,13 @@ import pandas as pd
 
 import bench.models as registry
 from bench.report.figures.style import FigureWithAlt, save
+from bench.report.spreadsheet import to_csv
 from bench.untrusted import read_regular_file
 
 #: Part of every cache key: bump it when a figure's drawing changes.
-VERSION = "5"  # 3: numbers written by bench.report.format; 4: models' labels from the registry
-# 5: layout placed once before saving (style.settle_layout)
+VERSION = "6"  # 3: numbers written by bench.report.format; 4: models' labels from the registry
+# 5: layout placed once before saving (style.settle_layout); 6: a marker per model, the
+# numbers behind each chart as CSV
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,15 @@ class FigureInfo:
     title: str
     alt: str
 
+    @property
+    def numbers(self) -> Path:
+        """The numbers behind the chart, as CSV, beside its SVG."""
+        return numbers_path(self.path)
+
+
+def numbers_path(svg: Path) -> Path:
+    return svg.with_suffix(".csv")
+
 
 def data_key(rows: pd.DataFrame, name: str) -> str:
     """A hash of the rows a figure uses, independent of row and column order."""
@@ -39,7 +50,9 @@ def data_key(rows: pd.DataFrame, name: str) -> str:
     lines = sorted(ordered.to_csv(index=False, header=False, lineterminator="\n").splitlines())
     digest = hashlib.sha256()
     # the registry's labels and colours are drawn too: a change of either redraws
-    look = ";".join(f"{m}={s.label}={s.colour}" for m, s in sorted(registry.MODELS.items()))
+    look = ";".join(
+        f"{m}={s.label}={s.colour}={s.marker}" for m, s in sorted(registry.MODELS.items())
+    )
     for part in (VERSION, matplotlib.__version__, look, name, ",".join(ordered.columns), *lines):
         digest.update(part.encode())
         digest.update(b"\n")
@@ -130,6 +143,9 @@ def _cached_figure(svg: Path, key_file: Path, key: str) -> dict[str, Any] | None
         return None
     if data.get("sha256") != hashlib.sha256(raw_svg).hexdigest() or svg_problem(raw_svg):
         return None
+    raw_numbers = read_regular_file(numbers_path(svg), MAX_CACHED_BYTES)
+    if raw_numbers is None or data.get("numbers_sha256") != hashlib.sha256(raw_numbers).hexdigest():
+        return None
     return data
 
 
@@ -159,25 +175,31 @@ def draw_cached(
     """
     svg = out_dir / f"{name}.svg"
     key_file = svg.with_name(f"{svg.name}.key")
+    numbers = numbers_path(svg)
     key = key or (data_key(rows, name) if not rows.empty else None)
     cached = from_cache(name, title, out_dir, key) if key else None
     if cached is not None:
         return cached
     made = make(rows) if key else None
     if made is None:
-        for stale in (svg, key_file):
+        for stale in (svg, key_file, numbers):
             stale.unlink(missing_ok=True)
         return None
-    fig, alt = made
-    for planted in (svg, key_file):  # a link or a folder there: replaced, not written through
+    fig, alt = made[0], made[1]
+    drawn = made[2] if len(made) == 3 else rows  # type: ignore[misc]
+    for planted in (svg, key_file, numbers):  # a link or a folder there: replaced, not written
         if planted.is_symlink() or planted.is_file():
             planted.unlink()
         elif planted.exists():
             shutil.rmtree(planted)
     save(fig, svg)
-    digest = hashlib.sha256(svg.read_bytes()).hexdigest()
+    numbers.write_text(to_csv(drawn), encoding="utf-8")
+    digests = {
+        "sha256": hashlib.sha256(svg.read_bytes()).hexdigest(),
+        "numbers_sha256": hashlib.sha256(numbers.read_bytes()).hexdigest(),
+    }
     key_file.write_text(
-        json.dumps({"key": key, "sha256": digest, "title": title, "alt": alt}, indent=2) + "\n",
+        json.dumps({"key": key, **digests, "title": title, "alt": alt}, indent=2) + "\n",
         encoding="utf-8",
     )
     return FigureInfo(name, svg, title, alt)

@@ -1,7 +1,10 @@
 """Scaling curves: speedup over the sequential loop against workers, one SVG per group.
 
 A chart the CPU and I/O families share: each registers it for its own groups
-(:func:`register_scaling`), CPU work with the capacity the machine gave beside it."""
+(:func:`register_scaling`). CPU work is drawn beside the machine's own scaling curve: the
+capacity its probes measured at 2, 4, 8 ... processes up to its cores, in the same run
+(``bench.report.capacity``); each speedup is judged against it, and the numbers drawn,
+with their efficiency against that curve, go beside the SVG as CSV."""
 
 from __future__ import annotations
 
@@ -10,8 +13,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from bench.capacity import FAMILY as CAPACITY_FAMILY
-from bench.capacity import METRIC as CAPACITY_METRIC
-from bench.report.capacity import round_capacity
+from bench.report.capacity import capacity_curve, judged_curve, physical_cores
 from bench.report.figures.registry import MakeGroup, figure_per_group
 from bench.report.figures.style import (
     TEXT,
@@ -26,7 +28,7 @@ from bench.report.figures.style import (
     worker_axis,
 )
 from bench.report.format import format_ratio, significant
-from bench.report.metrics import paired_ratios, paired_speedups
+from bench.report.metrics import paired_speedups
 from bench.report.select import (
     RUN_KEYS,
     interpreter_label,
@@ -39,19 +41,25 @@ from bench.report.select import (
 )
 
 #: The legend's note on a speedup drawn hollow.
-ABOVE_CAPACITY = "above capacity: noise"
-CAPACITY_LABEL = "measured capacity (band: rounds)"
+ABOVE_CAPACITY = "interval above capacity: noise"
+CAPACITY_LABEL = "the machine's capacity (band: rounds)"
+PHYSICAL_LABEL = "physical cores"
+#: The columns of a scaling chart's numbers (its CSV): one row per line point.
+NUMBER_COLUMNS = [
+    "machine", "run_id", "interpreter", "model", "start_method", "workers", "speedup", "low",
+    "high", "rounds", "dropped", "capacity", "efficiency", "above_capacity",
+]  # fmt: skip
 
 
 def select_scaling(frame: pd.DataFrame, group: str, with_capacity: bool = True) -> pd.DataFrame:
     """The group's timings and, ``with_capacity`` (CPU work), the capacity probes of the
-    same runs: waiting needs no core, and capacity does not limit it."""
+    same runs (every k): waiting needs no core, and capacity does not limit it."""
     rows = pick(frame, group=group, metric="time")
     # one case per (model, start method, workers): the default dispatch only
     rows = rows[rows["chunksize"] == 1] if "chunksize" in rows else rows
     if rows.empty or not with_capacity:
         return rows
-    probes = pick(frame, family=CAPACITY_FAMILY, metric=CAPACITY_METRIC)
+    probes = pick(frame, family=CAPACITY_FAMILY)
     keys = present(rows, [*RUN_KEYS, "interpreter"])
     if probes.empty or any(k not in probes for k in keys):
         return rows
@@ -59,36 +67,30 @@ def select_scaling(frame: pd.DataFrame, group: str, with_capacity: bool = True) 
     return pd.concat([rows, probes], ignore_index=True) if not probes.empty else rows
 
 
-def capacity_limits(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per case of ``frame`` (timings and capacity probes): ``capacity``, the median
-    capacity of the rounds its speedup rests on (those not flagged low), and ``limit``
-    = min(workers, capacity), the most a speedup can honestly reach. No rows without
-    probes."""
-    ratios = paired_ratios(frame)
-    keys = present(ratios, [*RUN_KEYS, "interpreter", "benchmark"])
-    if ratios.empty or "capacity" not in ratios or ratios["capacity"].isna().all():
-        return pd.DataFrame(columns=[*keys, "capacity", "limit"])
-    kept = ratios[~ratios["low_capacity"].astype(bool) & ratios["capacity"].notna()]
-    found = (
-        kept.groupby(keys, dropna=False)
-        .agg(capacity=("capacity", "median"), workers=("workers", "first"))
-        .reset_index()
+def scaling_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """What a scaling chart draws from ``frame`` (timings and probes): per interpreter,
+    model, start method and worker count the speedup over the loop with its interval and
+    rounds (``paired_speedups``: the claims' one estimator), the rounds dropped, what the
+    machine gave at that count and the efficiency against it, and ``above_capacity``:
+    the whole interval lies above what the machine gave, which no model can honestly
+    reach: noise, drawn hollow and never named the best."""
+    rows = frame[frame["family"] != CAPACITY_FAMILY] if "family" in frame else frame
+    if rows.empty:
+        return pd.DataFrame(columns=NUMBER_COLUMNS)
+    speed = paired_speedups(frame)
+    speed = speed[~speed["model"].isin(models_where(is_loop))] if not speed.empty else speed
+    if speed.empty:
+        return pd.DataFrame(columns=NUMBER_COLUMNS)
+    above = (pd.to_numeric(speed["low"], errors="coerce") > speed["capacity"]).fillna(False)
+    speed = speed.assign(above_capacity=above.astype(bool))
+    for column in NUMBER_COLUMNS:
+        if column not in speed:
+            speed[column] = np.nan
+    return (
+        speed.loc[:, NUMBER_COLUMNS]
+        .sort_values(["interpreter", "model", "start_method", "workers"], kind="stable")
+        .reset_index(drop=True)
     )
-    found["limit"] = np.minimum(found["workers"].astype(float), found["capacity"])
-    return found.loc[:, [*keys, "capacity", "limit"]]
-
-
-def flag_above_capacity(speed: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    """``speed`` (``paired_speedups``) with ``limit`` (see ``capacity_limits``; NaN
-    when unknown) and ``above``: True where the speedup exceeds it, which no machine
-    that gave that capacity can do: noise, never a result."""
-    limits = capacity_limits(frame)
-    keys = [k for k in present(speed, [*RUN_KEYS, "interpreter", "benchmark"]) if k in limits]
-    if limits.empty or speed.empty or not keys:
-        return speed.assign(limit=np.nan, above=False)
-    out = speed.merge(limits.drop(columns="capacity"), on=keys, how="left")
-    above = pd.to_numeric(out["speedup"], errors="coerce") > out["limit"]
-    return out.assign(above=above.fillna(False).astype(bool))
 
 
 def scaling_groups(frame: pd.DataFrame, families: tuple[str, ...]) -> list[str]:
@@ -134,139 +136,135 @@ def register_scaling(
 @styled
 def make_scaling_group(frame: pd.DataFrame, group: str) -> FigureWithAlt:
     """Speedup (paired within rounds) vs workers, one line per model and start method,
-    one panel per interpreter, against the ideal: min(workers, cores) for CPU work,
+    one panel per interpreter, to the most workers measured, against the ideal:
+    min(workers, cores) and the machine's own curve for CPU work (where it probed it),
     the worker count for I/O (waiting needs no core)."""
     data = select_scaling(frame, group)
     rows = data[data["family"] != CAPACITY_FAMILY] if "family" in data else data
-    speed = paired_speedups(data) if not rows.empty else rows
-    speed = speed[~speed["model"].isin(models_where(is_loop))] if not speed.empty else speed
-    if speed.empty:
+    numbers = scaling_numbers(data)
+    if numbers.empty:
         return None
     waits = "family" in rows and (rows["family"] == "io").all()
-    speed = flag_above_capacity(speed, data)
-    capacity = round_capacity(data)
+    curve = judged_curve(capacity_curve(data)) if not waits else pd.DataFrame()
     ideal_label = "ideal: workers" if waits else "ideal: min(workers, cores)"
-    interpreters = sorted(speed["interpreter"].unique())
+    interpreters = sorted(numbers["interpreter"].unique())
     fig = new_figure(len(interpreters))
     axes = axes_grid(fig, len(interpreters), sharey=True)[0]
     summary = []
     for ax, interpreter in zip(axes, interpreters, strict=True):
-        part = speed[speed["interpreter"] == interpreter]
-        core_count = cores(rows[rows["interpreter"] == interpreter])
+        part = numbers[numbers["interpreter"] == interpreter]
+        mine = rows[rows["interpreter"] == interpreter]
+        core_count = cores(mine)
+        physical = physical_cores(mine)
         workers = sorted({1, *part["workers"].astype(int)} | (set() if waits else {core_count}))
         xs = np.geomspace(1, max(workers), 200)
-        ax.plot(
-            xs,
-            xs if waits else np.minimum(xs, core_count),
-            color=TEXT,
-            linestyle="--",
-            linewidth=1.2,
-            label=ideal_label,
-        )
-        measured = capacity.loc[capacity["interpreter"] == interpreter, "capacity"].astype(float)
-        if not waits and not measured.empty:
-            _draw_capacity(ax, xs, measured)
+        ax.plot(xs, xs if waits else np.minimum(xs, core_count), color=TEXT, linestyle="--",
+                linewidth=1.2, label=ideal_label)  # fmt: skip
+        machine = curve[curve["interpreter"] == interpreter] if not curve.empty else curve
+        if not machine.empty:
+            _draw_machine_curve(ax, machine, core_count, max(workers))
+            summary.append(_capacity_summary(machine, interpreter))
+        if not waits and not np.isnan(physical) and physical < core_count:
+            ax.axvline(physical, color=TEXT, linestyle="-.", linewidth=0.8, label=PHYSICAL_LABEL)
         _draw_model_lines(ax, part)
         worker_axis(ax, workers)
-        ax.set_ylim(bottom=0)
-        title = f"{interpreter_label(rows, interpreter)}, {core_count} cores"
-        if not waits and not measured.empty:
-            title += f", capacity {significant(float(measured.median()))}"
-        ax.set_title(title)
+        # an interval of two rounds can reach 50x: the chart stays on the estimates, and
+        # the CSV beside it holds every interval whole
+        top = max(float(part["speedup"].max()), 1.0 if waits else float(core_count))
+        ax.set_ylim(bottom=0, top=1.25 * top)
+        ax.set_title(f"{interpreter_label(rows, interpreter)}, {core_count} cores")
         summary.append(_scaling_summary(part, interpreter))
-        if not waits and not measured.empty:
-            summary.append(_capacity_summary(part, measured, interpreter))
     axes[0].set_ylabel("speedup over the sequential loop (\N{MULTIPLICATION SIGN})")
     fig.suptitle(scaling_title(group))
-    legend_below(fig, list(axes.flat), ncols=3 if not capacity.empty and not waits else 4)
-    numbers = "; ".join(summary)
+    legend_below(fig, list(axes.flat), ncols=3 if not curve.empty else 4)
+    told = "; ".join(summary)
     alt = (
         f"Speedup over the sequential loop against the number of workers for {group}, "
-        f"medians of within-round ratios with their range, beside the ideal "
-        f"({ideal_label.removeprefix('ideal: ')}). {numbers[:1].upper()}{numbers[1:]}."
+        f"geometric means of within-round ratios with their 95% intervals, beside the ideal "
+        f"({ideal_label.removeprefix('ideal: ')}). {told[:1].upper()}{told[1:]}."
     )
-    return fig, alt
+    return fig, alt, numbers
 
 
 def _draw_model_lines(ax: Axes, part: pd.DataFrame) -> None:
-    """One line per model and start method, hollow markers where the workers exceed the
-    capacity measured in the round."""
+    """One line per model and start method; a point whose whole interval lies above what
+    the machine gave at that count is drawn hollow (noise, never a result)."""
     lines = list(part.groupby(["model", "start_method"], dropna=False))
     noted = False
     for k, ((model, method), group_rows) in enumerate(lines):
         line = group_rows.sort_values("workers")
-        errorbar(
-            ax,
-            line["workers"] * dodge(k, len(lines)),
-            line["speedup"],
-            line["low"],
-            line["high"],
-            label=series_label(model, method),
-            **series_style(model, method),
-        )
-        noise = line[line["above"]]
+        style = series_style(model, method)
+        errorbar(ax, line["workers"] * dodge(k, len(lines)), line["speedup"], line["low"],
+                 line["high"], label=series_label(model, method), **style)  # fmt: skip
+        noise = line[line["above_capacity"].astype(bool)]
         if not noise.empty:
-            style = series_style(model, method)
-            ax.plot(
-                noise["workers"] * dodge(k, len(lines)),
-                noise["speedup"],
-                linestyle="none",
-                marker=style["marker"],
-                markerfacecolor="white",
-                markeredgecolor=style["color"],
-                zorder=3,
-            )
+            ax.plot(noise["workers"] * dodge(k, len(lines)), noise["speedup"], linestyle="none",
+                    marker=style["marker"], markerfacecolor="white",
+                    markeredgecolor=style["color"], zorder=3)  # fmt: skip
             noted = True
     if noted:  # one neutral legend entry for every hollow marker
         ax.plot([], [], "o", markerfacecolor="white", color=TEXT, label=ABOVE_CAPACITY)
 
 
-def _draw_capacity(ax: Axes, xs: np.ndarray, measured: pd.Series) -> None:
-    """The capacity measured in the run beside the ideal: min(workers, capacity) at its
-    median over the rounds, and the band of the rounds' lowest to highest."""
-    low, high = float(measured.min()), float(measured.max())
-    ax.fill_between(
-        xs, np.minimum(xs, low), np.minimum(xs, high), color=TEXT, alpha=0.12, linewidth=0
+def _draw_machine_curve(ax: Axes, machine: pd.DataFrame, core_count: int, most: int) -> None:
+    """What the machine gave at each k probed (the median of its kept rounds) and the
+    band of the rounds' lowest to highest, flat past the cores (no more to give)."""
+    per_k = machine.groupby("processes").agg(
+        median=("machine_capacity", "median"), low=("capacity", "min"), high=("capacity", "max")
     )
-    ax.plot(
-        xs,
-        np.minimum(xs, float(measured.median())),
-        color=TEXT,
-        linestyle=":",
-        linewidth=1.2,
-        label=CAPACITY_LABEL,
-    )
+    ks = [1, *per_k.index.astype(int)]
+    medians = [1.0, *per_k["median"].astype(float)]
+    lows, highs = [1.0, *per_k["low"].astype(float)], [1.0, *per_k["high"].astype(float)]
+    if most > ks[-1]:  # past the most processes probed the machine gives no more
+        ks, medians = [*ks, most], [*medians, medians[-1]]
+        lows, highs = [*lows, lows[-1]], [*highs, highs[-1]]
+    ax.fill_between(ks, lows, highs, color=TEXT, alpha=0.12, linewidth=0)
+    ax.plot(ks, medians, color=TEXT, linestyle=":", linewidth=1.2, label=CAPACITY_LABEL)
+    del core_count  # the curve is the machine's own: not held to its core count
 
 
-def _capacity_summary(part: pd.DataFrame, measured: pd.Series, interpreter: str) -> str:
-    text = (
-        f"on {interpreter} the machine gave {significant(float(measured.median()))} cores "
-        f"(median of {len(measured)} round(s), {significant(float(measured.min()))} to "
-        f"{significant(float(measured.max()))})"
+def _capacity_summary(machine: pd.DataFrame, interpreter: str) -> str:
+    top = int(machine["processes"].max())
+    at_top = machine[machine["processes"] == top]
+    dropped = int(at_top["unusually_low"].astype(bool).sum())
+    gave = significant(float(at_top["machine_capacity"].iloc[0]))
+    low, high = (
+        significant(float(v)) for v in (at_top["capacity"].min(), at_top["capacity"].max())
     )
-    noise = part[part["above"]]
-    if noise.empty:
-        return text
-    named = ", ".join(
-        f"{series_label(r['model'], r['start_method'])} at {format_ratio(r['speedup'])} with "
-        f"{r['workers']} workers"
-        for _, r in noise.sort_values(["workers", "model"], kind="stable").iterrows()
-    )
-    return f"{text}; above the capacity of their own rounds, so noise and drawn hollow: {named}"
+    text = f"on {interpreter} the machine gave {gave} cores to {top} spinning processes "
+    text += f"(rounds {low} to {high})"
+    return text + (f", {dropped} round(s) unusually low and left out" if dropped else "")
 
 
 def _scaling_summary(part: pd.DataFrame, interpreter: str) -> str:
+    """The best and the worst parallel configuration (two workers or more), the best named
+    as such only where its interval lies above every other line's best, as a verdict
+    decides; noise (an interval above capacity) is never the best."""
+
     def case(row: pd.Series) -> str:
         label = series_label(row["model"], row["start_method"])
-        return f"{label} at {format_ratio(row['speedup'])} with {row['workers']} workers"
+        workers = int(row["workers"])
+        efficiency = row.get("efficiency")
+        use = (f", {significant(float(efficiency) * 100)}% of what the machine gave"
+               if efficiency is not None and pd.notna(efficiency) else "")  # fmt: skip
+        return f"{label} at {format_ratio(row['speedup'])} with {workers} workers{use}"
 
-    if "above" in part and not part["above"].all():
-        part = part[~part["above"]]  # noise is never the figure's best (nor its worst)
-    part = part[pd.to_numeric(part["speedup"], errors="coerce").notna()]
-    if part.empty:  # every round of every case left out for low capacity
+    honest = part[~part["above_capacity"].astype(bool) & (part["workers"] >= 2)]
+    honest = honest[pd.to_numeric(honest["speedup"], errors="coerce").notna()]
+    if honest.empty:  # every round of every case left out, or only noise
         return f"on {interpreter} no speedup rests on a round with the cores it needed"
-    best = part.loc[part["speedup"].idxmax()]
-    worst = part.loc[part["speedup"].idxmin()]
-    if len(part) == 1:
+    tops = honest.loc[honest.groupby(["model", "start_method"], dropna=False)["speedup"].idxmax()]
+    best = tops.loc[tops["speedup"].idxmax()]
+    worst = honest.loc[honest["speedup"].idxmin()]
+    if len(tops) == 1:
         return f"on {interpreter} {case(best)}"
-    return f"on {interpreter} the best is {case(best)} and the worst {case(worst)}"
+    rest = tops.drop(index=best.name)
+    lowest = f"the worst {case(worst)}"
+    # without an interval (one round) the best is told apart from none
+    tied = rest if pd.isna(best["low"]) else rest[rest["high"].fillna(np.inf) >= best["low"]]
+    if tied.empty:
+        return f"on {interpreter} the best is {case(best)} and {lowest}"
+    names = ", ".join(sorted({series_label(r["model"], r["start_method"])
+                              for _, r in tied.iterrows()}))  # fmt: skip
+    return (f"on {interpreter} the highest is {case(best)}, its interval overlapping that of "
+            f"{names}; {lowest}")  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import matplotlib
 import numpy as np
+import pandas as pd
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -34,11 +35,10 @@ PALETTE = (BLUE, VERMILLION, GREEN, PURPLE, OCHRE, TEXT)
 #: which reads the registry when drawing; this is the colours registered at import.
 MODEL_COLOURS = {name: spec.colour for name, spec in registry.MODELS.items()}
 #: The line of a model the registry does not know (an old or foreign results file):
-#: neutral grey, dash-dot and diamonds, so that it is not taken for the loop.
-UNKNOWN_MODEL_STYLE = ("-.", "D")
-#: Start methods differ by line style and marker, models by colour.
-METHOD_STYLES = {"fork": ("-", "o"), "forkserver": (":", "^"), "spawn": ("--", "s")}
-NO_METHOD = ("-", "o")
+#: neutral grey, dash-dot and octagons, so that it is taken for no registered model.
+UNKNOWN_MODEL_STYLE = ("-.", "8")
+#: Models differ by colour and marker (the registry's), start methods by line style.
+METHOD_LINES = {"fork": "-", "forkserver": ":", "spawn": "--"}
 
 STYLE: dict[Any, Any] = {
     "svg.hashsalt": "threads-or-processes",
@@ -76,7 +76,10 @@ STYLE: dict[Any, Any] = {
 }
 
 #: What a figure's ``make`` returns: the figure and its alt text, or None without data.
-FigureWithAlt = tuple[Figure, str] | None
+#: What a figure's make function returns: the figure, its alt text and, where it draws
+#: estimates, the numbers it drew (else the rows it was drawn from are its numbers);
+#: None without data.
+FigureWithAlt = tuple[Figure, str] | tuple[Figure, str, pd.DataFrame] | None
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -140,7 +143,7 @@ def save_made(made: FigureWithAlt, path: Path) -> str | None:
     """Save a made figure to ``path`` and return its alt text; None (and no file) without."""
     if made is None:
         return None
-    fig, alt = made
+    fig, alt = made[0], made[1]
     save(fig, path)
     return alt
 
@@ -209,9 +212,10 @@ def model_colour(model: Any) -> str:
 
 
 def series_style(model: Any, method: Any) -> dict[str, Any]:
-    """Colour by model, line style and marker by start method (a model the registry
-    does not know: grey, dash-dot, diamonds)."""
-    linestyle, marker = NO_METHOD if spec_of(model) is not None else UNKNOWN_MODEL_STYLE
+    """Colour and marker by model (the registry's: no two models alike), line style by
+    start method (a model the registry does not know: grey, dash-dot, diamonds)."""
+    spec = spec_of(model)
+    linestyle, marker = ("-", spec.marker) if spec is not None else UNKNOWN_MODEL_STYLE
     if has_start_method(method):
-        linestyle, marker = METHOD_STYLES.get(method, (linestyle, marker))
+        linestyle = METHOD_LINES.get(method, linestyle)
     return {"color": model_colour(model), "linestyle": linestyle, "marker": marker}
