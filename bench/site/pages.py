@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.capacity import LOW_AGAINST_OTHERS
 from bench.cases import ResultsPage
 from bench.evidence import tables as evidence_tables
 from bench.families import catalogue
 from bench.history.regress import MIN_RUNS
 from bench.history.trends import changes_table
-from bench.report import capacity, metrics, tables
+from bench.report import metrics, tables
 from bench.report.claims import shown_verdict
 from bench.report.markdown import inert
 from bench.report.select import readable_interpreter_labels
@@ -375,10 +376,13 @@ def manifests_table(data: SourceData) -> str:
 #: What the environment page says about the capacity table.
 CAPACITY_NOTE = (
     "How many cores the machine gave, measured at the start of every round and right "
-    "before every group of CPU work: k processes spinning at once against one alone "
-    f"(2.0 on two free cores). A round whose capacity is below "
-    f"{capacity.CAPACITY_KEEP_FRACTION:.0%} of min(workers, cores) is left out of that "
-    "worker count's CPU speedups; see [the methodology](methodology.md#parallel-capacity).\n"
+    "before every group of CPU work: k processes spinning at once against one alone, for "
+    "k = 2, 4, 8 ... up to the cores (2.0 on two free cores); the table gives it at the most "
+    "processes probed. A round whose capacity at a worker count is below "
+    f"{LOW_AGAINST_OTHERS:.0%} of the median of the run's other rounds is left out of that "
+    "count's CPU speedups: the host withheld cores then. Each speedup's efficiency is taken "
+    "against what the machine gave at its count; see "
+    "[the methodology](methodology.md#parallel-capacity).\n"
 )
 
 
