@@ -27,10 +27,12 @@ from bench.cases import Case
 from bench.families.catalogue import FAMILIES, MEASURES, PROFILES
 from bench.families.http import clients as http_clients
 from bench.families.http import measure as http
-from bench.families.http.claims import asyncio_scales_connections
+from bench.families.http.claims import achieved_in_flight, asyncio_scales_connections
 from bench.families.http.clients import CLIENTS, ERROR_KINDS, RUNNERS, error_kind, percentile
 from bench.families.http.figures import http_groups, make_http
+from bench.families.http.tables import in_flight_table
 from bench.report.claims import DOES_NOT_HOLD, HOLDS, INCONCLUSIVE, NO_DATA
+from bench.report.tables import NO_DATA as NO_DATA_TABLE
 
 KIB = 1 << 10
 
@@ -240,7 +242,7 @@ def test_the_measure_records_every_metric_and_leaves_nothing(children) -> None:
     assert not children.left()
     expected = {"requests_per_second", "batch_seconds", "requests_succeeded",
                 "p50_latency_seconds", "p99_latency_seconds", "peak_rss_bytes", "errors",
-                "client_cpu_seconds", "open_files_limit",
+                "client_cpu_seconds", "open_files_limit", "mean_in_flight", "peak_in_flight",
                 *(f"errors_{kind}" for kind in ERROR_KINDS)}  # fmt: skip
     assert expected <= set(results)
     assert all(len(m.values) == 2 for k, m in results.items() if k != "open_files_limit")
@@ -250,6 +252,12 @@ def test_the_measure_records_every_metric_and_leaves_nothing(children) -> None:
     p50, p99 = results["p50_latency_seconds"].values, results["p99_latency_seconds"].values
     assert all(0.01 <= a <= b for a, b in zip(p50, p99, strict=True))
     assert results["open_files_limit"].values[0] >= 64
+    # the requests really in flight: on average at most the most at once, which the
+    # configured concurrency bounds (two processes, each with its share: 4 + 4)
+    for mean, peak in zip(
+        results["mean_in_flight"].values, results["peak_in_flight"].values, strict=True
+    ):
+        assert 0 < mean <= peak <= 8
     assert results["requests_per_second"].params["concurrency"] == 8
 
 
@@ -334,18 +342,26 @@ def test_the_http_families_and_profiles() -> None:
 
 
 def http_frame(
-    rss: dict[str, list[float]], *, workers: int = 4096, failed: dict[str, int] | None = None
+    rss: dict[str, list[float]],
+    *,
+    workers: int = 4096,
+    failed: dict[str, int] | None = None,
+    in_flight: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Tidy rows of the HTTP measure: per client, one peak RSS per round, no failures
-    unless ``failed`` says (per round), 100 requests per round."""
+    unless ``failed`` says (per round), 100 requests per round, and ``in_flight[client]``
+    requests really in flight (measured; 70 % of ``workers`` by default)."""
     rows = []
     for client, values in rss.items():
+        kept = (in_flight or {}).get(client, 0.7 * workers)
         for round_no, value in enumerate(values, 1):
             bad = (failed or {}).get(client, 0)
             for metric, v in (("peak_rss_bytes", value), ("errors", bad),
                               ("requests_succeeded", 100 - bad),
                               ("requests_per_second", 1000.0),
-                              ("p99_latency_seconds", 0.05)):  # fmt: skip
+                              ("p50_latency_seconds", 0.01),
+                              ("p99_latency_seconds", 0.05),
+                              ("mean_in_flight", kept)):  # fmt: skip
                 rows.append({
                     "machine": "m", "interpreter": "cpython-3.13", "run_id": "r1",
                     "round": round_no, "measure": "http", "family": "http",
@@ -394,6 +410,61 @@ def test_the_claim_is_inconclusive_between_thresholds_and_has_no_data_below_thou
     assert asyncio_scales_connections(http_frame({})).verdict == NO_DATA
 
 
+def test_clients_are_compared_at_equal_requests_really_in_flight() -> None:
+    """Issue 23: at a setting of 4,096 the threaded client (156 threads) kept about 43
+    requests in flight (1,125 req/s x p50 38.5 ms) and aiohttp about 2,800, so its
+    smaller RSS (46 MiB against 94 MiB) was no evidence against asyncio. At equal
+    requests in flight (aiohttp at a setting of 64 kept 52) the threads take more."""
+    threads = {4096: (46 * MIB, 1125.0, 0.0385), 64: (32 * MIB, 970.0, 0.0172)}
+    aiohttp = {4096: (94 * MIB, 3360.0, 0.834), 64: (36.5 * MIB, 2677.0, 0.0196)}
+    rows = []
+    for client, settings in (("requests_threads", threads), ("aiohttp", aiohttp)):
+        for workers, (rss, rate, p50) in settings.items():
+            part = http_frame({client: [rss * f for f in (1.0, 1.01, 0.99)]}, workers=workers)
+            part = part[part["metric"] != "mean_in_flight"]  # recorded before it was measured
+            part.loc[part["metric"] == "requests_per_second", "value"] = rate
+            part.loc[part["metric"] == "p50_latency_seconds", "value"] = p50
+            rows.append(part)
+    verdict = asyncio_scales_connections(pd.concat(rows, ignore_index=True))
+    assert verdict.verdict == HOLDS, verdict.evidence  # the old rule said "does not hold"
+    aio = verdict.figures["clients"]["aiohttp"]
+    assert (aio["threads_workers"], aio["async_workers"]) == (4096, 64)
+    assert aio["threads_in_flight"] == pytest.approx(1125 * 0.0385)
+    assert aio["value"] == pytest.approx(46 / 36.5, rel=0.02)
+    assert "requests + threads kept at most 43 in flight (4,096 configured)" in verdict.evidence
+    assert "the threads never kept 1,024 in flight" in verdict.evidence
+    assert "throughput x median latency" in verdict.evidence
+
+
+def test_what_a_client_kept_in_flight_is_measured_where_recorded() -> None:
+    frame = http_frame(
+        {"requests_threads": [300 * MIB] * 3, "aiohttp": [100 * MIB] * 3},
+        in_flight={"requests_threads": 1500.0, "aiohttp": 3000.0},
+    )
+    achieved = achieved_in_flight(frame)
+    assert set(achieved["how"]) == {"measured"}  # not Little's law: 1000 req/s x 10 ms
+    assert set(achieved["value"]) == {1500.0, 3000.0}
+    short = http_frame(
+        {"requests_threads": [300 * MIB] * 3, "aiohttp": [100 * MIB] * 3},
+        in_flight={"aiohttp": 600.0},
+    )
+    verdict = asyncio_scales_connections(short)
+    assert verdict.verdict == INCONCLUSIVE
+    assert "aiohttp (asyncio) never had 1,024 requests in flight" in verdict.evidence
+
+
+def test_the_table_puts_requests_really_in_flight_beside_the_setting() -> None:
+    frame = http_frame(
+        {"requests_threads": [300 * MIB, 310 * MIB], "aiohttp": [100 * MIB] * 2},
+        in_flight={"requests_threads": 43.0, "aiohttp": 2800.0},
+    )
+    text = in_flight_table(frame)
+    threads = next(line for line in text.splitlines() if "requests + threads" in line)
+    assert "| 4,096 | 43 | 2 | measured |" in threads
+    assert "2,800" in next(line for line in text.splitlines() if "aiohttp" in line)
+    assert in_flight_table(frame.iloc[0:0]) == NO_DATA_TABLE
+
+
 def test_the_figure_draws_a_panel_per_metric_and_says_the_memory() -> None:
     frame = http_frame({"requests_threads": [300 * MIB, 310 * MIB], "aiohttp": [100 * MIB] * 2})
     frame = pd.concat([frame, http_frame({"requests_threads": [30 * MIB] * 2,
@@ -403,6 +474,6 @@ def test_the_figure_draws_a_panel_per_metric_and_says_the_memory() -> None:
     assert made is not None
     fig, alt = made
     assert len(fig.axes) == 3
-    assert "4,096 in flight" in alt
+    assert "4,096 configured in flight" in alt
     assert "aiohttp (asyncio) 100 MiB" in alt
     assert make_http(frame.iloc[0:0], group) is None

@@ -66,13 +66,41 @@ ERROR_KINDS = ("connection_refused", "timeout", "emfile", "deadline", "bad_respo
 
 
 @dataclass
+class InFlight:
+    """The requests a client has in flight, from its send to its answer read or its
+    failure: how many at most at once, and the seconds they spent in flight, summed.
+    Over a batch's wall time that sum is the mean number in flight (Little's law, exact:
+    the time average of the count), which a client may keep far below its configured
+    concurrency (a thread pool that starts threads slowly). Threads count under a lock."""
+
+    now: int = 0
+    peak: int = 0
+    busy_seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def sent(self) -> float:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        return time.perf_counter()
+
+    def done(self, start: float) -> None:
+        elapsed = time.perf_counter() - start
+        with self.lock:
+            self.now -= 1
+            self.busy_seconds += elapsed
+
+
+@dataclass
 class Batch:
     """What one batch did: per-request seconds of the requests that succeeded, failures
-    by kind, the wall time, and facts of the process pool's workers (if any)."""
+    by kind, the wall time, the requests in flight, and facts of the process pool's
+    workers (if any)."""
 
     latencies: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    in_flight: InFlight = field(default_factory=InFlight)
     workers_threads_created: int = 0
     workers_peak_rss_bytes: int = 0
     workers_cpu_seconds: float = 0.0
@@ -149,15 +177,18 @@ def _thread_batch(
     threads; those not done by the deadline count as ``deadline``."""
     from concurrent.futures import Future, ThreadPoolExecutor, wait
 
+    batch = Batch()
+
     def one() -> tuple[float | None, str | None]:
-        start = time.perf_counter()
+        start = batch.in_flight.sent()
         try:
             status, length = get()
         except Exception as exc:
             return None, error_kind(exc)
+        finally:
+            batch.in_flight.done(start)
         return answered(start, status, length, nbytes)
 
-    batch = Batch()
     begin = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="http-client")
     futures: list[Future[tuple[float | None, str | None]]] = []
@@ -235,19 +266,21 @@ async def _async_batch(
     """``requests`` awaits of ``get()`` as tasks, ``concurrency`` at a time; past the
     deadline the tasks left are cancelled and count as ``deadline``."""
     gate = asyncio.Semaphore(concurrency)
+    batch = Batch()
 
     async def one() -> tuple[float | None, str | None]:
         async with gate:
-            start = time.perf_counter()
+            start = batch.in_flight.sent()
             try:
                 status, length = await get()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 return None, error_kind(exc)
+            finally:
+                batch.in_flight.done(start)
             return answered(start, status, length, nbytes)
 
-    batch = Batch()
     begin = time.perf_counter()
     tasks = [asyncio.ensure_future(one()) for _ in range(requests)]
     done, pending = await asyncio.wait(tasks, timeout=deadline_s)
@@ -319,6 +352,8 @@ def process_share(
         "threads_created": (after - before) if before is not None and after is not None else 0,
         "peak_rss_bytes": peak_rss_bytes(),
         "cpu_seconds": cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system,
+        "busy_seconds": batch.in_flight.busy_seconds,
+        "peak_in_flight": batch.in_flight.peak,
     }
 
 
@@ -364,6 +399,9 @@ def requests_processes(
             batch.workers_threads_created += share["threads_created"]
             batch.workers_peak_rss_bytes += share["peak_rss_bytes"]
             batch.workers_cpu_seconds += share["cpu_seconds"]
+            batch.in_flight.busy_seconds += share["busy_seconds"]
+            # each worker's own peak, summed: at most what all had in flight at once
+            batch.in_flight.peak += share["peak_in_flight"]
     return batch
 
 
@@ -445,6 +483,8 @@ def batch_in_this_process(
         "threads_created": threads,
         "peak_rss_bytes": peak_rss_bytes() + batch.workers_peak_rss_bytes,
         "cpu_seconds": cpu + batch.workers_cpu_seconds,
+        "busy_seconds": batch.in_flight.busy_seconds,
+        "peak_in_flight": batch.in_flight.peak,
     }
 
 

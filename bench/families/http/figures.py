@@ -97,7 +97,8 @@ def make_http(frame: pd.DataFrame, group: str) -> FigureWithAlt:
                     linestyle="--" if CLIENTS[client].uses_processes else "-",
                     label=CLIENTS[client].label,
                 )
-            worker_axis(ax, workers, "requests in flight")
+            # what the client was given: what it kept is the HTTP table's (http_in_flight)
+            worker_axis(ax, workers, "requests in flight, configured")
             ax.set_yscale("log")
             plain_log_ticks(ax.yaxis, format_number)
             ax.set_ylabel(label)
@@ -108,12 +109,15 @@ def make_http(frame: pd.DataFrame, group: str) -> FigureWithAlt:
             f"{CLIENTS[m].label if m in CLIENTS else m} {format_bytes(v)}"
             for m, v in rss.groupby("model")["value"].median().sort_values().items()
         )
-        summary.append(f"{interpreter} at {top:,} in flight, peak RSS: {items or 'none'}")
+        summary.append(
+            f"{interpreter} at {top:,} configured in flight, peak RSS: {items or 'none'}"
+        )
     fig.suptitle(http_title(group))
     legend_below(fig, list(axes.flat), ncols=5)
     alt = (
         "Requests per second, p99 latency per request and the client's peak RSS against "
-        "the number of requests in flight (log-log), one line per client library, the "
+        "the number of requests in flight it was configured for (log-log), one line per "
+        "client library, the "
         f"process pool of threaded clients dashed. {'; '.join(summary)}."
     )
     return fig, alt

@@ -14,7 +14,9 @@ its payload the bytes of each answer. The measure:
    child is killed, so that nothing hangs at 4,096 in flight.
 
 Recorded per batch: requests per second (successes over wall time), p50 and p99 of the
-per-request seconds, the client's peak RSS, the threads it started, failures by kind
+per-request seconds, the requests the client really had in flight (the mean over the
+batch, by Little's law from the seconds each spent in flight, and the peak), the
+client's peak RSS, the threads it started, failures by kind
 (connection refused, timeout, EMFILE, past the deadline, ...), and the CPU seconds of
 the client and of the server, so that a page can tell when the server was the limit.
 """
@@ -228,6 +230,10 @@ def batch_metrics(batch: dict[str, Any], server_cpu: float | None) -> dict[str, 
         found["peak_rss_bytes"] = batch["peak_rss_bytes"]
     if batch.get("threads_created") is not None:
         found["threads_created"] = batch["threads_created"]
+    if batch.get("busy_seconds") is not None and seconds > 0:
+        # the time average of the requests in flight: what the client really achieved
+        found["mean_in_flight"] = float(batch["busy_seconds"]) / seconds
+        found["peak_in_flight"] = int(batch["peak_in_flight"])
     found["errors"] = sum(errors.values())
     found |= {f"errors_{kind}": errors.get(kind, 0) for kind in ERROR_KINDS}
     if batch.get("cpu_seconds") is not None:
