@@ -158,6 +158,9 @@ def test_a_family_without_timings_gets_no_timing_heading(fixture_data: SourceDat
     text = pages.topic_page([fixture_data], memory)
     assert "Every timing: `memory`" not in text
     assert "per worker" in text  # its data are there
+    # nor a stray "No data." between tables, for a table of a family not measured
+    races = next(t for t in pages.topics() if t.path == "results/races-and-faults.md")
+    assert "_No data._" not in pages.topic_page([fixture_data], races)
 
 
 def test_the_reference_build_is_marked_so_not_no_data(fixture_data: SourceData) -> None:

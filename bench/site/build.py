@@ -22,7 +22,7 @@ from bench.environment import PROJECT_ROOT
 from bench.report import spreadsheet
 from bench.results import write
 from bench.results.schema import max_file_bytes
-from bench.site import catalogue, markers, pages
+from bench.site import catalogue, markers, pages, redact
 from bench.site.data import SourceData, load_source
 from bench.site.sources import SourceError, resolve
 
@@ -122,7 +122,11 @@ def data_files(sources: list[SourceData], cache: Path) -> dict[str, str]:
             with write.atomic_writer(tidy) as f:
                 f.write(text)
         files[pages.tidy_target(data)] = str(tidy)
-        files |= pages.download_targets(data)
+        raw = cache / data.source.key / "raw"
+        for target, source in pages.download_targets(data).items():
+            # what a download offers: no home folder of the machine that measured it
+            shown = target.removeprefix(f"{pages.GENERATED}/{data.source.key}/raw/")
+            files[target] = str(redact.shareable(Path(source), raw / shown))
     return files
 
 

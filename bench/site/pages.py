@@ -243,8 +243,9 @@ def topic_page(sources: Sequence[SourceData], topic: ResultsPage) -> str:
         parts = [figure_block(data, n, topic.path) for n in figure_names(data, topic.figures)]
         if topic.speedups:
             parts += ["#### Speedups over the plain loop\n", family_speedups(data, topic.families)]
-        for name in topic.tables:
-            parts += [data.tables.get(name, tables.NO_DATA)]
+        for name in topic.tables:  # a table of a family not measured: nothing, no stray line
+            if data.tables.get(name, tables.NO_DATA) != tables.NO_DATA:
+                parts += [data.tables[name]]
         for family in topic.families:
             part = in_families(data.latest, [family])
             # a family of bytes or counts has no timing: no heading over "no data" below its data
@@ -440,7 +441,10 @@ def downloads_page(sources: Sequence[SourceData]) -> str:
     return (
         "# Downloads\n\nThe data behind every page: the tidy table the figures are drawn "
         "from, and the raw pyperf files (`python -m pyperf stats FILE` reads them) with "
-        "each run's manifest and outcomes.\n\n" + per_source(sources, body)
+        "each run's manifest and outcomes. In these copies the home folder of the machine "
+        "that measured them is written `~` wherever a path starts with it (the "
+        "interpreters' paths, their configure arguments); every other byte is as "
+        "measured.\n\n" + per_source(sources, body)
     )
 
 
