@@ -108,8 +108,9 @@ def test_the_table_has_a_row_per_limit_and_says_why_no_quota_is_set() -> None:
     text = cpu_limits_table(pd.DataFrame(rows))
     lines = text.splitlines()
     assert lines[0].startswith("| limit | os.cpu_count() | os.process_cpu_count() |")
-    assert lines[2].startswith("| no limit | 2 | n/a | 2 | 6 | 2 | none | 1.9")
+    # every speedup with its interval and count (issue 23: "no limit ... 1.3x" had neither)
+    assert lines[2].startswith("| no limit | 2 | n/a | 2 | 6 | 2 | none | 1.9\u00d7 (n=1) |")
     assert lines[3].startswith("| affinity cut to 1 core")
-    assert "| 1 | 6 | 2 | none | 1.0\u00d7 (0.98\u00d7\u20131.0\u00d7) |" in lines[3]
+    assert "| 1 | 6 | 2 | none | 1.0\u00d7 (0.78\u20131.3\u00d7, n=2) |" in lines[3]
     assert "cgroup CPU quota is read, not set" in text
     assert cpu_limits_table(pd.DataFrame(rows).iloc[0:0]) == NO_DATA

@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 
 from bench.families.cpu_limits.measure import QUOTA_NOTE
-from bench.report.format import format_any, format_ratio
+from bench.report.estimate import ratio_estimate
+from bench.report.format import format_any, format_estimate
 from bench.report.markdown import inert
 from bench.report.tables import (
     NO_DATA,
@@ -59,9 +60,10 @@ def cpu_limits_table(frame: pd.DataFrame) -> str:
         row["order"] = order.index(row["variant"]) if row["variant"] in order else len(order)
         for metric, _ in (*_CPU_LIMIT_COLUMNS, ("skipped", "")):
             values = list(part.loc[part["metric"] == metric, "value"])
-            row[metric] = one_cell(
-                values, _speedup_cell if metric == "pool_speedup" else format_any
-            )
+            if metric == "pool_speedup":
+                row[metric] = speedup_cell(values)
+            else:
+                row[metric] = one_cell(values, format_any)
         rows.append(row)
     table = sorted_rows(pd.DataFrame(rows), [*identity, "order", "variant"])
     columns = [("limit", "limit"), *_CPU_LIMIT_COLUMNS]
@@ -72,9 +74,14 @@ def cpu_limits_table(frame: pd.DataFrame) -> str:
     return f"{body}\n_{inert(QUOTA_NOTE[:1].upper() + QUOTA_NOTE[1:])}._\n"
 
 
-def _speedup_cell(value: Any) -> str:
-    # A ratio as the speedups write it; anything else (a text a newer suite sends) as is.
-    return format_ratio(value) if isinstance(value, Real) else str(value)
+def speedup_cell(values: list[Any]) -> str | None:
+    """The pool's speedups under one limit as every speedup is written: the estimate with
+    its 95 % interval and count ("1.3x (n=1)" where it rests on one value); anything but
+    numbers (a text a newer suite sends) as it came."""
+    numbers = [float(v) for v in values if isinstance(v, Real) and not isinstance(v, bool)]
+    if numbers and len(numbers) == len(values):
+        return format_estimate(ratio_estimate(numbers))
+    return one_cell(values, format_any)
 
 
 @table("cpu_limits", order=90)
