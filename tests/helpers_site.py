@@ -6,6 +6,7 @@ import functools
 import http.server
 import os
 import posixpath
+import shutil
 import subprocess
 import sys
 import threading
@@ -59,6 +60,33 @@ def fixture_site(factory: pytest.TempPathFactory) -> Path:
     if key not in _BUILT:
         dest = factory.mktemp("site")
         build_site(dest, FIXTURE_RESULTS)
+        _BUILT[key] = dest
+    return _BUILT[key]
+
+
+#: Results a 16-core machine measured (../shared/data/device-16core/README.md).
+SIXTEEN_CORES = ROOT.parent / "shared" / "data" / "device-16core"
+
+
+def two_machines(dest: Path) -> Path:
+    """A results folder of two machines: the committed baseline and, where it holds one
+    machine only, the 16-core machine's shared results beside it (copies: the reader
+    refuses links). Skips where neither has a second machine."""
+    shutil.copytree(ROOT / "results" / "baseline", dest)
+    if len([p for p in dest.iterdir() if p.is_dir()]) < 2:
+        if not SIXTEEN_CORES.is_dir():
+            pytest.skip(f"one machine in the baseline and no {SIXTEEN_CORES} here")
+        for machine in (p for p in SIXTEEN_CORES.iterdir() if p.is_dir()):
+            shutil.copytree(machine, dest / machine.name)
+    return dest
+
+
+def two_machine_site(factory: pytest.TempPathFactory) -> Path:
+    """The site built from ``two_machines``, once per session for every test module."""
+    key = -id(factory)
+    if key not in _BUILT:
+        dest = factory.mktemp("site-two-machines")
+        build_site(dest, two_machines(factory.mktemp("results-two-machines") / "results"))
         _BUILT[key] = dest
     return _BUILT[key]
 

@@ -23,7 +23,7 @@ from bench.report import spreadsheet
 from bench.results import write
 from bench.results.schema import max_file_bytes
 from bench.site import catalogue, markers, pages, redact
-from bench.site.data import SourceData, load_source
+from bench.site.data import SourceData, load_sources
 from bench.site.sources import SourceError, resolve
 
 CACHE = PROJECT_ROOT / "build" / "site-cache"
@@ -114,6 +114,8 @@ def data_files(sources: list[SourceData], cache: Path) -> dict[str, str]:
     for data in sources:
         for name, info in data.figures.items():
             files[pages.figure_target(data, name)] = str(info.path)
+            if info.numbers.is_file():  # the numbers behind the chart, as it drew them
+                files[pages.numbers_target(data, name)] = str(info.numbers)
         if data.empty:
             continue
         tidy = cache / data.source.key / "tidy.csv"
@@ -164,7 +166,7 @@ def generate(
         chosen = resolve(environ)
     except SourceError as exc:
         raise SiteError(str(exc)) from None
-    sources = [load_source(source, cache) for source in chosen]
+    sources = [data for source in chosen for data in load_sources(source, cache)]
     made = generated_pages(sources)
     for page, text in hand_written(Path(docs_dir)).items():
         try:

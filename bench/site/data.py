@@ -9,7 +9,8 @@ both come from a cache that parses only files it has not seen.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +30,7 @@ from bench.report.figures.cache import FigureInfo
 from bench.report.select import interpreter_label
 from bench.report.skipped import Skipped
 from bench.results.layout import run_start
-from bench.site.sources import Source
+from bench.site.sources import Source, slug
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,48 @@ def source_evidence(latest: pd.DataFrame, folder: Path) -> Evidence:
     return found
 
 
+def machine_in_words(frame: pd.DataFrame) -> str:
+    """``16-core Intel Xeon Platinum 8480C``: the machine a frame was measured on, as a
+    reader names it (its logical cores and its CPU's name, without the marks)."""
+    cores = pd.to_numeric(frame.get("cpu_count"), errors="coerce").dropna()
+    names = frame["cpu_model_name"].dropna() if "cpu_model_name" in frame else pd.Series()
+    name = str(names.mode().iloc[0]) if not names.empty else ""
+    name = re.sub(r"\((R|TM|tm|r)\)|\bCPU\b|\bProcessor\b|@.*$|\d+-Core", " ", name)
+    name = " ".join(name.split()) or "unknown CPU"
+    return f"{int(cores.max())}-core {name}" if not cores.empty else name
+
+
+def _machine_source(source: Source, machine: str, frame: pd.DataFrame) -> Source:
+    """One machine of a folder that holds several, as a source of its own: its own tab on
+    every page, its own verdicts and figures."""
+    return replace(
+        source,
+        key=f"{source.key}-{slug(machine)}",
+        title=f"{source.title}: {machine_in_words(frame)}",
+    )
+
+
+def load_sources(source: Source, cache: Path) -> list[SourceData]:
+    """``source`` as one ``SourceData`` per machine it holds (one where it holds one or
+    none), ordered by the machine's cores: a 2-core VM's answer is not a 16-core
+    machine's, and their numbers are never drawn or judged together."""
+    if not source.path.is_dir():
+        return [load_source(source, cache)]
+    folder = cache / source.key
+    loaded = load_site_data(source.path, folder / "history", jobs=parsers(source.path))
+    machines = sorted(loaded.latest["machine"].dropna().unique()) if not loaded.latest.empty else []
+    if len(machines) < 2:
+        return [_source_data(source, loaded.latest, loaded.summaries, folder)]
+    found = []
+    for machine in machines:
+        latest = loaded.latest[loaded.latest["machine"] == machine]
+        summaries = loaded.summaries[loaded.summaries["machine"] == machine]
+        own = _machine_source(source, str(machine), latest)
+        found.append(_source_data(own, latest, summaries, cache / own.key))
+    cores = [pd.to_numeric(d.latest.get("cpu_count"), errors="coerce").max() for d in found]
+    return [d for _, d in sorted(zip(cores, found, strict=True), key=lambda pair: pair[0])]
+
+
 def load_source(source: Source, cache: Path) -> SourceData:
     """Load a results folder (a bad file raises ResultsError naming it) and draw its
     figures into ``cache/<source.key>/figures`` (redrawn only when their data changed).
@@ -103,7 +146,12 @@ def load_source(source: Source, cache: Path) -> SourceData:
         return SourceData(source, pd.DataFrame(), pd.DataFrame(), all_verdicts(pd.DataFrame(), []))
     folder = cache / source.key
     loaded = load_site_data(source.path, folder / "history", jobs=parsers(source.path))
-    latest, summaries = loaded.latest, loaded.summaries
+    return _source_data(source, loaded.latest, loaded.summaries, folder)
+
+
+def _source_data(
+    source: Source, latest: pd.DataFrame, summaries: pd.DataFrame, folder: Path
+) -> SourceData:
     if latest.empty:
         return SourceData(source, latest, summaries, all_verdicts(latest, []))
     found = source_evidence(latest, folder)  # the newest runs: the cache kept no other

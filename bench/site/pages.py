@@ -60,6 +60,11 @@ def figure_target(data: SourceData, name: str) -> str:
     return f"{GENERATED}/{data.source.key}/figures/{name}.svg"
 
 
+def numbers_target(data: SourceData, name: str) -> str:
+    """Where the numbers behind a chart (its CSV) are published, beside its SVG."""
+    return f"{GENERATED}/{data.source.key}/figures/{name}.csv"
+
+
 def figure_names(data: SourceData, patterns: Sequence[str]) -> list[str]:
     """Names of drawn figures matching ``patterns`` (exact, or a prefix ending in ``*``)."""
     names: list[str] = []
@@ -73,8 +78,14 @@ def figure_names(data: SourceData, patterns: Sequence[str]) -> list[str]:
 
 
 def figure_block(data: SourceData, name: str, page: str) -> str:
+    """The chart, and a link to the numbers it drew (a CSV, where it has one)."""
     info = data.figures[name]
-    return image(info.alt, figure_target(data, name), page, info.title) + "\n"
+    chart = image(info.alt, figure_target(data, name), page, info.title) + "\n"
+    if not info.numbers.is_file():
+        return chart
+    return (
+        chart + f"\n[The numbers behind this chart]({relative(numbers_target(data, name), page)})\n"
+    )
 
 
 def no_results(data: SourceData) -> str:
@@ -121,8 +132,14 @@ def in_families(frame: pd.DataFrame, families: Sequence[str]) -> pd.DataFrame:
 # --- blocks embedded by markers ---------------------------------------------------------------
 
 
+def evidence_anchor(claim_id: str) -> str:
+    """The anchor an evidence block carries: the home page and the verdicts link to it."""
+    return f"evidence-{claim_id.replace('_', '-')}"
+
+
 def evidence(sources: Sequence[SourceData], claim_id: str, page: str) -> str:
-    """A claim's verdict per interpreter with the numbers behind it, then its figures."""
+    """A claim's verdict per interpreter with the numbers behind it, then its figures,
+    under an anchor of its own (``evidence_anchor``)."""
 
     def body(data: SourceData) -> str:
         rows = data.verdicts[data.verdicts["claim_id"] == claim_id]
@@ -141,7 +158,7 @@ def evidence(sources: Sequence[SourceData], claim_id: str, page: str) -> str:
                   and figure_names_match(why.name, shown_by)]  # fmt: skip
         return "\n".join(parts)
 
-    return per_source(sources, body)
+    return f'<span id="{evidence_anchor(claim_id)}"></span>\n\n' + per_source(sources, body)
 
 
 def figure(sources: Sequence[SourceData], name: str, page: str) -> str:
@@ -169,8 +186,9 @@ def family_speedups(data: SourceData, families: Sequence[str]) -> str:
     return evidence_tables.speedup_table(metrics.paired_speedups(part))
 
 
-def verdicts_at_a_glance(sources: Sequence[SourceData]) -> str:
-    """Claims down, interpreters across, each cell its verdict."""
+def verdicts_at_a_glance(sources: Sequence[SourceData], links: dict[str, str] | None = None) -> str:
+    """Claims down, interpreters across, each cell its verdict; a claim links to its
+    evidence where ``links`` (claim -> page and anchor) has it."""
 
     def body(data: SourceData) -> str:
         verdicts = data.verdicts
@@ -189,7 +207,9 @@ def verdicts_at_a_glance(sources: Sequence[SourceData]) -> str:
                 (r.machine, r.interpreter): shown_verdict(str(r.verdict), str(r.figures))
                 for r in part.itertuples()
             }
-            cells = [inert(str(part.iloc[0].statement))]
+            statement = inert(str(part.iloc[0].statement))
+            link = (links or {}).get(str(part.iloc[0].claim_id))
+            cells = [f"[{statement}]({link})" if link else statement]
             cells += [f"**{inert(str(by_column.get(c, 'no data')))}**" for c in columns]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
