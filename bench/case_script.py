@@ -53,7 +53,8 @@ def probe_metadata(facts: list[dict[str, Any]]) -> dict[str, Any]:
 def build_metadata() -> dict[str, Any]:
     import sysconfig
 
-    from bench.interpreters import build_optimisations, interpreter_options
+    from bench.interpreters import interpreter_options
+    from bench.results.build_flags import build_optimisations
 
     free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
     return {

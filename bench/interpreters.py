@@ -50,34 +50,6 @@ def interpreter_options() -> list[str]:
     return []
 
 
-#: How a build used an optimisation: named in its configure arguments or compiler flags;
-#: "unknown" for a distribution's package, whose build may pass it outside configure (Debian
-#: builds with PGO and LTO through its own rules, which sysconfig does not record).
-BUILD_YES, BUILD_NO, BUILD_UNKNOWN = "yes", "no", "unknown"
-
-
-def build_optimisations(config: dict[str, Any]) -> dict[str, str]:
-    """``{"python_pgo": ..., "python_lto": ...}`` from a build's ``sysconfig`` variables.
-
-    PGO: ``--enable-optimizations`` among the configure arguments, or ``-fprofile-use`` in
-    the flags the build compiled with; LTO: ``--with-lto`` or ``-flto``. Without either, a
-    build installed under ``/usr`` (a distribution's) is "unknown", any other one "no".
-    """
-    args = str(config.get("CONFIG_ARGS") or "")
-    flags = " ".join(str(config.get(k) or "") for k in (
-        "PY_CFLAGS", "PY_CFLAGS_NODIST", "PY_LDFLAGS", "PY_LDFLAGS_NODIST", "LDFLAGS_NODIST"
-    ))  # fmt: skip
-    packaged = "'--prefix=/usr'" in args  # as configured, not where it runs from now
-
-    def state(option: str, flag: str) -> str:
-        if option in args or any(f.startswith(flag) for f in flags.split()):  # -flto=auto
-            return BUILD_YES
-        return BUILD_UNKNOWN if packaged else BUILD_NO
-
-    return {"python_pgo": state("--enable-optimizations", "-fprofile-use"),
-            "python_lto": state("--with-lto", "-flto")}  # fmt: skip
-
-
 _PROBE_TEMPLATE = r"""
 import json, multiprocessing, sys, sysconfig, importlib.util
 try:
@@ -91,7 +63,7 @@ except Exception:
     def unavailable_channels(models):
         return {}
 try:
-    from bench.interpreters import build_optimisations
+    from bench.results.build_flags import build_optimisations
 except Exception:  # said above, through the models
     def build_optimisations(config):
         return {}

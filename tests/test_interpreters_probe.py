@@ -12,6 +12,7 @@ import pytest
 from helpers_interpreters import DEBIAN, require
 
 from bench import interpreters
+from bench.results.build_flags import build_optimisations, recorded_or_derived
 
 
 def missing(required: dict[str, tuple[int, int]]) -> list[str]:
@@ -51,21 +52,32 @@ PYENV_ARGS = "'--prefix=/root/.pyenv/versions/3.13.0' '--enable-shared'"
 def test_pgo_and_lto_are_read_from_the_configure_arguments() -> None:
     optimised = {"CONFIG_ARGS": f"{PYENV_ARGS} '--enable-optimizations' '--with-lto'"}
     plain = {"CONFIG_ARGS": PYENV_ARGS, "PGO_PROF_USE_FLAG": "-fprofile-use"}  # not used
-    assert interpreters.build_optimisations(optimised) == {"python_pgo": "yes", "python_lto": "yes"}
-    assert interpreters.build_optimisations(plain) == {"python_pgo": "no", "python_lto": "no"}
+    assert build_optimisations(optimised) == {"python_pgo": "yes", "python_lto": "yes"}
+    assert build_optimisations(plain) == {"python_pgo": "no", "python_lto": "no"}
 
 
 def test_pgo_and_lto_in_the_compiler_flags_count_too() -> None:
     flags = {"CONFIG_ARGS": PYENV_ARGS, "PY_CFLAGS_NODIST": "-O3 -flto=auto -fprofile-use"}
-    assert interpreters.build_optimisations(flags) == {"python_pgo": "yes", "python_lto": "yes"}
+    assert build_optimisations(flags) == {"python_pgo": "yes", "python_lto": "yes"}
 
 
 def test_a_distributions_build_that_does_not_say_is_unknown() -> None:
     debian = {"CONFIG_ARGS": "'--enable-shared' '--prefix=/usr' '--with-computed-gotos'"}
-    assert interpreters.build_optimisations(debian) == {
+    assert build_optimisations(debian) == {
         "python_pgo": "unknown",
         "python_lto": "unknown",
     }
+
+
+def test_older_files_get_their_build_flags_from_the_configure_arguments() -> None:
+    """The committed baseline has no python_pgo: pyperf's python_config_args says it."""
+    older = {"python_config_args": PYENV_ARGS, "python_cflags": "-O3 -Wall"}
+    assert recorded_or_derived(older) == {"python_pgo": "no", "python_lto": "no"}
+    optimised = {"python_config_args": f"{PYENV_ARGS} '--enable-optimizations' '--with-lto'"}
+    assert recorded_or_derived(optimised) == {"python_pgo": "yes", "python_lto": "yes"}
+    recorded = {"python_pgo": "unknown", "python_lto": "yes", "python_config_args": PYENV_ARGS}
+    assert recorded_or_derived(recorded) == {"python_pgo": "unknown", "python_lto": "yes"}
+    assert recorded_or_derived({}) == {"python_pgo": None, "python_lto": None}
 
 
 def test_the_probe_reports_the_build_and_the_extras_it_lacks() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from bench.families.free_threading.crossbuild import (
     single_thread_cost,
 )
 from bench.families.free_threading.figures import make_cost, make_same_work
+from bench.families.free_threading.tables import NIGHTLY_SERIES, by_series_table
 from bench.report.claims import (
     DOES_NOT_HOLD,
     HOLDS,
@@ -37,6 +39,7 @@ from bench.report.claims import (
 )
 from bench.report.estimate import ratio_estimate
 from bench.report.format import format_estimate
+from bench.report.tables import NO_DATA as NO_DATA_TABLE
 
 DEFAULT = "cpython-3.13.0"
 FREE = "cpython-3.13.5t"
@@ -253,6 +256,67 @@ def test_without_a_matching_pair_of_builds_there_is_no_data(rule: Any) -> None:
     assert rule(alone).verdict == NO_DATA
     other_minor = frame(case(DEFAULT, "sequential", 1.0), case("cpython-3.14.0t", "sequential", 1))
     assert rule(other_minor).verdict == NO_DATA
+
+
+def test_a_build_of_another_series_is_never_the_reference_and_the_evidence_says_so() -> None:
+    """Issue 22: compare only builds of the same series. 3.14t beside a 3.13 default build
+    is not paired; its verdict says why instead of a bare "not measured"."""
+    other_minor = frame(case(DEFAULT, "sequential", 1.0), case("cpython-3.14.0t", "sequential", 1))
+    data = other_minor.assign(**{JUDGED: other_minor["interpreter"] == "cpython-3.14.0t"})
+    verdict = cost_rule(data)
+    assert verdict.verdict == NO_DATA
+    assert "a default build of the 3.14 series" in verdict.evidence
+    assert "builds of different series are not compared" in verdict.evidence
+
+
+def flagged(data: pd.DataFrame, free: dict[str, str], default: dict[str, str]) -> pd.DataFrame:
+    """``data`` with the build flags each build recorded."""
+    out = data.copy()
+    for interpreter, flags in ((FREE, free), (DEFAULT, default)):
+        for name, value in flags.items():
+            out.loc[out["interpreter"] == interpreter, name] = value
+    return out
+
+
+def test_the_evidence_names_both_versions_and_their_build_flags() -> None:
+    """Issue 23, item 14: it is 3.13.0 against 3.13.5t, built differently: name both."""
+    plain = {"python_pgo": "no", "python_lto": "no"}
+    same = flagged(builds_with(1.05, noise=(0.99, 1.0, 1.01)), plain, plain)
+    verdict = cost_rule(same)
+    assert (
+        f"{FREE} (3.13.5, GIL off; PGO no, LTO no) against {DEFAULT} (3.13.0; PGO no, LTO no)"
+        in verdict.evidence
+    )
+    assert "built differently" not in verdict.evidence
+    assert verdict.figures["builds"]["default"]["version"] == "3.13.0"
+    optimised = {"python_pgo": "yes", "python_lto": "yes"}
+    differ = cost_rule(flagged(builds_with(1.05, noise=(0.99, 1.0, 1.01)), plain, optimised))
+    assert "built differently (PGO no against yes; LTO no against yes)" in differ.evidence
+    assert differ.figures["builds"]["flags_differ"] == ["PGO no against yes", "LTO no against yes"]
+    unknown = cost_rule(builds_with(1.05, noise=(0.99, 1.0, 1.01)))  # older results say nothing
+    assert "build flags not recorded" in unknown.evidence
+    threads = threads_rule(flagged(same_work_frame(pool=0.5, threads=0.5), plain, optimised))
+    assert "built differently (PGO no against yes" in threads.evidence
+
+
+def test_the_table_by_series_names_the_builds_and_the_series_not_measured() -> None:
+    data = flagged(same_work_frame(pool=0.5, threads=0.75), {"python_pgo": "no"}, {})
+    text = by_series_table(data)
+    lines = text.splitlines()
+    measured = next(line for line in lines if line.startswith("| 3.13t |"))
+    assert f"{FREE} (3.13.5, GIL off)" in measured and f"{DEFAULT} (3.13.0)" in measured
+    assert "PGO no, LTO not recorded; build flags not recorded" in measured
+    assert "1.5\u00d7 (1.5\u20131.5\u00d7, n=3) (process pool/fork)" in measured
+    for series in NIGHTLY_SERIES[1:]:
+        missing = next(line for line in lines if line.startswith(f"| {series}t |"))
+        assert "not in these results" in missing and "the 3.13t rows stand in" in missing
+    assert by_series_table(frame(case(DEFAULT, "sequential", 1.0))) == NO_DATA_TABLE
+
+
+def test_the_series_of_the_table_are_those_the_nightly_measures() -> None:
+    nightly = (Path(__file__).parent.parent / ".github" / "workflows" / "nightly.yml").read_text()
+    (matrix,) = re.findall(r"^\s*series: \[(.*)\]\s*$", nightly, re.MULTILINE)
+    assert tuple(json.loads(f"[{matrix}]")) == NIGHTLY_SERIES
 
 
 def test_evaluate_judges_the_free_threaded_builds_against_the_default_build() -> None:

@@ -22,6 +22,7 @@ import pandas as pd
 import pyperf
 
 from bench.results import migrate, schema
+from bench.results.build_flags import recorded_or_derived
 from bench.results.check import (
     ResultsError,
     check_file,
@@ -56,7 +57,8 @@ SORT_KEYS = ["machine", "run_id", "interpreter", "benchmark", "run_index", "valu
 
 
 def _params(meta: dict[str, Any]) -> dict[str, Any]:
-    return {k: meta.get(k) for k in PARAM_KEYS}
+    # build flags: as recorded, else derived from the configure arguments (older files)
+    return {k: meta.get(k) for k in PARAM_KEYS} | recorded_or_derived(meta)
 
 
 def _suite_rows(suite: pyperf.BenchmarkSuite) -> list[dict[str, Any]]:

@@ -14,9 +14,13 @@ import pandas as pd
 
 from bench.families.free_threading.crossbuild import (
     DEFAULT_BUILD,
+    DESCRIBED,
+    FREE_THREADING_BUILD,
     build_pairs,
     builds,
     estimate_of,
+    flags_differ,
+    flags_text,
     same_work,
     single_thread_cost,
     task_label,
@@ -57,7 +61,7 @@ JUDGED_FAMILY = "cpu_python"
 #: The family of the capacity probes (how many cores the host gave in each round).
 CAPACITY = "capacity"
 
-PAIR_NEEDED = "a free-threaded build and a default build of the same Python version in one run"
+PAIR_NEEDED = "a free-threaded build and a default build of the same series in one run"
 
 
 def judged_pair(frame: pd.DataFrame) -> tuple[pd.Series | None, Verdict | None]:
@@ -78,9 +82,24 @@ def judged_pair(frame: pd.DataFrame) -> tuple[pd.Series | None, Verdict | None]:
                 "this is the default build: the reference the free-threaded build beside "
                 "it is measured against"
             )
-        return None, no_data(PAIR_NEEDED)
+        return None, no_data(unpaired_reason(kinds, judged))
     newest = mine.sort_values(["run_id", "interpreter"] if "run_id" in mine else "interpreter")
     return newest.iloc[-1], None
+
+
+def unpaired_reason(kinds: pd.DataFrame, judged: set[Any]) -> str:
+    """Why a free-threaded build has no pair: no default build of its own series in its run
+    (one of another series is never its reference), or nothing to pair at all."""
+    free = kinds[kinds["interpreter"].isin(judged) & (kinds["build"] == FREE_THREADING_BUILD)]
+    others = kinds[kinds["build"] == DEFAULT_BUILD]["minor"].dropna()
+    if free.empty or free["minor"].dropna().empty or others.empty:
+        return PAIR_NEEDED
+    series = str(free["minor"].dropna().iloc[0])
+    measured = ", ".join(sorted(set(others.astype(str))))
+    return (
+        f"a default build of the {series} series beside this free-threaded build (the run "
+        f"has {measured} only): builds of different series are not compared"
+    )
 
 
 def of_pair(table: pd.DataFrame, pair: pd.Series) -> pd.DataFrame:
@@ -106,8 +125,27 @@ def judgement_of(estimate: Estimate, dropped: int = 0) -> Judgement:
 
 
 def pair_words(pair: pd.Series) -> str:
+    """Both builds by name, version and build flags, and how they were built differently:
+    "cpython-3.13.5t (3.13.5, GIL off; PGO no, LTO no) against cpython-3.13.0 (3.13.0;
+    PGO no, LTO no)"."""
     gil = {"disabled": "GIL off", "enabled": "GIL on"}.get(pair["gil"], "GIL unknown")
-    return f"{pair['interpreter']} ({gil}) against {pair['default_interpreter']}"
+    words = (
+        f"{pair['interpreter']} ({pair.get('version') or 'version unknown'}, {gil}; "
+        f"{flags_text(pair)}) against {pair['default_interpreter']} "
+        f"({pair.get('default_version') or 'version unknown'}; {flags_text(pair, 'default_')})"
+    )
+    differ = flags_differ(pair)
+    if differ:  # then part of the gap is how each was built, not the GIL
+        words += f", built differently ({'; '.join(differ)}): part of the gap is the build"
+    return words
+
+
+def builds_figures(pair: pd.Series) -> dict[str, Any]:
+    """Both sides of a pair as the figures keep them: version and build flags."""
+    return {
+        side: {name: pair.get(f"{prefix}{name}") for name in DESCRIBED}
+        for side, prefix in (("free_threaded", ""), ("default", "default_"))
+    } | {"flags_differ": flags_differ(pair)}
 
 
 THRESHOLDS = (
@@ -130,8 +168,10 @@ SAME_WORK_FIGURE = "free-threading-same-work"
     order=62,
     statement="A free-threaded build runs single-threaded Python code nearly as fast as the "
     "default build.",
-    measured_by="time of the plain loop on the pure-Python CPU tasks, free-threaded build over "
-    "the default build of the same Python version, taken within each round",
+    measured_by="time of the plain loop on the pure-Python CPU tasks, a free-threaded build over "
+    "a default build of the same series measured beside it (3.13t over 3.13, never over "
+    "another series; the evidence names both patch versions and build flags), taken within "
+    "each round",
     criteria=f"{THRESHOLDS}; judged on every task length of the prime counter; needs both "
     f"builds in one run",
     across_interpreters=True,
@@ -154,6 +194,7 @@ def free_threading_single_thread_cost(frame: pd.DataFrame) -> Verdict:
     figures: dict[str, Any] = {
         "default_interpreter": pair["default_interpreter"],
         "gil": pair["gil"],
+        "builds": builds_figures(pair),
         "cost": {group: estimate_figures(e) for group, e in estimates.items()},
     }
     line = f"plain loop, {pair_words(pair)}: " + ", ".join(
@@ -187,9 +228,10 @@ def judged_workers(table: pd.DataFrame) -> int | None:
     order=64,
     statement="On a free-threaded build, threads run CPU-heavy Python code as fast as "
     "processes do on the default build.",
-    measured_by="time of a thread pool on the free-threaded build over a process pool on the "
-    "default build of the same Python version (its platform's default start method), same "
-    "pure-Python task and worker count, taken within each round",
+    measured_by="time of a thread pool on a free-threaded build over a process pool on a "
+    "default build of the same series measured beside it (its platform's default start "
+    "method; the evidence names both patch versions and build flags), same pure-Python "
+    "task and worker count, taken within each round",
     criteria=f"{THRESHOLDS}; judged at 2 workers on every task length of the prime counter; "
     f"rounds in which either build had too little parallel capacity are left out; needs "
     f"both builds in one run",
@@ -240,6 +282,7 @@ def free_threads_replace_processes(frame: pd.DataFrame) -> Verdict:
     figures = {
         "default_interpreter": pair["default_interpreter"],
         "gil": pair["gil"],
+        "builds": builds_figures(pair),
         "model": model,
         "workers": workers,
         "tasks": per_task,

@@ -27,6 +27,7 @@ import pandas as pd
 from bench.models import Role, model_of
 from bench.report.capacity import flag_low_capacity
 from bench.report.estimate import Estimate, ratio_estimate
+from bench.report.format import is_missing
 from bench.report.metrics import round_times
 from bench.report.select import (
     RUN_KEYS,
@@ -80,16 +81,23 @@ def weighted_mode(counted: pd.DataFrame, column: str) -> Any:
     return sorted(totals.index, key=lambda v: (-totals[v], str(v)))[0]
 
 
+#: What a build says about how it was made (``bench.results.build_flags``), as the text
+#: names each.
+BUILD_FLAGS = {"python_pgo": "PGO", "python_lto": "LTO"}
+
+
 def builds(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per machine, run and interpreter: its Python minor version (``minor``),
-    its build (``default`` or ``free-threading``) and the GIL state its workers saw
-    (``gil``: enabled, disabled, or None where unknown)."""
+    """One row per machine, run and interpreter: its Python minor version (``minor``, the
+    series), its whole version (``version``: 3.13.5), its build (``default`` or
+    ``free-threading``), the GIL state its workers saw (``gil``: enabled, disabled, or
+    None where unknown) and its build flags (``python_pgo``, ``python_lto``: yes, no,
+    unknown, or None where the results do not say)."""
     keys = [*present(frame, RUN_KEYS), "interpreter"]
-    columns = [*keys, "minor", "build", "gil"]
+    columns = [*keys, "minor", "version", "build", "gil", *BUILD_FLAGS]
     if frame.empty or not {"interpreter", "python_version", "python_build"} <= set(frame):
         return pd.DataFrame(columns=columns)
     # each distinct description once, with how many rows carry it: far fewer rows to scan
-    described = present(frame, ["python_version", "python_build", "gil_enabled"])
+    described = present(frame, ["python_version", "python_build", "gil_enabled", *BUILD_FLAGS])
     counted = frame.groupby([*keys, *described], dropna=False).size().reset_index(name="rows")
     rows = []
     for key, part in counted.groupby(keys, dropna=False, sort=True):
@@ -98,41 +106,78 @@ def builds(frame: pd.DataFrame) -> pd.DataFrame:
             if "gil_enabled" in part
             else part.iloc[0:0]
         )
+        version = weighted_mode(part, "python_version")
         rows.append(
             dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
             | {
-                "minor": minor_version(weighted_mode(part, "python_version")),
+                "minor": minor_version(version),
+                "version": str(version).split()[0] if isinstance(version, str) else None,
                 "build": weighted_mode(part, "python_build"),
                 "gil": weighted_mode(known, "gil_enabled"),
             }
+            | {flag: weighted_mode(part, flag) for flag in BUILD_FLAGS}
         )
     return pd.DataFrame(rows, columns=columns)
 
 
+#: Each build's description in a pair; the default build's carries the ``default_`` prefix.
+DESCRIBED = ["version", *BUILD_FLAGS]
+
+
 def build_pairs(frame: pd.DataFrame) -> pd.DataFrame:
     """Every free-threaded interpreter of a run beside the default build of the same
-    minor version in the same run (same machine, same run id: rounds interleaved).
+    series (minor version) in the same run (same machine, same run id: rounds
+    interleaved). Builds of different series are never paired: 3.14t's cost is not
+    3.14t against 3.13.
 
     Columns: machine, run_id, minor, ``interpreter`` (the free-threaded one), ``gil``
-    (its GIL state: disabled, or enabled with ``-X gil=1``) and ``default_interpreter``.
-    Should a run hold several default builds of one minor version, the first by name is
-    the reference. No pair: an empty frame with these columns.
+    (its GIL state: disabled, or enabled with ``-X gil=1``), ``default_interpreter``, and
+    each side's ``version``, ``python_pgo`` and ``python_lto`` (the default build's
+    prefixed ``default_``). Should a run hold several default builds of one series, the
+    first by name is the reference. No pair: an empty frame with these columns.
     """
     found = builds(frame).dropna(subset=["minor", "build"])
     run = present(found, RUN_KEYS)
-    columns = [*run, "minor", "interpreter", "gil", "default_interpreter"]
+    columns = [
+        *run, "minor", "interpreter", "gil", "default_interpreter", *DESCRIBED,
+        *(f"default_{name}" for name in DESCRIBED),
+    ]  # fmt: skip
     default = found[(found["build"] == DEFAULT_BUILD) & (found["gil"] != "disabled")]
     default = (
         default.sort_values("interpreter")
         .drop_duplicates([*run, "minor"])
-        .loc[:, [*run, "minor", "interpreter"]]
-        .rename(columns={"interpreter": "default_interpreter"})
+        .loc[:, [*run, "minor", "interpreter", *DESCRIBED]]
+        .rename(
+            columns={"interpreter": "default_interpreter"}
+            | {name: f"default_{name}" for name in DESCRIBED}
+        )
     )
     free = found[found["build"] == FREE_THREADING_BUILD].loc[
-        :, [*run, "minor", "interpreter", "gil"]
+        :, [*run, "minor", "interpreter", "gil", *DESCRIBED]
     ]
     pairs = free.merge(default, on=[*run, "minor"], how="inner")
     return pairs.loc[:, columns].sort_values([*run, "interpreter"]).reset_index(drop=True)
+
+
+def flags_text(pair: pd.Series | dict[str, Any], prefix: str = "") -> str:
+    """One side's build flags as the evidence names them: "PGO no, LTO no"; "not recorded"
+    where the results do not say."""
+    known = [(label, pair.get(f"{prefix}{flag}")) for flag, label in BUILD_FLAGS.items()]
+    if all(is_missing(value) for _, value in known):
+        return "build flags not recorded"
+    return ", ".join(f"{label} {'not recorded' if is_missing(v) else v}" for label, v in known)
+
+
+def flags_differ(pair: pd.Series | dict[str, Any]) -> list[str]:
+    """The build flags the two sides of a pair were built with differently (known on both
+    sides: "unknown" or not recorded is no difference shown), as "PGO yes against no"."""
+    out = []
+    for flag, label in BUILD_FLAGS.items():
+        free, default = pair.get(flag), pair.get(f"default_{flag}")
+        known = {"yes", "no"}
+        if free in known and default in known and free != default:
+            out.append(f"{label} {free} against {default}")
+    return out
 
 
 def _one_start_method(
@@ -167,11 +212,14 @@ def cross_round_times(
     of the start method ``choose_start_method`` picks). A round that one side lacks
     gives no row: times are never taken across rounds.
     """
-    pairs = build_pairs(frame)
     times = round_times(frame)
-    if pairs.empty or times.empty:
+    if times.empty:
         return pd.DataFrame()
     run = present(times, RUN_KEYS)
+    # who is paired with whom; how each was built is the claims' to say
+    pairs = build_pairs(frame).loc[:, [*run, "minor", "interpreter", "gil", "default_interpreter"]]
+    if pairs.empty:
+        return pd.DataFrame()
     free = times[times["model"].isin(models)].merge(pairs, on=[*run, "interpreter"], how="inner")
     free = free.rename(columns={"time_s": "free_s"})
     reference = times[

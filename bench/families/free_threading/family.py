@@ -8,4 +8,6 @@ from bench.cases import ResultsPage
 
 ORDER = 140
 
-PAGE = ResultsPage("results/cpu.md", figures=("free-threading-*",))
+PAGE = ResultsPage(
+    "results/cpu.md", figures=("free-threading-*",), tables=("free_threading_by_series",)
+)

@@ -57,7 +57,7 @@ def select_numpy(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def numpy_speedups(frame: pd.DataFrame) -> pd.DataFrame:
-    """Speedups over the loop at 2 workers (else the fewest above one), the process pool
+    """Speedups over the loop at ``chosen_workers``, the process pool
     by fork where measured, else its first start method; one row per interpreter,
     workload, model and variant."""
     rows = select_numpy(frame)
@@ -65,16 +65,28 @@ def numpy_speedups(frame: pd.DataFrame) -> pd.DataFrame:
         return rows
     speed = paired_speedups(rows)
     speed = speed[~speed["model"].isin(models_where(is_loop))]
-    counts = sorted(int(w) for w in speed["workers"].unique() if int(w) >= 2)
-    if not counts:
+    workers = chosen_workers(speed)
+    if workers is None:
         return speed.iloc[0:0]
-    speed = speed[speed["workers"] == (2 if 2 in counts else counts[0])]
+    speed = speed[speed["workers"] == workers]
     variant = speed["variant"] if "variant" in speed.columns else pd.Series("none", speed.index)
     rank = speed["start_method"].map(lambda m: (m != "fork", str(m)))
     speed = speed.assign(variant=variant.fillna("none").replace("", "none"), rank=rank)
     speed = speed.sort_values(["interpreter", "workload", "model", "variant", "rank"])
     keys = ["interpreter", "workload", "model", "variant"]
     return speed.drop_duplicates(keys).drop(columns="rank")
+
+
+def chosen_workers(rows: pd.DataFrame) -> int | None:
+    """The worker count the figure and the verdicts show: the most measured up to the
+    machine's cores (2 where the cores are unknown), else the fewest above one; fixed
+    before any timing is read."""
+    counts = sorted(int(w) for w in rows["workers"].unique() if int(w) >= 2)
+    if not counts:
+        return None
+    cores = pd.to_numeric(rows.get("cpu_count"), errors="coerce")
+    machine = int(cores.median()) if cores is not None and not cores.dropna().empty else 2
+    return max((w for w in counts if w <= machine), default=counts[0])
 
 
 def series_label(model: str, variant: str, method: object) -> str:
