@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 from pathlib import Path
 
@@ -58,8 +59,17 @@ def machine_id() -> str:
     return slug(f"{platform.system()}-{platform.machine()}-{logical_cpus()}cpu-{cpu_model()}", 80)
 
 
+#: The commit of a copy of the source that is no git checkout (``git archive``'s, carried to
+#: a machine without the repository), as whoever made the copy knows it.
+GIT_COMMIT_ENV = "BENCH_GIT_COMMIT"
+
+
 def git_commit(root: Path = PROJECT_ROOT) -> str:
-    """The commit of the suite's source, with ``-dirty`` when it has uncommitted changes."""
+    """The commit of the suite's source, with ``-dirty`` when it has uncommitted changes;
+    outside a checkout, ``BENCH_GIT_COMMIT`` (a commit's hex name) or "unknown"."""
+    given = os.environ.get(GIT_COMMIT_ENV, "")
+    if given and not (root / ".git").exists():
+        return given if re.fullmatch(r"[0-9a-f]{7,40}", given) else "unknown"
     try:
         out = subprocess.run(
             ["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=40"],
