@@ -308,7 +308,7 @@ def test_processes_isolate_a_crash_that_kills_a_threaded_program() -> None:
     assert verdict.figures["process_pool_tasks_finished"] == 3
     assert verdict.figures["threads_program_survived"] is False
     assert verdict.figures["leak_parent_rss_growth_bytes"]["threads"] == 128 * MIB
-    assert "128 MiB with threads" in verdict.evidence
+    assert "128 MiB with threads (n=1), 4.00 KiB with processes (n=1)" in verdict.evidence
 
 
 def test_processes_that_lose_other_tasks_do_not_isolate() -> None:

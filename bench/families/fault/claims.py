@@ -66,6 +66,7 @@ def processes_isolate_faults(frame: pd.DataFrame) -> Verdict:
         for model in (*threads, *processes)
         if (values := numbers(where(leak, model=model)))
     }
+    leaks = {model: len(numbers(where(leak, model=model))) for model in growth}
     thread_growth, process_growth = growth.get(model_of(Role.THREADS)), growth.get(process)
     figures: dict[str, Any] = {
         "tasks": tasks,
@@ -84,9 +85,11 @@ def processes_isolate_faults(frame: pd.DataFrame) -> Verdict:
     if survived:
         line += "; threads: the program " + ("survives" if any(survived) else "dies")
     if thread_growth is not None and process_growth is not None:
+        # one leaking batch per model and run: the count says so (no interval to give)
         line += (
-            f"; a leak grows the parent by {format_bytes(thread_growth)} with threads, "
-            f"{format_bytes(process_growth)} with processes"
+            f"; a leak grows the parent by {format_bytes(thread_growth)} with threads "
+            f"(n={leaks[model_of(Role.THREADS)]}), {format_bytes(process_growth)} with "
+            f"processes (n={leaks[process]})"
         )
     if not isolated:
         return Verdict(DOES_NOT_HOLD, line, figures)
