@@ -184,7 +184,9 @@ def test_each_rounds_capacity_at_each_k_is_the_median_of_its_probes() -> None:
     )
     top = report_capacity.round_capacity(frame)  # the most processes each round probed
     assert {(r.interpreter, r.round): r.processes for r in top.itertuples()} == {
-        ("a", 1): 4, ("a", 2): 2, ("b", 1): 2
+        ("a", 1): 4,
+        ("a", 2): 2,
+        ("b", 1): 2,
     }
     got = {(r.interpreter, r.round): r.capacity for r in top.itertuples()}
     assert got == pytest.approx({("a", 1): 3.1, ("a", 2): 1.2, ("b", 1): 1.98})

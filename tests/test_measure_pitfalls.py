@@ -84,7 +84,11 @@ def test_every_program_compiles_and_states_its_mistake(name: str) -> None:
         compile(source, pitfalls.SCRIPT_NAME, "exec")
         assert "METHOD, WAIT_S = 'spawn', 5.0" in source
         assert api.attempt in source
-        assert ('if __name__ == "__main__":\n    main()' in source) == pitfall.guarded
+        # At the prompt, main() is typed, not in the file.
+        called = pitfall.guarded and not pitfall.interactive
+        assert ('if __name__ == "__main__":\n    main()' in source) == called
+        if pitfall.interactive:
+            assert "main()" in pitfalls.typed(pitfall, pitfalls.Path("p.py"))
 
 
 # --- reading what a program printed -----------------------------------------------------------
@@ -174,6 +178,35 @@ def test_an_unguarded_script_fails_in_the_spawned_child(children: Children) -> N
     assert "RuntimeError: An attempt has been made to start a new process" in outcome.values[0]
     assert works.values == [False]
     assert children.left() == set()
+
+
+@pytest.mark.skipif(not (HAS_SPAWN and HAS_FORK), reason="needs fork and spawn")
+@pytest.mark.skipif(pitfalls.prompt.unavailable() is not None, reason="no pseudo-terminal here")
+def test_a_function_typed_at_the_real_prompt_reaches_a_forked_pool_only(
+    children: Children,
+) -> None:
+    # The REPL on a pseudo-terminal: its __main__ is built in, so a spawned child cannot
+    # find the function, while a forked one inherits it. (A program piped to "python -"
+    # is no REPL: its __main__ comes from "<stdin>".)
+    [forked, _] = pitfalls.measure(case("repl", "process_pool", "fork"))
+    assert forked.values == ["works"]
+    [spawned, works] = pitfalls.measure(case("repl", "process_pool", "spawn"))
+    assert spawned.values[0].startswith("BrokenProcessPool")
+    assert "Can't get attribute 'work' on <module '__main__' (built-in)>" in spawned.values[0]
+    assert works.values == [False]
+    assert children.left() == set()
+
+
+def test_the_prompt_is_typed_one_statement_a_line_with_an_empty_line_after_a_def() -> None:
+    lines = pitfalls.typed(pitfalls.PITFALLS["repl"], pitfalls.Path("/x/pitfall.py"))
+    assert lines[0] == "exec(open('/x/pitfall.py', encoding='utf-8').read())"
+    assert lines[1:] == [
+        "def work(x): return x * 2",
+        "",
+        "TASK, ARGS, EXPECTED = work, (21,), 42",
+        "main()",
+    ]
+    assert pitfalls.at_prompt(">>> >>> Traceback\n... x") == "Traceback\nx"
 
 
 @needs_fork

@@ -113,8 +113,8 @@ def _scaling_figures(
 
 
 def _what_the_machine_gave(figures: dict[str, Any]) -> str:
-    """"ideal 2x", and what the machine gave at that count where its probe said otherwise:
-    the thresholds are taken against what it gave."""
+    """The ideal ("ideal 2x"), and what the machine gave at that count where its probe said
+    otherwise: the thresholds are taken against what it gave."""
     ideal, gave = figures["ideal"], figures["machine_gave"]
     if abs(gave - ideal) < 1e-9:
         return f"ideal {format_threshold(ideal)}"

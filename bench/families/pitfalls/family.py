@@ -12,7 +12,7 @@ from bench.workloads.catalog import Workload
 ORDER = 100
 #: The mistakes of ``measure.py`` tried with every API (Process included);
 #: "generator_result" needs a pool (a Process has no result), so has a family of its own.
-PITFALL_VARIANTS = ("main_script", "lambda", "closure", "main_repl", "no_guard",
+PITFALL_VARIANTS = ("main_script", "lambda", "closure", "repl", "no_guard",
                     "fork_threads_warned", "fork_threads", "lock_argument")  # fmt: skip
 
 WORKLOADS = (
@@ -72,7 +72,7 @@ PICKS = {
         # What breaks, for the process pool under fork and spawn (every API and start
         # method, with the hangs of multiprocessing.Pool, in standard).
         Pick("pitfalls", models=("process_pool",), start_methods=("fork", "spawn"),
-             variants=("lambda", "main_repl", "no_guard", "fork_threads_warned",
+             variants=("lambda", "repl", "no_guard", "fork_threads_warned",
                        "lock_argument")),
         Pick("pitfalls_result", models=("process_pool",), start_methods=("fork", "spawn")),
     ),

@@ -3,7 +3,8 @@
 Each case writes a small program, exactly as a user would (a lambda as the task, a
 function typed at a REPL, a script without its ``if __name__ == "__main__"`` guard, a
 fork while a thread runs, an argument or result that cannot be pickled), and runs it
-in a child interpreter of the interpreter under test, with a deadline. The program
+in a child interpreter of the interpreter under test, with a deadline. The REPL is the
+real one: the interpreter on a pseudo-terminal, its function typed at the prompt. The program
 tries the mistake once with one process API (``apis.py``: ``multiprocessing.Process``,
 ``ProcessPoolExecutor``, ``multiprocessing.Pool``) and one start method, and prints what
 happened. Recorded:
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.families.pitfalls import prompt
 from bench.families.pitfalls.apis import PROCESS_APIS, ProcessApi
 from bench.measurement import Measurement
 from bench.models.base import SCRATCH_DIR_ENV
@@ -55,7 +57,9 @@ class Pitfall:
     label: str  # what a reader sees in the table
     definitions: str  # module-level code that defines TASK, ARGS, EXPECTED
     guarded: bool = True  # the attempt sits under ``if __name__ == "__main__":``
-    from_stdin: bool = False  # typed at a REPL: the program comes on stdin, not from a file
+    #: Typed at the interactive prompt (``definitions`` one line a statement), the rest of
+    #: the program run there from its file: the REPL's ``__main__`` has no file to import.
+    interactive: bool = False
     warnings_on: bool = False  # run with ``-W default``
     needs_result: bool = False  # tried only with the APIs that return a result
     #: Tried only where this interpreter runs subinterpreters (else the outcome says why).
@@ -120,10 +124,10 @@ TASK, ARGS, EXPECTED = make_task(2), (21,), 42
 """,
         ),
         Pitfall(
-            "main_repl",
-            "a function defined at a REPL (the program read from stdin)",
-            _WORK,
-            from_stdin=True,
+            "repl",
+            "a function typed at the interactive prompt (a REPL on a pseudo-terminal)",
+            "def work(x): return x * 2\nTASK, ARGS, EXPECTED = work, (21,), 42\n",
+            interactive=True,
         ),
         Pitfall(
             "no_guard",
@@ -216,8 +220,12 @@ def applies(pitfall: Pitfall, api: ProcessApi) -> bool:
 
 
 def program(pitfall: Pitfall, api: ProcessApi, method: str, wait_s: float) -> str:
-    """The whole program of one attempt: what a user would have written, then the try."""
+    """The whole program of one attempt: what a user would have written, then the try. At
+    the interactive prompt, what is typed there (``typed``) is left out."""
     call = 'if __name__ == "__main__":\n    main()\n' if pitfall.guarded else "main()\n"
+    if pitfall.interactive:
+        return "".join((_PROLOGUE.format(method=method, wait=wait_s), _REPORTING, api.attempt,
+                        _MAIN))  # fmt: skip
     return "".join(
         (
             _PROLOGUE.format(method=method, wait=wait_s),
@@ -229,6 +237,21 @@ def program(pitfall: Pitfall, api: ProcessApi, method: str, wait_s: float) -> st
             call,
         )
     )
+
+
+def typed(pitfall: Pitfall, script: Path) -> list[str]:
+    """The lines a user types at the prompt: the rest of the program run from its file, the
+    definitions (one statement a line), then the attempt."""
+    run_file = f"exec(open({str(script)!r}, encoding='utf-8').read())"
+    lines = [run_file]
+    for line in textwrap.dedent(pitfall.definitions).strip().splitlines():
+        # a compound statement on one line ("def f(x): ...") ends with an empty line
+        lines += [line, ""] if line.rstrip().endswith(":") or line.startswith(COMPOUND) else [line]
+    return [*lines, "main()"]
+
+
+#: Statements whose one-line form the prompt completes only at an empty line.
+COMPOUND = ("def ", "class ", "if ", "for ", "while ", "with ", "try:", "async ")
 
 
 # --- reading what the program printed ---------------------------------------------------
@@ -340,6 +363,8 @@ def run_attempt(pitfall: Pitfall, api: ProcessApi, method: str, wait_s: float) -
         return f"n/a: no {method} start method on this platform"
     if pitfall.needs_subinterpreters and (reason := _no_subinterpreters()):
         return f"n/a: {reason}"
+    if pitfall.interactive and (reason := prompt.unavailable()):
+        return f"n/a: {reason}"
     source = program(pitfall, api, method, wait_s)
     options = [*interpreter_options(), *(["-W", "default"] if pitfall.warnings_on else [])]
     env = case_environment({})
@@ -349,10 +374,25 @@ def run_attempt(pitfall: Pitfall, api: ProcessApi, method: str, wait_s: float) -
     with tempfile.TemporaryDirectory(prefix="bench-files-pitfall-", dir=scratch) as folder:
         script = Path(folder, SCRIPT_NAME)
         script.write_text(source, encoding="utf-8")
-        command = [sys.executable, *options, "-" if pitfall.from_stdin else str(script)]
-        stdout, stderr, code = _run(command, source if pitfall.from_stdin else "", env, folder,
+        if pitfall.interactive:
+            # The terminal merges what the program and its workers print: both are read.
+            shown, code = prompt.session([sys.executable, *options], typed(pitfall, script),
+                                         env=env | PLAIN_TERMINAL, cwd=folder, done=REPORT,
+                                         timeout_s=wait_s + STARTUP_GRACE_S)  # fmt: skip
+            return describe_outcome(at_prompt(shown), at_prompt(shown), code, wait_s)
+        stdout, stderr, code = _run([sys.executable, *options, str(script)], env, folder,
                                     wait_s + STARTUP_GRACE_S)  # fmt: skip
     return describe_outcome(stdout, stderr, code, wait_s)
+
+
+#: A terminal a user might have, without colours (no control sequences in the output).
+PLAIN_TERMINAL = {"TERM": "xterm", "NO_COLOR": "1", "PYTHON_COLORS": "0"}
+
+
+def at_prompt(shown: str) -> str:
+    """What a session showed, each line without the prompt it may follow (a worker's
+    traceback can start on the prompt's line)."""
+    return "\n".join(re.sub(r"^(?:(?:>>>|\.\.\.) ?)+", "", line) for line in shown.splitlines())
 
 
 def _no_subinterpreters() -> str | None:
@@ -367,7 +407,7 @@ def _no_subinterpreters() -> str | None:
 
 
 def _run(
-    command: list[str], stdin: str, env: dict[str, str], cwd: str, timeout_s: float
+    command: list[str], env: dict[str, str], cwd: str, timeout_s: float
 ) -> tuple[str, str, int | None]:
     """Run ``command``; kill it and whatever it started once it reports or overstays.
     The exit code is None when it was killed for overstaying."""
@@ -381,7 +421,7 @@ def _run(
         cwd=cwd,
     ) as child:
         try:
-            out, err = child.communicate(stdin, timeout=timeout_s)
+            out, err = child.communicate("", timeout=timeout_s)
             code: int | None = child.returncode
         except subprocess.TimeoutExpired:
             _kill_tree(child.pid)
