@@ -33,6 +33,9 @@ def build_site(dest: Path, results: Path | None) -> None:
     """
     env = {**os.environ, "DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1"}
     env.pop("BENCH_RESULTS", None)
+    # A cache of its own: builds in parallel test processes must not share build/site-cache,
+    # where one build replacing a source's figures removes those another is copying.
+    env["BENCH_SITE_CACHE"] = str(dest.parent / f"{dest.name}-cache")
     if results is not None:
         env["BENCH_RESULTS"] = str(results)
     proc = subprocess.run(

@@ -28,7 +28,7 @@ def best_of(executor, arglist, repeats: int = 3) -> float:
 def test_a_tiny_task_loses_in_a_process_pool_and_chunksize_helps() -> None:
     (tiny,) = [
         c
-        for c in FAMILIES["granularity_none"].cases(Pick("granularity_none"))
+        for c in FAMILIES["granularity_none"].cases(Pick("granularity_none"), cores=2)
         if c.size_label == "10us" and c.model == "sequential"
     ]
     arglist = [(tiny.size, i) for i in range(tiny.tasks)]

@@ -24,7 +24,8 @@ def test_an_empty_frame_gives_no_figure_and_tables_that_say_so(tmp_path: Path) -
         assert not (tmp_path / "figures").exists()
         assert set(found.tables) == {"claims", "environment", "capacity", "speedups", "timings",
                                      "memory", "ipc", "outcomes", "pitfalls", "cpu_limits",
-                                     "copy_on_write"}  # fmt: skip
+                                     "copy_on_write", "free_threading_by_series",
+                                     "http_in_flight", "lock_cost"}  # fmt: skip
         assert set(found.tables.values()) == {tables.NO_DATA}
         assert found.verdicts.empty
 

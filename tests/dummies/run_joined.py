@@ -48,7 +48,7 @@ KINDS: dict[str, ModelSpec] = {
 SMALL = {
     "count_primes": 500, "sha256": 1, "zlib": 1, "sleep": 1, "tcp": 1, "file": 4,
     "spin": 100, "noop": 0, "article": 0, "numpy_matmul": 32, "numpy_ufuncs": 1,
-    "numpy_sort": 1, "numpy_python_loop": 4, "counter": 1000, "fault": 1,
+    "numpy_sort": 1, "numpy_python_loop": 4, "counter": 1000, "locked_counter": 1000, "fault": 1,
     "cpu_limits": 2000, "live_workers": 1, "shared_objects": 1,
 }  # fmt: skip
 
