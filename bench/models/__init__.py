@@ -78,6 +78,10 @@ class Capability(StrEnum):
     HOLDS_WORKERS = "holds live workers"
     #: Its executor's ``worker_pids()`` names its worker processes (a leak's footprint).
     LISTS_WORKERS = "lists its worker processes"
+    #: Its executor's ``stream(func, items, buffersize)`` is ``Executor.map`` over one
+    #: iterable, results in order as they come; ``buffersize`` (3.14+) keeps at most that
+    #: many tasks in flight, None submits them all at once.
+    STREAMS = "maps an iterable as it goes"
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ GREY, BLUE, GREEN, VERMILLION, PURPLE, OCHRE = (
     "#7f7f7f", "#0072b2", "#009e73", "#d55e00", "#cc79a7", "#aa7700"
 )  # fmt: skip
 SKY, INDIGO, OLIVE, BROWN = "#3b8fc4", "#7575b0", "#808000", "#a86c55"
-HOLDS, LISTS = Capability.HOLDS_WORKERS, Capability.LISTS_WORKERS
+HOLDS, LISTS, STREAMS = Capability.HOLDS_WORKERS, Capability.LISTS_WORKERS, Capability.STREAMS
 
 MODELS: dict[str, ModelSpec] = {
     m.name: m
@@ -148,11 +152,12 @@ MODELS: dict[str, ModelSpec] = {
             capabilities=frozenset({HOLDS}), marker="s",
         ),
         ModelSpec("thread_pool", "bench.models.thread_pool", "thread pool", GREEN,
-                  Isolation.SHARED, pool=True, role=Role.THREAD_POOL, marker="^"),
+                  Isolation.SHARED, pool=True, role=Role.THREAD_POOL,
+                  capabilities=frozenset({STREAMS}), marker="^"),
         ModelSpec(
             "process_pool", "bench.models.process_pool", "process pool", PURPLE,
             Isolation.PROCESS, start_methods=START_METHODS, chunksize=True, pool=True,
-            role=Role.PROCESS_POOL, capabilities=frozenset({HOLDS, LISTS}), marker="D",
+            role=Role.PROCESS_POOL, capabilities=frozenset({HOLDS, LISTS, STREAMS}), marker="D",
         ),
         ModelSpec("asyncio", "bench.models.coroutines", "asyncio", OCHRE, Isolation.SHARED,
                   is_async=True, role=Role.EVENT_LOOP, marker="P"),

@@ -7,7 +7,7 @@ A worker that dies breaks the pool: ``run`` raises ``WorkerDied`` (from
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
@@ -44,6 +44,13 @@ class ProcessPool:
             return list(self._pool.map(func, *columns, chunksize=self.chunksize))
         except BrokenProcessPool as exc:
             raise WorkerDied(f"process pool ({self.start_method}) broke: {exc}") from exc
+
+    def stream(self, func: Task, items: Iterable[Any], buffersize: int | None) -> Iterator[Any]:
+        """``Capability.STREAMS``: ``map`` over ``items``, eager unless ``buffersize``."""
+        if buffersize is None:
+            return self._pool.map(func, items, chunksize=self.chunksize)
+        return self._pool.map(func, items, chunksize=self.chunksize,  # type: ignore[call-arg]
+                              buffersize=buffersize)  # fmt: skip
 
     def worker_pids(self) -> list[int]:
         """The pool's live worker processes (``Capability.LISTS_WORKERS``)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,6 +16,12 @@ class ThreadPool:
 
     def run(self, func: Task, arglist: ArgList) -> list[Any]:
         return list(self._pool.map(func, *zip(*arglist, strict=True)))
+
+    def stream(self, func: Task, items: Iterable[Any], buffersize: int | None) -> Iterator[Any]:
+        """``Capability.STREAMS``: ``map`` over ``items``, eager unless ``buffersize``."""
+        if buffersize is None:
+            return self._pool.map(func, items)
+        return self._pool.map(func, items, buffersize=buffersize)  # type: ignore[call-arg]
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -86,9 +86,12 @@ PAGE = ResultsPage(
     "results/startup.md",
     families=("startup", "pool_startup", "pool_first_result"),
     figures=("startup",),
+    tables=("start_methods",),
     intro="Starting and joining threads and processes, creating pools and waiting for a "
     "new pool's first result, per start method; the article's example as written, "
-    "with its workers started and joined.",
+    "with its workers started and joined. The table gives each interpreter's default "
+    "start method (on Linux, forkserver from Python 3.14, fork before) and what a "
+    "process pool pays under each method against fork, paired within each round.",
     order=30,
 )
 

@@ -1,0 +1,76 @@
+"""The start method a program gets without asking, and what it costs: on Linux, fork
+before Python 3.14 and forkserver from 3.14 on. Per interpreter, a process pool's time to
+its first result and its whole life (create, one task per worker, shut down) under each
+start method, and forkserver's and spawn's times over fork's, paired within each round.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import pandas as pd
+
+from bench.report.claims import default_start_method
+from bench.report.format import format_estimate, format_seconds
+from bench.report.rounds import paired_ratio
+from bench.report.tables import (
+    NO_DATA,
+    identity_keys,
+    markdown_table,
+    sorted_rows,
+    table,
+    with_identity,
+)
+
+MODEL = "process_pool"
+METHODS = ("fork", "forkserver", "spawn")
+#: What each family times, as the table names it.
+TIMED = {
+    "pool_first_result": "first result",
+    "pool_startup": "create, one task per worker, shut down",
+}
+
+
+def start_method_table(frame: pd.DataFrame) -> str:
+    """A row per machine, run, interpreter, family and worker count of the process pool:
+    the default start method of that interpreter, the median time under each method over
+    its rounds, and forkserver / fork and spawn / fork paired per round."""
+    if frame.empty or not {"family", "model", "start_method"} <= set(frame.columns):
+        return NO_DATA
+    rows = frame[frame["family"].isin(tuple(TIMED)) & (frame["model"] == MODEL)
+                 & frame["start_method"].isin(METHODS)]  # fmt: skip
+    if rows.empty:
+        return NO_DATA
+    identity = identity_keys(rows)
+    out = []
+    for key, part in rows.groupby([*identity, "family", "workers"], dropna=False, sort=True):
+        row = dict(zip([*identity, "family", "workers"], key, strict=True))
+        row["timed"] = TIMED[str(row["family"])]
+        row["default"] = default_start_method(part)
+        for method in METHODS:
+            values = pd.to_numeric(part[part["start_method"] == method]["value"], errors="coerce")
+            found = [float(v) for v in values.dropna()]
+            row[method] = statistics.median(found) if found else None
+        for method in METHODS[1:]:
+            row[f"{method}_over_fork"] = format_estimate(
+                paired_ratio(part, "start_method", method, "fork")
+            )
+        out.append(row)
+    table = sorted_rows(pd.DataFrame(out), [*identity, "family", "workers"])
+    columns = [
+        ("default", "default start method"),
+        ("timed", "timed"),
+        ("workers", "workers"),
+        *((method, method) for method in METHODS),
+        ("forkserver_over_fork", "forkserver / fork (per round)"),
+        ("spawn_over_fork", "spawn / fork (per round)"),
+    ]
+    formats = dict.fromkeys(METHODS, format_seconds)
+    return markdown_table(table, with_identity(table, columns), formats,
+                          right=[*METHODS, "workers", "forkserver_over_fork",
+                                 "spawn_over_fork"])  # fmt: skip
+
+
+@table("start_methods", order=35)
+def start_methods(latest: pd.DataFrame) -> str:
+    return start_method_table(latest)
