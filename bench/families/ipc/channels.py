@@ -63,6 +63,12 @@ CHANNELS: dict[str, Channel] = {
     )
 }  # fmt: skip
 
+#: Object graphs sent in place of bytes (``ipc_objects``), pickling to about the same size.
+OBJECT_PAYLOADS = ("list_of_dicts", "dataclasses", "ndarray")
+#: The channels that carry any object, not only bytes: a thread's queue by reference, and
+#: the multiprocessing ones that pickle.
+OBJECT_CHANNELS = ("queue.Queue", "mp.Queue", "mp.Pipe")
+
 CHANNEL = SubjectKind("IPC channel", lambda: {c.name: c.subject for c in CHANNELS.values()})
 
 

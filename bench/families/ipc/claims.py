@@ -43,6 +43,7 @@ def size_text(size: int) -> str:
 @claim(
     "ipc_slower",
     order=40,
+    from_article=True,
     statement="Handing data to another process takes longer than handing it to another thread.",
     measured_by="round trip of a payload through queue.Queue vs multiprocessing Queue and Pipe",
     criteria=f"holds when at every payload size the 95% interval of the faster of mp.Queue and "

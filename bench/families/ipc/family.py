@@ -13,7 +13,7 @@ from bench.cases import (
     names_without,
     one_case,
 )
-from bench.families.ipc.channels import CHANNEL, CHANNELS
+from bench.families.ipc.channels import CHANNEL, CHANNELS, OBJECT_CHANNELS, OBJECT_PAYLOADS
 from bench.families.profiles import FORK
 from bench.workloads.catalog import Workload
 
@@ -23,18 +23,35 @@ IPC_PAYLOADS = (64, 4 << 10, 256 << 10, 1 << 20, 16 << 20)
 WORKLOADS = (
     # A payload sent to a peer and back: the round trip of a channel.
     Workload("echo", None, "bytes", measure="ipc"),
+    # The same with the data people pass (a list of dicts, dataclasses, a NumPy array)
+    # pickling to about as many bytes.
+    Workload(
+        "echo_objects",
+        None,
+        "bytes pickled",
+        measure="ipc_objects",
+        requires=("numpy",),
+        extra="numpy",
+    ),
 )
 
 IPC = Family(
     "ipc", "ipc", "echo", tuple(Size(binary_size_name(n), n, 0) for n in IPC_PAYLOADS),
     tuple(CHANNELS), (1,), calibrate=True, measure="ipc", kind=CHANNEL,
 )  # fmt: skip
-FAMILIES = (IPC,)
+IPC_OBJECTS = Family(
+    "ipc_objects", "ipc_objects", "echo_objects",
+    tuple(Size(binary_size_name(n), n, 0) for n in (4 << 10, 1 << 20)),
+    OBJECT_CHANNELS, (1,), calibrate=True, measure="ipc_objects", kind=CHANNEL,
+    variants=OBJECT_PAYLOADS,
+)  # fmt: skip
+FAMILIES = (IPC, IPC_OBJECTS)
 
 PICKS = {
     "smoke": (
         Pick("ipc", sizes=("64B",), start_methods=FORK),
         Pick("ipc", sizes=("64B",), models=("interpreters.Queue",)),
+        Pick("ipc_objects", sizes=("4KiB",), start_methods=FORK, models=("mp.Pipe",)),
     ),
     "quick": (
         # Every channel with 1 MiB; the hand-over of a small message where a peer answers.
@@ -47,14 +64,16 @@ PICKS = {
         Pick("ipc", start_methods=FORK, models=names_without(IPC, "interpreters.Queue")),
         # A subinterpreter's queue small and large.
         Pick("ipc", sizes=("64B", "1MiB"), models=("interpreters.Queue",)),
+        # Object graphs against bytes of the same size, through the same channels.
+        Pick("ipc_objects", start_methods=FORK),
     ),
 }  # fmt: skip
 
 PAGE = ResultsPage(
     "results/communication.md",
-    families=("ipc",),
+    families=("ipc", "ipc_objects"),
     figures=("ipc",),
-    tables=("ipc",),
+    tables=("ipc", "ipc_objects"),
     speedups=True,
     intro="Round trips of payloads between workers (shared memory copied, and read in place "
     "with no copy; a Manager's proxies for contrast), and how task length and payload "

@@ -14,13 +14,15 @@ import contextlib
 import math
 import multiprocessing
 import os
+import pickle
 import queue
 import select
 import threading
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from bench.families.ipc.channels import needs_start_method
+from bench.families.ipc.channels import OBJECT_PAYLOADS, needs_start_method
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,13 +54,62 @@ def payload(size: int) -> bytes:
     return (pattern * (size // len(pattern) + 1))[:size]
 
 
+@dataclass(frozen=True)
+class Record:
+    """One record of the ``dataclasses`` payload (module level: a peer unpickles it)."""
+
+    id: int
+    name: str
+    score: float
+    tags: tuple[str, ...]
+
+
+def _record(i: int) -> dict[str, Any]:
+    return {"id": i, "name": f"user{i:07d}", "score": i / 7, "tags": ("a", "bb")}
+
+
+def _records(make: Callable[[int], Any], size: int) -> list[Any]:
+    """As many records as pickle to about ``size`` bytes (at least one)."""
+    sample = [make(i) for i in range(64)]
+    per_record = len(pickle.dumps(sample, protocol=pickle.HIGHEST_PROTOCOL)) / len(sample)
+    return [make(i) for i in range(max(1, round(size / per_record)))]
+
+
+def object_payload(kind: str, size: int) -> Any:
+    """What people really pass, pickling to about ``size`` bytes: a list of dicts, a list of
+    dataclass instances, or a NumPy array of float64 (its buffer travels whole)."""
+    if kind == "list_of_dicts":
+        return _records(_record, size)
+    if kind == "dataclasses":
+        return _records(lambda i: Record(**_record(i)), size)
+    if kind == "ndarray":
+        import numpy as np
+
+        return np.arange(max(1, size // 8), dtype=np.float64)
+    raise ValueError(f"unknown object payload {kind!r}; known: {', '.join(OBJECT_PAYLOADS)}")
+
+
+def same(echoed: Any, sent: Any) -> bool:
+    """Whether what came back equals what was sent (element by element for an array)."""
+    if type(sent).__module__ == "numpy":
+        import numpy as np
+
+        return bool(np.array_equal(echoed, sent))
+    return bool(echoed == sent)
+
+
 def open_timer(case: Case) -> ChannelTimer:
-    """Start the peer for ``case.model`` with a ``case.size``-byte payload, checked once."""
+    """Start the peer for ``case.model`` with a ``case.size``-byte payload (bytes, or the
+    object graph the variant names), checked once."""
     channel, size = case.model, case.size
     if size <= 0:
         raise ValueError(f"{channel}: payload size must be positive, got {size}")
     start_method = case.start_method if needs_start_method(channel) else None
     timer = TIMERS[channel](size, start_method)
+    if case.variant:
+        if not timer.takes_objects:
+            raise ValueError(f"{channel}: takes bytes only, not {case.variant!r}")
+        timer.payload = object_payload(case.variant, size)
     try:
         timer.start()
         timer.check()
@@ -147,11 +198,14 @@ class ChannelTimer:
     """A started channel: ``run(loops)`` times round trips, ``close()`` stops everything."""
 
     channel: ClassVar[str]
+    #: Carries any object (an object graph: pickled, or by reference for a thread), not
+    #: only bytes.
+    takes_objects: ClassVar[bool] = False
 
     def __init__(self, size: int, start_method: str | None = None) -> None:
         self.size = size
         self.start_method = start_method
-        self.payload = payload(size)
+        self.payload: Any = payload(size)
         self.closed = False
 
     @property
@@ -169,7 +223,7 @@ class ChannelTimer:
     def check(self) -> None:
         """Raise unless a round trip brings back exactly the payload."""
         echoed = self.roundtrip()
-        if echoed != self.payload:
+        if not same(echoed, self.payload):
             raise RuntimeError(
                 f"{self.channel}: the echo differs from the {self.size}-byte payload sent "
                 f"({len(echoed)} bytes came back)"
@@ -226,7 +280,7 @@ class _QueueRoundTrips:
     channel: ClassVar[str]
     _inbox: Any
     _outbox: Any
-    payload: bytes
+    payload: Any
     #: How long one get waits before the peer's liveness is checked.
     poll_s: ClassVar[float] = LIVENESS_POLL_S
     #: What the outbox's get raises when nothing came in time.
@@ -257,9 +311,10 @@ class _QueueRoundTrips:
     def _empty_kind(self) -> type[Exception]:
         return self.empty
 
-    def roundtrip(self) -> bytes:
+    def roundtrip(self) -> Any:
         self._inbox.put(self.payload)
-        return bytes(self._receive())
+        echoed = self._receive()
+        return bytes(echoed) if isinstance(self.payload, bytes) else echoed
 
     def run(self, loops: int) -> float:
         put, receive, data = self._inbox.put, self._receive, self.payload
@@ -272,6 +327,7 @@ class _QueueRoundTrips:
 
 class ThreadQueueTimer(_QueueRoundTrips, ChannelTimer):
     channel = "queue.Queue"
+    takes_objects = True
 
     def start(self) -> None:
         self._inbox: queue.Queue[Any] = queue.Queue()
@@ -389,6 +445,7 @@ class _ConnectionTimer(_ProcessTimer):
 
 class PipeTimer(_ConnectionTimer):
     channel = "mp.Pipe"
+    takes_objects = True
 
     def start(self) -> None:
         child = self._connect()
@@ -398,8 +455,9 @@ class PipeTimer(_ConnectionTimer):
             child.close()  # the peer holds its own copy: its death then reads as EOF here
         self._watch()
 
-    def roundtrip(self) -> bytes:
-        return bytes(self._exchange(1, keep=True))
+    def roundtrip(self) -> Any:
+        echoed = self._exchange(1, keep=True)
+        return bytes(echoed) if isinstance(self.payload, bytes) else echoed
 
     def run(self, loops: int) -> float:
         start = time.perf_counter()
@@ -562,6 +620,7 @@ class SharedMemoryInPlaceTimer(_SharedBlockTimer):
 
 class MpQueueTimer(_QueueRoundTrips, _ProcessTimer):
     channel = "mp.Queue"
+    takes_objects = True
 
     _inbox: Any = None
     _outbox: Any = None
