@@ -38,7 +38,7 @@ def index_page(report: Report, results: Path) -> str:
     lines = [
         "# Threads or processes: the report",
         "",
-        f"From `{results}`: {report.rows} measured values in {report.runs} run(s).",
+        f"From {inert(str(results))}: {report.rows} measured values in {report.runs} run(s).",
         "Verdicts, figures and tables describe the newest run of each machine and interpreter.",
         "",
     ]
@@ -46,7 +46,8 @@ def index_page(report: Report, results: Path) -> str:
         lines += [f"## {name.capitalize()}", "", table.rstrip(), ""]
         if name == "claims":
             lines += ["## Figures", ""]
-            lines += [f"### {info.title}\n\n![{info.alt}](figures/{info.path.name})\n"
+            # Titles and alt text name what the results hold: inert, like every table cell.
+            lines += [f"### {inert(info.title)}\n\n![{inert(info.alt)}](figures/{info.path.name})\n"
                       for info in report.figures]  # fmt: skip
             lines += skipped_section(report.skipped)
     return "\n".join(lines) + "\n"

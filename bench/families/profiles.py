@@ -46,7 +46,8 @@ PROFILES: tuple[ProfileSettings, ...] = (
         rounds=1, values=1, warmups=0, timeout_s=60, min_time=0.02,
     ),
     ProfileSettings(
-        "quick", "Minutes: the key comparisons, mostly at 2 workers, and every measurement.",
+        "quick", "Minutes: the key comparisons at 1, half, all and twice the cores, and every "
+                 "measurement.",
         # The key speedups in 4 rounds of one value (the rounds carry the interval), the
         # rest in 3.
         rounds=4, values=1, warmups=1, timeout_s=120, min_time=0.05, other_rounds=3,

@@ -265,6 +265,8 @@ class Claim:
     #: The figures that show its evidence, in the order shown: names, or name prefixes
     #: ending in ``*`` (one figure per group).
     figures: tuple[str, ...] = ()
+    #: A claim the article makes (``shared/reference``); the others are the site's own.
+    from_article: bool = False
 
 
 #: Column of the rows of the interpreter judged, given to a rule ``across_interpreters``.
@@ -285,10 +287,11 @@ def claim(
     criteria: str,
     across_interpreters: bool = False,
     figures: tuple[str, ...] = (),
+    from_article: bool = False,
 ) -> Callable[[Rule], Rule]:
     """Register the decorated rule as the claim ``claim_id``. ``order`` places it in
     every list of claims (the guide's order; in tens, so that a new one fits between);
-    ``across_interpreters`` and ``figures``: see ``Claim``."""
+    ``across_interpreters``, ``figures`` and ``from_article``: see ``Claim``."""
 
     def register(rule: Rule) -> Rule:
         if claim_id in _REGISTRY:
@@ -297,7 +300,16 @@ def claim(
             raise ValueError(f"claim {claim_id!r}: another claim has order {order}")
         _REGISTRY[claim_id] = (
             order,
-            Claim(claim_id, statement, measured_by, rule, criteria, across_interpreters, figures),
+            Claim(
+                claim_id,
+                statement,
+                measured_by,
+                rule,
+                criteria,
+                across_interpreters,
+                figures,
+                from_article,
+            ),
         )
         return rule
 

@@ -188,7 +188,8 @@ def family_speedups(data: SourceData, families: Sequence[str]) -> str:
 
 def verdicts_at_a_glance(sources: Sequence[SourceData], links: dict[str, str] | None = None) -> str:
     """Claims down, interpreters across, each cell its verdict; a claim links to its
-    evidence where ``links`` (claim -> page and anchor) has it."""
+    evidence where ``links`` (claim -> page and anchor) has it, and says whether the
+    article makes it or the site adds it."""
 
     def body(data: SourceData) -> str:
         verdicts = data.verdicts
@@ -198,8 +199,9 @@ def verdicts_at_a_glance(sources: Sequence[SourceData], links: dict[str, str] | 
                    .itertuples(index=False)]  # fmt: skip
         names = readable_interpreter_labels(data.latest)
         many = _machines(data) > 1
-        head = ["claim", *(f"{names.get(i, i)} on {m}" if many else names.get(i, i)
-                           for m, i in columns)]  # fmt: skip
+        head = ["claim", "made by", *(f"{names.get(i, i)} on {m}" if many else names.get(i, i)
+                                      for m, i in columns)]  # fmt: skip
+        from_article = {c.id for c in catalogue.claims() if c.from_article}
         lines = ["| " + " | ".join(inert(h) for h in head) + " |",
                  "|" + "---|" * len(head)]  # fmt: skip
         for _, part in verdicts.groupby("claim_id", sort=False):
@@ -209,7 +211,8 @@ def verdicts_at_a_glance(sources: Sequence[SourceData], links: dict[str, str] | 
             }
             statement = inert(str(part.iloc[0].statement))
             link = (links or {}).get(str(part.iloc[0].claim_id))
-            cells = [f"[{statement}]({link})" if link else statement]
+            made_by = "the article" if part.iloc[0].claim_id in from_article else "this site"
+            cells = [f"[{statement}]({link})" if link else statement, made_by]
             cells += [f"**{inert(str(by_column.get(c, 'no data')))}**" for c in columns]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"

@@ -142,6 +142,7 @@ def _chosen_scaling(
 @claim(
     "processes_sidestep_gil",
     order=10,
+    from_article=True,
     statement="Separate processes get around the GIL: CPU-heavy Python code runs on several "
     "cores at once.",
     measured_by="speedup of a process pool over the plain loop on a pure-Python CPU task",
@@ -182,6 +183,7 @@ def processes_sidestep_gil(frame: pd.DataFrame) -> Verdict:
 @claim(
     "gil_limits_threads",
     order=60,
+    from_article=True,
     statement="Because of the GIL, more threads do not make CPU-heavy Python code faster.",
     measured_by="speedup of threads over the plain loop on a pure-Python CPU task",
     criteria=f"holds when the 95% interval of the thread pool's speedup lies below "

@@ -31,6 +31,7 @@ CRASH_VARIANTS = ("os_exit", "segfault")
 @claim(
     "processes_isolate_faults",
     order=20,
+    from_article=True,
     statement="A worker process that crashes or leaks leaves the rest of the program standing.",
     measured_by="tasks still finished when one task dies hard; recovery; the parent's memory "
     "after leaking tasks",

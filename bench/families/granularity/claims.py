@@ -83,6 +83,7 @@ def _hand_over_text(way: str, chunksize: int) -> str:
 @claim(
     "threads_suit_frequent_communication",
     order=90,
+    from_article=True,
     statement="For small tasks that pass data around often, threads serve better than processes.",
     measured_by="the thread pool against a process pool handed one task per message and one "
     "handed tasks in chunks, at the shortest tasks, per payload (the loop shown beside)",

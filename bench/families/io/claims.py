@@ -61,6 +61,7 @@ def best_named(found: dict[str, tuple[Estimate, int, str]], models: tuple[str, .
 @claim(
     "threads_suit_io",
     order=80,
+    from_article=True,
     statement="Threads speed up programs that spend their time waiting on I/O.",
     measured_by="speedup of threads over the plain loop on sleeps and loopback TCP requests",
     criteria=f"holds when, on every wait, the 95% interval of the fastest thread "

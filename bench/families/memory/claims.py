@@ -177,6 +177,7 @@ def judge_costs(costs: Costs) -> tuple[Judgement, str, list[float]]:
 @claim(
     "processes_cost_memory",
     order=30,
+    from_article=True,
     statement="Every extra process costs far more memory than an extra thread.",
     measured_by="extra memory (PSS) of the process tree per live worker, idle and reading a "
     "50 MiB working set, per start method",

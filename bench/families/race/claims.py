@@ -16,6 +16,7 @@ from bench.report.select import numbers, where
 @claim(
     "races_lose_updates",
     order=70,
+    from_article=True,
     statement="Threads that change shared data without a lock lose updates.",
     measured_by="lost updates of a shared counter, unsynchronised and locked",
     criteria="holds when the unlocked counter loses updates in some run and the locked one in "
