@@ -25,7 +25,8 @@ def test_an_empty_frame_gives_no_figure_and_tables_that_say_so(tmp_path: Path) -
         assert set(found.tables) == {"claims", "environment", "capacity", "speedups", "timings",
                                      "memory", "ipc", "outcomes", "pitfalls", "cpu_limits",
                                      "copy_on_write", "free_threading_by_series",
-                                     "http_in_flight", "lock_cost"}  # fmt: skip
+                                     "http_in_flight", "lock_cost", "start_methods",
+                                     "map_buffer", "ipc_objects", "convoy"}  # fmt: skip
         assert set(found.tables.values()) == {tables.NO_DATA}
         assert found.verdicts.empty
 

@@ -88,6 +88,10 @@ def test_verdicts_at_a_glance_lists_every_claim_and_interpreter(
     assert "3.11 (GIL)" in text and "3.13t" in text and "cpython-3.11.7" not in text
     # one round of smoke: no interval, so the timed verdicts are inconclusive (too little data)
     assert "inconclusive" in text
+    # The article's claims apart from the site's own: eight of them are the article's.
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "made by" not in line]
+    assert sum(" | the article | " in row for row in rows) == 8
+    assert sum(" | this site | " in row for row in rows) == len(catalogue.claims()) - 8
 
 
 def test_evidence_shows_a_verdict_per_interpreter_and_the_chart(
