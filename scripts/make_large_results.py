@@ -91,8 +91,15 @@ def shaped(benchmarks: list[dict[str, Any]], shape: str, limit_bytes: int) -> li
     return made
 
 
+def fullest_run(root: Path) -> Path:
+    """The run of ``root`` (``<machine>/<run>``) with the most bytes of results: the
+    baseline's complete run, not a short one of another machine."""
+    runs = [p for p in root.glob("*/*") if p.is_dir()]
+    return max(sorted(runs), key=lambda run: sum(f.stat().st_size for f in run.glob("*.json")))
+
+
 def make(out: Path, shape: str = "bytes") -> Path:
-    run = next(p for p in sorted(BASELINE.glob("*/*")) if p.is_dir())
+    run = fullest_run(BASELINE)
     manifest = json.loads((run / "run.json").read_text(encoding="utf-8"))
     entry = manifest["interpreters"][0]
     suite = json.loads((run / entry["file"]).read_text(encoding="utf-8"))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers_baseline import fullest_run
 from helpers_waiting import CHILD_RUN_S
 from test_report_claims import BASELINE, evaluate
 
@@ -52,8 +53,7 @@ def clone(spec: ModelSpec) -> ModelSpec:
 
 
 def test_a_twin_registered_above_a_model_changes_no_claim() -> None:
-    (run,) = sorted(p for p in BASELINE.glob("*/*") if p.is_dir())
-    frame = load_run(run)
+    frame = load_run(fullest_run(BASELINE))
     before = evaluate(frame)
     registered = dict(MODELS)
     twins: dict[str, ModelSpec] = {}

@@ -14,6 +14,7 @@ from bench.evidence.build import build_report
 from bench.evidence.pipeline import latest_runs
 from bench.interpreters import case_environment
 from bench.report.claims import INCONCLUSIVE, VERDICTS
+from bench.report.markdown import inert
 from bench.results.read import ResultsError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results"
@@ -37,7 +38,7 @@ def test_the_folder_holds_everything(report) -> None:
     index = (out / "index.md").read_text()
     for info in report.figures:
         assert info.path.exists() and info.alt
-        assert f"![{info.alt}](figures/{info.path.name})" in index
+        assert f"![{inert(info.alt)}](figures/{info.path.name})" in index
     assert "## Claims" in index and "## Environment" in index
 
 

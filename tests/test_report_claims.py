@@ -857,3 +857,28 @@ def test_the_verdict_the_figure_and_the_table_show_the_same_number() -> None:
         if "process_pool" in t and "| fork | 2 |" in t and "100ms" in t
     ]
     assert cell in line
+
+
+def test_a_verdict_keeps_the_rounds_its_figure_keeps() -> None:
+    """A round is judged against every other round of its run, every interpreter's: on the
+    16-core baseline, 3.13t's one round at 16 workers is low against them. The scaling
+    figure drops it, and so must the verdict (it once judged against 3.13t's rounds only,
+    kept it, and printed a speedup the figure did not draw)."""
+    from bench.report.figures.scaling import scaling_numbers, select_scaling
+
+    (run,) = [p for p in BASELINE.glob("*16cpu*/*") if p.is_dir()]
+    frame = load_run(run)
+    verdicts = evaluate(frame)
+    numbers = scaling_numbers(select_scaling(frame, "cpu_python:count_primes[100ms]"))
+    checked = 0
+    for row in verdicts[verdicts["claim_id"] == "gil_limits_threads"].itertuples():
+        figures = json.loads(row.figures)
+        drawn = numbers[(numbers["interpreter"] == row.interpreter)
+                        & (numbers["model"] == "thread_pool")
+                        & (numbers["workers"] == figures["workers"])]  # fmt: skip
+        (point,) = drawn.itertuples()
+        assert figures["dropped_low_capacity"] == point.dropped, row.interpreter
+        assert figures["rounds"] == point.rounds, row.interpreter
+        checked += 1
+    assert checked == 2
+    assert 1 in set(numbers["dropped"])  # the case this test is about is still there

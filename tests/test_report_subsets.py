@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers_baseline import fullest_run
 
 from bench.evidence.build import skipped_section
 from bench.evidence.pipeline import Evidence, evidence
@@ -23,8 +24,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "results"
 
 @pytest.fixture(scope="module")
 def baseline() -> pd.DataFrame:
-    (run,) = sorted(p for p in BASELINE.glob("*/*") if p.is_dir())
-    return load_run(run)
+    return load_run(fullest_run(BASELINE))
 
 
 def one_case_of_each_family(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import markdown
 import pandas as pd
 import pytest
+from helpers_baseline import fullest_run
 
 from bench.evidence.tables import environment_table, outcomes_table, speedup_table, timings_table
 from bench.families.ipc.metrics import ipc_throughput
@@ -438,7 +439,7 @@ def test_two_real_runs_stay_apart() -> None:
 def test_real_results_give_non_empty_tables(root: Path) -> None:
     runs = run_dirs(root)
     assert runs, f"no results under {root}"
-    frame = load_run(runs[0])
+    frame = load_run(fullest_run(root))
     tables = {
         "environment": environment_table(frame),
         "speedup": speedup_table(paired_speedups(frame)),

@@ -9,14 +9,15 @@ from pathlib import Path
 
 from bench.site import sources
 from bench.site.answer import RECOMMENDATIONS, answer_table, interpreters_of
-from bench.site.data import load_source
+from bench.site.data import load_sources
 
 FIXTURE = Path(__file__).parent / "fixtures" / "results"
 BASELINE = Path(__file__).resolve().parent.parent / "results" / "baseline"
 
 
 def table_of(root: Path, cache: Path, links: dict[str, str] | None = None) -> str:
-    return answer_table(load_source(sources.Source("x", "X", root), cache), links)
+    # The first machine by cores: a folder of several machines is never judged as one.
+    return answer_table(load_sources(sources.Source("x", "X", root), cache)[0], links)
 
 
 def rows_of(text: str) -> list[str]:
@@ -36,7 +37,7 @@ def test_every_recommendation_has_a_row_with_its_number_and_its_evidence(tmp_pat
 
 
 def test_the_newest_gil_build_and_free_threaded_build_are_named(tmp_path: Path) -> None:
-    data = load_source(sources.Source("x", "X", BASELINE), tmp_path / "cache")
+    data = load_sources(sources.Source("x", "X", BASELINE), tmp_path / "cache")[0]
     who = interpreters_of(data.latest)
     assert who.gil is not None and who.free is not None
     assert who.labels[who.free].endswith("t") and not who.labels[who.gil].endswith("t")

@@ -53,7 +53,8 @@ def test_each_chart_links_the_numbers_it_drew(site: Path) -> None:
 def test_the_16_core_machine_shows_its_scaling_past_8_workers(site: Path) -> None:
     (csv,) = site.glob("generated/*16cpu*/figures/scaling-cpu-python-count-primes-100ms.csv")
     numbers = pd.read_csv(csv, keep_default_na=False)
-    assert numbers["workers"].max() == 16
+    assert numbers["workers"].max() == 32  # twice the cores: oversubscribed
+    assert 16 in set(numbers["workers"])
 
 
 def test_the_home_page_says_how_the_answer_changes_with_the_cores(site: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.capacity import FAMILY as CAPACITY_FAMILY
 from bench.report.estimate import Estimate, ratio_estimate
 from bench.report.format import format_interval, format_threshold, is_missing
 from bench.report.select import config_label, first
@@ -402,7 +403,8 @@ def evaluate(
     chosen = tuple(claims)
     frame = frame if "machine" in frame.columns else frame.assign(machine=None)
     rows = []
-    for (machine, interpreter), part in frame.groupby(["machine", "interpreter"], dropna=False):
+    for (machine, interpreter), own in frame.groupby(["machine", "interpreter"], dropna=False):
+        part = with_the_runs_probes(frame, own, machine, interpreter)
         among: pd.DataFrame | None = None  # made once per interpreter, for the claims that ask
         for each in chosen:
             if each.across_interpreters and among is None:
@@ -421,6 +423,24 @@ def evaluate(
                 }
             )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def with_the_runs_probes(
+    frame: pd.DataFrame, own: pd.DataFrame, machine: Any, interpreter: Any
+) -> pd.DataFrame:
+    """An interpreter's rows, then the capacity probes of the other interpreters of its runs:
+    a round is judged against every other round of the run (``bench.report.capacity``), as
+    the figures and tables judge it, so a verdict keeps the rounds its figure keeps. They
+    come last, so that what a rule reads first (its version, its GIL) is its own."""
+    if "family" not in frame.columns or "run_id" not in frame.columns:
+        return own
+    others = frame[
+        (frame["family"] == CAPACITY_FAMILY)
+        & (frame["interpreter"] != interpreter)
+        & (frame["machine"].isna() if pd.isna(machine) else frame["machine"] == machine)
+        & frame["run_id"].isin(own["run_id"].unique())
+    ]
+    return own if others.empty else pd.concat([own, others], ignore_index=True)
 
 
 def _judged(each: Claim, frame: pd.DataFrame, skipped: list[Skipped] | None) -> Verdict:

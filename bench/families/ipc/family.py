@@ -31,7 +31,7 @@ WORKLOADS = (
         "bytes pickled",
         measure="ipc_objects",
         requires=("numpy",),
-        extra="numpy",
+        extra="io",
     ),
 )
 

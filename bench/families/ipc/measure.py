@@ -14,12 +14,12 @@ import contextlib
 import math
 import multiprocessing
 import os
-import pickle
 import queue
 import select
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bench.families.ipc.channels import OBJECT_PAYLOADS, needs_start_method
@@ -71,7 +71,7 @@ def _record(i: int) -> dict[str, Any]:
 def _records(make: Callable[[int], Any], size: int) -> list[Any]:
     """As many records as pickle to about ``size`` bytes (at least one)."""
     sample = [make(i) for i in range(64)]
-    per_record = len(pickle.dumps(sample, protocol=pickle.HIGHEST_PROTOCOL)) / len(sample)
+    per_record = len(ForkingPickler.dumps(sample)) / len(sample)  # as the channels pickle
     return [make(i) for i in range(max(1, round(size / per_record)))]
 
 
