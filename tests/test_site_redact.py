@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.results.read import load_run
-from bench.site import build, pages, sources
+from bench.site import build, pages, redact, sources
 from bench.site.data import load_source
 from bench.site.redact import without_home
 
@@ -67,3 +67,21 @@ def test_the_downloads_are_copies_without_home_folders(tmp_path: Path) -> None:
         shutil.copy(path, copy_run / Path(target).name)
     assert len(load_run(copy_run)) == len(load_run(run))
     assert "written `~`" in pages.downloads_page([data])  # the page says what differs
+
+
+def test_a_warm_build_reads_an_unchanged_file_once_and_a_changed_one_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "r.json"
+    source.write_text('{"python_executable": "/home/alice/py/bin/python"}', encoding="utf-8")
+    copy = tmp_path / "raw" / "r.json"
+    assert redact.shareable(source, copy) == copy
+    assert "alice" not in copy.read_text(encoding="utf-8")
+    reads: list[Path] = []
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda p, *a, **k: reads.append(p) or real(p, *a, **k))
+    assert redact.shareable(source, copy) == copy
+    assert source not in reads  # the stamp answered
+    source.write_text('{"python_executable": "/opt/py/bin/python", "x": 1}', encoding="utf-8")
+    assert redact.shareable(source, copy) == source  # changed: read again, nothing to hide
+    assert source in reads

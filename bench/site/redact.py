@@ -35,12 +35,23 @@ def without_home(text: str) -> str:
 
 def shareable(source: Path, copy: Path) -> Path:
     """``source`` itself when it names no home folder; else ``copy``, written (only when it
-    changed) with every home folder as ``~``. The copy is what a download offers."""
+    changed) with every home folder as ``~``. The copy is what a download offers.
+
+    A stamp beside the copy (the source's size and modification time, and the answer)
+    lets a warm build skip reading and rewriting a file that did not change."""
+    stamp = copy.with_name(copy.name + ".stamp")
+    info = source.stat()
+    key = f"{info.st_size} {info.st_mtime_ns}"
+    known = stamp.read_text(encoding="utf-8") if stamp.is_file() else ""
+    if known == f"{key} same":
+        return source
+    if known == f"{key} copy" and copy.is_file():
+        return copy
     text = source.read_text(encoding="utf-8")
     shared = without_home(text)
-    if shared == text:
-        return source
-    if not copy.exists() or copy.read_text(encoding="utf-8") != shared:
+    if shared != text and (not copy.exists() or copy.read_text(encoding="utf-8") != shared):
         with write.atomic_writer(copy) as f:
             f.write(shared)
-    return copy
+    with write.atomic_writer(stamp) as f:
+        f.write(f"{key} {'same' if shared == text else 'copy'}")
+    return source if shared == text else copy
