@@ -22,6 +22,7 @@ from bench.families.ipc.channels import OBJECT_CHANNELS, OBJECT_PAYLOADS
 from bench.families.ipc.tables import ipc_objects_table
 from bench.families.map_buffer import measure as map_buffer
 from bench.families.map_buffer.tables import map_buffer_table
+from bench.families.startup.tables import start_method_table
 from bench.report.format import DASH as D
 from bench.report.format import TIMES as X
 from bench.report.tables import NO_DATA
@@ -195,3 +196,31 @@ def test_the_map_table_pairs_buffered_with_eager() -> None:
     row = text.splitlines()[-1]
     assert f"0.010{X}" in row or f"0.01{X}" in row  # first result, buffered / eager
     assert "thread pool" in row
+
+
+# --- the start method a program gets without asking -----------------------------------------
+
+
+def startup_rows(version: str, timed: str, method: str, values: list[float]) -> list[dict]:
+    return [tidy_row(interpreter=f"cpython-{version}", python_version=version,
+                     family="pool_startup", workload="noop", model="process_pool",
+                     start_method=method, workers=2, timed=timed, round=number, value=value)
+            for number, value in enumerate(values, start=1)]  # fmt: skip
+
+
+def test_the_start_method_table_gives_each_interpreter_its_default_and_its_cost() -> None:
+    frame = tidy_frame(
+        startup_rows("3.13.0", "lifecycle", "fork", [0.005, 0.010]),
+        startup_rows("3.13.0", "lifecycle", "forkserver", [0.030, 0.060]),  # 6x each round
+        startup_rows("3.13.0", "first_result", "fork", [0.004]),
+        startup_rows("3.14.8", "first_result", "fork", [0.004]),
+        startup_rows("3.14.8", "first_result", "forkserver", [0.040]),
+    )
+    lines = start_method_table(frame).splitlines()
+    lifecycle = next(line for line in lines if "3.13.0" in line and "shut down" in line)
+    assert "| fork |" in lifecycle and f"6.0{X} (6.0{D}6.0{X}, n=2)" in lifecycle
+    first = next(line for line in lines if "3.13.0" in line and "first result" in line)
+    assert "4.00 ms" in first  # its own rows only: never a median with the lifecycle's
+    newer = next(line for line in lines if "3.14.8" in line)
+    assert "| forkserver |" in newer and f"10{X} (n=1)" in newer
+    assert start_method_table(frame.iloc[0:0]) == NO_DATA

@@ -24,28 +24,34 @@ from bench.report.tables import (
 
 MODEL = "process_pool"
 METHODS = ("fork", "forkserver", "spawn")
-#: What each family times, as the table names it.
+FAMILY = "pool_startup"  # both pool families' group: ``timed`` tells them apart
+#: What each case times, as the table names it.
 TIMED = {
-    "pool_first_result": "first result",
-    "pool_startup": "create, one task per worker, shut down",
+    "first_result": "first result",
+    "lifecycle": "create, one task per worker, shut down",
 }
 
 
 def start_method_table(frame: pd.DataFrame) -> str:
-    """A row per machine, run, interpreter, family and worker count of the process pool:
+    """A row per machine, run, interpreter, timing and worker count of the process pool:
     the default start method of that interpreter, the median time under each method over
     its rounds, and forkserver / fork and spawn / fork paired per round."""
-    if frame.empty or not {"family", "model", "start_method"} <= set(frame.columns):
+    if frame.empty or not {"family", "model", "start_method", "timed"} <= set(frame.columns):
         return NO_DATA
-    rows = frame[frame["family"].isin(tuple(TIMED)) & (frame["model"] == MODEL)
-                 & frame["start_method"].isin(METHODS)]  # fmt: skip
+    rows = frame[
+        (frame["family"] == FAMILY)
+        & (frame["model"] == MODEL)
+        & frame["timed"].isin(tuple(TIMED))
+        & frame["start_method"].isin(METHODS)
+    ]
     if rows.empty:
         return NO_DATA
     identity = identity_keys(rows)
     out = []
-    for key, part in rows.groupby([*identity, "family", "workers"], dropna=False, sort=True):
-        row = dict(zip([*identity, "family", "workers"], key, strict=True))
-        row["timed"] = TIMED[str(row["family"])]
+    keys = [*identity, "timed", "workers"]
+    for key, part in rows.groupby(keys, dropna=False, sort=True):
+        row = dict(zip(keys, key, strict=True))
+        row["what"] = TIMED[str(row["timed"])]
         row["default"] = default_start_method(part)
         for method in METHODS:
             values = pd.to_numeric(part[part["start_method"] == method]["value"], errors="coerce")
@@ -56,10 +62,10 @@ def start_method_table(frame: pd.DataFrame) -> str:
                 paired_ratio(part, "start_method", method, "fork")
             )
         out.append(row)
-    table = sorted_rows(pd.DataFrame(out), [*identity, "family", "workers"])
+    table = sorted_rows(pd.DataFrame(out), keys)
     columns = [
         ("default", "default start method"),
-        ("timed", "timed"),
+        ("what", "timed"),
         ("workers", "workers"),
         *((method, method) for method in METHODS),
         ("forkserver_over_fork", "forkserver / fork (per round)"),
