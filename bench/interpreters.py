@@ -165,6 +165,13 @@ def current() -> Interpreter:
     return Interpreter(argv=(sys.executable,), spec=sys.executable)
 
 
+#: How long the probe may take before the interpreter counts as hung: it imports the suite,
+#: compiling it the first time, and a loaded 2-core machine took over 60 s for a new venv.
+PROBE_TIMEOUT_S = 600
+#: How long asking a venv's pip for its version may take before the venv is remade.
+PIP_CHECK_TIMEOUT_S = 600
+
+
 def probe(interp: Interpreter) -> Interpreter:
     """Ask the interpreter about itself; a missing or broken one is an ``InterpreterError``."""
     try:
@@ -173,7 +180,7 @@ def probe(interp: Interpreter) -> Interpreter:
             env=case_environment({}),
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=PROBE_TIMEOUT_S,
             check=False,
         )
     except FileNotFoundError:
@@ -295,7 +302,7 @@ def _has_pip(python: Path) -> bool:
     if not python.exists():
         return False
     done = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True,
-                          timeout=120, check=False)  # fmt: skip
+                          timeout=PIP_CHECK_TIMEOUT_S, check=False)  # fmt: skip
     return done.returncode == 0
 
 
