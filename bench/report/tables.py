@@ -130,6 +130,12 @@ def sort_key(column: pd.Series) -> pd.Series:
     return column.map(lambda v: None if is_missing(v) else str(v))
 
 
+def median_value(rows: pd.DataFrame) -> float | None:
+    """The median of the rows' numeric ``value`` (texts and gaps left out); None if none."""
+    found = pd.to_numeric(rows["value"], errors="coerce").dropna()
+    return float(found.median()) if not found.empty else None
+
+
 def distinct(values: pd.Series) -> str | None:
     """The distinct values of a column as one text ("2" or "disabled, enabled")."""
     seen = sorted({format_any(v) for v in values if not is_missing(v)})

@@ -4,8 +4,6 @@ slowdown as busy / idle paired within each round."""
 
 from __future__ import annotations
 
-import statistics
-
 import pandas as pd
 
 from bench.report.format import format_estimate, format_seconds
@@ -14,6 +12,7 @@ from bench.report.tables import (
     NO_DATA,
     identity_keys,
     markdown_table,
+    median_value,
     sorted_rows,
     table,
     with_identity,
@@ -21,11 +20,6 @@ from bench.report.tables import (
 
 IDLE, BUSY = "idle_round_trip_seconds", "busy_round_trip_seconds"
 SWITCH = {"switch_default": "default (5 ms)", "switch_0.5ms": "0.5 ms"}
-
-
-def _median(rows: pd.DataFrame) -> float | None:
-    found = [float(v) for v in pd.to_numeric(rows["value"], errors="coerce").dropna()]
-    return statistics.median(found) if found else None
 
 
 def convoy_table(frame: pd.DataFrame) -> str:
@@ -42,8 +36,8 @@ def convoy_table(frame: pd.DataFrame) -> str:
     for key, part in rows.groupby(keys, dropna=False, sort=True):
         row = dict(zip(keys, key, strict=True))
         row["switch"] = SWITCH.get(str(row["variant"]), str(row["variant"]))
-        row["idle"] = _median(part[part["metric"] == IDLE])
-        row["busy"] = _median(part[part["metric"] == BUSY])
+        row["idle"] = median_value(part[part["metric"] == IDLE])
+        row["busy"] = median_value(part[part["metric"] == BUSY])
         estimate = paired_ratio(part, "metric", BUSY, IDLE)
         row["slowdown"] = format_estimate(estimate) if estimate.n else None
         out.append(row)

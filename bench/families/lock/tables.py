@@ -3,8 +3,6 @@ the lock's cost as their ratio within each round, per worker count and interpret
 
 from __future__ import annotations
 
-import statistics
-
 import pandas as pd
 
 from bench.report.format import format_estimate, format_seconds
@@ -13,6 +11,7 @@ from bench.report.tables import (
     NO_DATA,
     identity_keys,
     markdown_table,
+    median_value,
     sorted_rows,
     table,
     with_identity,
@@ -38,9 +37,7 @@ def lock_cost_table(frame: pd.DataFrame) -> str:
     for key, part in rows.groupby([*identity, "workers"], dropna=False, sort=True):
         row = dict(zip([*identity, "workers"], key, strict=True))
         for variant in ("racy", "locked"):
-            values = pd.to_numeric(part[part["variant"] == variant]["value"], errors="coerce")
-            found = [float(v) for v in values.dropna()]
-            row[variant] = statistics.median(found) if found else None
+            row[variant] = median_value(part[part["variant"] == variant])
         row["threads"] = contention(int(row["workers"]))
         row["cost"] = format_estimate(paired_ratio(part, "variant", "locked", "racy"))
         out.append(row)

@@ -4,8 +4,6 @@ allocation, and buffered / eager paired within each round."""
 
 from __future__ import annotations
 
-import statistics
-
 import pandas as pd
 
 from bench.report.format import format_bytes, format_estimate, format_seconds
@@ -15,6 +13,7 @@ from bench.report.tables import (
     NO_DATA,
     identity_keys,
     markdown_table,
+    median_value,
     sorted_rows,
     table,
     with_identity,
@@ -25,11 +24,6 @@ METRICS = {
     "all_results_seconds": "all",
     "parent_peak_bytes": "peak",
 }
-
-
-def _median(rows: pd.DataFrame) -> float | None:
-    found = [float(v) for v in pd.to_numeric(rows["value"], errors="coerce").dropna()]
-    return statistics.median(found) if found else None
 
 
 def _outcome(rows: pd.DataFrame) -> str | None:
@@ -54,7 +48,7 @@ def map_buffer_table(frame: pd.DataFrame) -> str:
         for variant in ("eager", "buffered"):
             side = part[part["variant"] == variant]
             for metric, short in METRICS.items():
-                row[f"{variant}_{short}"] = _median(side[side["metric"] == metric])
+                row[f"{variant}_{short}"] = median_value(side[side["metric"] == metric])
         buffered = part[part["variant"] == "buffered"]
         row["note"] = _outcome(buffered) or ""
         for metric, short in (("first_result_seconds", "first"), ("parent_peak_bytes", "peak")):

@@ -6,8 +6,6 @@ start method, and forkserver's and spawn's times over fork's, paired within each
 
 from __future__ import annotations
 
-import statistics
-
 import pandas as pd
 
 from bench.report.claims import default_start_method
@@ -17,6 +15,7 @@ from bench.report.tables import (
     NO_DATA,
     identity_keys,
     markdown_table,
+    median_value,
     sorted_rows,
     table,
     with_identity,
@@ -54,9 +53,7 @@ def start_method_table(frame: pd.DataFrame) -> str:
         row["what"] = TIMED[str(row["timed"])]
         row["default"] = default_start_method(part)
         for method in METHODS:
-            values = pd.to_numeric(part[part["start_method"] == method]["value"], errors="coerce")
-            found = [float(v) for v in values.dropna()]
-            row[method] = statistics.median(found) if found else None
+            row[method] = median_value(part[part["start_method"] == method])
         for method in METHODS[1:]:
             row[f"{method}_over_fork"] = format_estimate(
                 paired_ratio(part, "start_method", method, "fork")
